@@ -1,0 +1,146 @@
+"""The `incentives` command: parses arguments, calls the library, prints. Nothing else.
+
+Exit status: 0 when the job is done (whatever the institution is eligible for), 2 when
+the input can't be used (every problem listed, no traceback), 1 only for a bug.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+ISSUES_HINT = "This is a bug in incentives; please report it with the command you ran."
+
+
+class UsageProblems(click.ClickException):
+    """Unusable input: every problem on its own line, exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo("incentives: the input can't be used:", err=True)
+        for problem in self.problems:
+            click.echo(f"  {problem}", err=True)
+
+
+def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _load(rules: tuple[Path, ...]):  # type: ignore[no-untyped-def]
+    from incentives.rulebook import RuleFileError, load_rulebook
+
+    try:
+        return load_rulebook(list(rules) or None)
+    except RuleFileError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+
+
+def _overrides(book, assignments: tuple[str, ...]) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+    from incentives.money import MoneyError, parse_amount
+
+    overrides, problems = {}, []
+    for assignment in assignments:
+        name, sep, text = assignment.partition("=")
+        name = name.strip()
+        if not sep or name not in book.params:
+            known = ", ".join(sorted(book.params))
+            problems.append(f"--param {assignment!r}: write NAME=VALUE with NAME one of {known}")
+            continue
+        try:
+            overrides[name] = parse_amount(text)
+        except MoneyError as error:
+            problems.append(f"--param {name}: {error}")
+    if problems:
+        raise UsageProblems(problems)
+    return overrides
+
+
+def _profile(book, path: Path):  # type: ignore[no-untyped-def]
+    from incentives.profile import InputError, parse_profile, read_profile_file
+
+    try:
+        return parse_profile(read_profile_file(path), book.schema, book.cities, str(path))
+    except InputError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+
+
+rules_option = click.option(
+    "--rules", "rules", multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Load rule folders from DIR instead of the bundled ones (repeatable).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback if incentives hits a bug.")
+@click.version_option(package_name="incentives")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """What China's policies for privately run hospitals give an institution, and why."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Report for people, or the JSON contract for programs.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@rules_option
+def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
+          rules: tuple[Path, ...]) -> None:
+    """Assess the institution described in PROFILE (a TOML or JSON file)."""
+    from incentives.engine import assess
+
+    book = _load(rules)
+    overrides = _overrides(book, params)
+    assessment = assess(_profile(book, profile), book, as_of, overrides)
+    if fmt == "json":
+        from incentives.report import to_json
+
+        click.echo(to_json(assessment))
+        return
+    from rich.console import Console
+
+    from incentives.table import print_report
+
+    print_report(assessment, book.schema, Console(width=None if sys.stdout.isatty() else 110))
+
+
+def main() -> None:
+    """Run the command line; a bug exits 1 with a short message (a traceback with --debug)."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # a bug: say so briefly, unless asked for the traceback
+        if "--debug" in sys.argv:
+            raise
+        click.echo(f"incentives: internal error: {type(error).__name__}: {error}\n{ISSUES_HINT}",
+                   err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

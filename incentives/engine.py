@@ -1,0 +1,286 @@
+"""assess(profile, rulebook, as_of) -> Assessment: every rule of the city, decided and explained.
+
+For each rule: is it in force on the as-of date; does its condition hold (true, false or
+unknown, with the trace); and if so, what it gives: an amount split among payers and
+instalments to the fen, a period, an earliest date, the parts that apply. A benefit whose
+amount or dates need a fact the profile lacks is `needs_info`, naming those facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .conditions import Context, Expression, Step
+from .jurisdiction import City
+from .money import split, to_fen
+from .params import ParamUse, resolve
+from .profile import Profile
+from .rule import Component, Offset, Rule, Text
+from .rulebook import RuleBook
+
+ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO = "eligible", "not_eligible", "needs_info"
+DERIVED_FROM = {"division_type": "district"}
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payer's part of an amount: `city` 郑州市财政 400万."""
+
+    payer: str
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Due:
+    """An instalment: its amount, its date (None while a fact is missing), payers' parts."""
+
+    due: date | None
+    timing: str
+    amount: Decimal
+    label: Text
+    payers: tuple[Payment, ...]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A leaf of the trace: the condition's text, the values it saw, its outcome."""
+
+    expr: str
+    values: dict[str, Any]
+    outcome: bool | None
+    decisive: bool
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    label: Text
+    applies: bool | None
+    amount: Decimal | None
+
+
+@dataclass
+class Result:
+    """What one rule gives one institution, and why."""
+
+    rule: Rule
+    status: str
+    checks: list[Check] = field(default_factory=list)
+    amount: Decimal | None = None
+    basis: Text | None = None
+    payers: list[Payment] = field(default_factory=list)
+    schedule: list[Due] = field(default_factory=list)
+    period: tuple[date | None, date | None] | None = None
+    components: list[ComponentResult] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    parameters: list[ParamUse] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
+    trace: Step | None = None
+
+
+@dataclass
+class Assessment:
+    """Every rule of a city for one profile on one date."""
+
+    as_of: date
+    city: City
+    profile: Profile
+    results: list[Result]
+
+    def cash_totals(self) -> tuple[Decimal, dict[str, Decimal]]:
+        """The eligible cash in all and by payer."""
+        total = Decimal("0.00")
+        by_payer: dict[str, Decimal] = {}
+        for result in self.results:
+            if result.status == ELIGIBLE and result.rule.kind == "cash" and result.amount:
+                total += result.amount
+                for part in result.payers:
+                    by_payer[part.payer] = by_payer.get(part.payer, Decimal("0.00")) + part.amount
+        return total, by_payer
+
+
+def assess(
+    profile: Profile, book: RuleBook, as_of: date, overrides: dict[str, Decimal] | None = None
+) -> Assessment:
+    """Assess every rule of the profile's city on `as_of`, parameters overridden as given."""
+    city = book.cities[profile.city]
+    rules = sorted(book.rules.get(city.id, []), key=_document_order)
+    results = [_assess_rule(rule, profile, city, book, as_of, overrides or {}) for rule in rules]
+    return Assessment(as_of, city, profile, results)
+
+
+def _document_order(rule: Rule) -> tuple[Any, ...]:
+    numbers = [int(n) for n in re.findall(r"\d+", rule.provision)]
+    return (rule.provision.rstrip("0123456789-"), numbers, rule.id)
+
+
+def _expressions(rule: Rule) -> list[Expression]:
+    found = [rule.when] + [c.when for c in rule.amount] + [c.value for c in rule.amount]
+    found += [c.when for c in rule.components] + [c.amount for c in rule.components]
+    found += [n.when for n in rule.notes]
+    return [e for e in found if e is not None]
+
+
+def _assess_rule(
+    rule: Rule, profile: Profile, city: City, book: RuleBook, as_of: date,
+    overrides: dict[str, Decimal],
+) -> Result:
+    names = frozenset().union(*(e.params for e in _expressions(rule)))
+    uses = resolve(book.params, names, as_of, overrides)
+    ctx = Context(profile.facts, {name: use.value for name, use in uses.items()})
+    result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
+    if _in_force(rule, as_of, result):
+        if rule.when is not None:
+            result.trace = rule.when.trace(ctx)
+            result.checks += [_check(leaf) for leaf in result.trace.leaves()]
+            if result.trace.outcome is not True:
+                result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
+                result.missing = _missing_in_trace(result.trace, profile)
+        if result.status == ELIGIBLE:
+            _work_out_benefit(rule, profile, city, ctx, as_of, result)
+    if result.status == NOT_ELIGIBLE:
+        result.parameters = []  # nothing was worked out with them
+    result.notes = _notes(rule, ctx, result.status)
+    return result
+
+
+def _notes(rule: Rule, ctx: Context, status: str) -> list[Text]:
+    """The notes that bear on this result: for a rule that doesn't apply, only those whose
+    condition is known to hold (an open question that may be why it doesn't apply)."""
+    shown = []
+    for note in rule.notes:
+        holds = True if note.when is None else note.when.evaluate(ctx)
+        relevant = status != NOT_ELIGIBLE or (holds is True and note.when is not None)
+        if holds is not False and relevant:
+            shown.append(note.text)
+    return shown
+
+
+def _check(leaf: Step) -> Check:
+    return Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
+
+
+def _in_force(rule: Rule, as_of: date, result: Result) -> bool:
+    start, end = rule.effective_from, rule.effective_to
+    in_force = start <= as_of and (end is None or as_of <= end)
+    window = f"{start.isoformat()} … {end.isoformat() if end else 'open'}"
+    result.checks.append(Check(f"in force on the as-of date ({window})",
+                               {"as_of": as_of}, in_force, not in_force))
+    if not in_force:
+        result.status = NOT_ELIGIBLE
+    return in_force
+
+
+def _missing(names: frozenset[str] | set[str], profile: Profile) -> list[str]:
+    facts = {DERIVED_FROM.get(name, name) for name in names}
+    return sorted(f for f in facts if f not in profile.facts and f not in ("as_of",))
+
+
+def _missing_in_trace(trace: Step, profile: Profile) -> list[str]:
+    unknown = {name for leaf in trace.leaves() if leaf.decisive and leaf.outcome is None
+               for name, value in leaf.values.items() if value is None}
+    return _missing(unknown, profile)
+
+
+def _work_out_benefit(
+    rule: Rule, profile: Profile, city: City, ctx: Context, as_of: date, result: Result
+) -> None:
+    missing: set[str] = set()
+    if rule.amount:
+        result.amount, result.basis = _amount(rule, ctx, missing)
+    if rule.components:
+        result.components = [_component(c, ctx, missing) for c in rule.components]
+        if rule.kind == "deduction" and not rule.amount:
+            applying = [c.amount for c in result.components if c.applies]
+            known = [amount for amount in applying if amount is not None]
+            result.amount = sum(known, Decimal("0.00")) if len(known) == len(applying) else None
+    if rule.period is not None:
+        result.period = _period(rule, rule.period, profile, missing)
+    if rule.date is not None:
+        start = _start(rule, rule.date, profile, missing)
+        result.period = (rule.date.point(start) if start else None, None)
+    essential = missing.copy()
+    if result.amount is not None and rule.payers:
+        district = profile.facts.get("district")
+        result.payers = _split_payers(rule, city, result.amount, district)
+        result.schedule = _schedule(rule, profile, result.payers, missing)
+    result.missing = _missing(missing, profile)
+    if essential:
+        result.status = NEEDS_INFO
+    elif result.period and result.period[1] is not None and result.period[1] < as_of:
+        result.status = NOT_ELIGIBLE
+        result.checks.append(Check(f"the period has not ended (last day {result.period[1]})",
+                                   {"as_of": as_of}, False, True))
+
+
+def _amount(rule: Rule, ctx: Context, missing: set[str]) -> tuple[Decimal | None, Text | None]:
+    for case in rule.amount:
+        applies = True if case.when is None else case.when.evaluate(ctx)
+        if applies is None:
+            missing.update(n for n in case.when.facts if ctx.facts.get(n) is None)  # type: ignore[union-attr]
+            return None, None
+        if applies:
+            value = case.value.evaluate(ctx)
+            if value is None:
+                missing.update(n for n in case.value.facts if ctx.facts.get(n) is None)
+                return None, case.label
+            return to_fen(value), case.label
+    return Decimal("0.00"), None
+
+
+def _component(component: Component, ctx: Context, missing: set[str]) -> ComponentResult:
+    applies = True if component.when is None else component.when.evaluate(ctx)
+    amount = None
+    if applies and component.amount is not None:
+        amount = component.amount.evaluate(ctx)
+        if amount is None:
+            missing.update(n for n in component.amount.facts if ctx.facts.get(n) is None)
+        else:
+            amount = to_fen(amount)
+    return ComponentResult(component.label, applies, amount)
+
+
+def _start(rule: Rule, offset: Offset, profile: Profile, missing: set[str]) -> date | None:
+    if offset.start is None:
+        return rule.effective_from
+    start = profile.facts.get(offset.start)
+    if start is None:
+        missing.add(offset.start)
+        return None
+    assert isinstance(start, date)
+    return start
+
+
+def _period(rule: Rule, offset: Offset, profile: Profile, missing: set[str]
+            ) -> tuple[date | None, date | None]:
+    start = _start(rule, offset, profile, missing)
+    if start is None:
+        return (None, None)
+    return (start, offset.last_day(start) if offset.bounded else None)
+
+
+def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> list[Payment]:
+    parts = split(amount, [share for _, share in rule.payers])
+    return [Payment(payer, city.payer_label(payer, district), part)
+            for (payer, _), part in zip(rule.payers, parts, strict=True)]
+
+
+def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[str]
+              ) -> list[Due]:
+    """Each payer's part split across the instalments, so rows and columns both add up."""
+    if not rule.schedule:
+        return []
+    shares = [instalment.share for instalment in rule.schedule]
+    columns = [split(payment.amount, shares) for payment in payers]
+    dues = []
+    for index, instalment in enumerate(rule.schedule):
+        start = _start(rule, instalment.due, profile, missing)
+        parts = tuple(Payment(p.payer, p.label, column[index])
+                      for p, column in zip(payers, columns, strict=True))
+        dues.append(Due(instalment.due.point(start) if start else None, instalment.timing,
+                        sum((p.amount for p in parts), Decimal("0.00")), instalment.label, parts))
+    return dues

@@ -1,0 +1,93 @@
+"""Exact money: Decimal yuan, 万/亿/% literals, rounding to the fen, splits that add up.
+
+No float ever touches an amount. Amounts are computed at full precision and rounded
+once, at the end, to the fen (0.01 yuan), half-up. A whole is divided among shares by
+the largest-remainder method, so the parts always add up to the whole to the fen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+FEN = Decimal("0.01")
+# Enough digits for any realistic budget times any rate, and a trap instead of silent loss.
+CONTEXT = Context(prec=40, traps=[InvalidOperation])
+
+UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "%": Decimal("0.01")}
+MAX_DIGITS = 24
+
+_LITERAL = re.compile(
+    rf"^\s*([+-]?)(\d{{1,{MAX_DIGITS}}}(?:,\d{{3}})*(?:\.\d{{1,{MAX_DIGITS}}})?)\s*(万|亿|%)?\s*(?:元)?\s*$"
+)
+
+
+class MoneyError(ValueError):
+    """A text that is not a number, an amount or a rate."""
+
+
+def parse_amount(text: str | int | Decimal) -> Decimal:
+    """Read `8000万`, `1.2亿`, `1.2%`, `50000000`, `3,000,000 元` as an exact Decimal."""
+    if isinstance(text, bool):
+        raise MoneyError(f"{text!r} is not a number")
+    if isinstance(text, Decimal):
+        if not text.is_finite():
+            raise MoneyError(f"{text} is not a finite number")
+        return text
+    if isinstance(text, int):
+        if len(str(abs(text))) > MAX_DIGITS:
+            raise MoneyError(f"{text} has more than {MAX_DIGITS} digits")
+        return Decimal(text)
+    if not isinstance(text, str):
+        raise MoneyError(f"{text!r} is not a number")
+    match = _LITERAL.match(text)
+    if not match:
+        raise MoneyError(f"{text!r} is not a number (write e.g. 8000万, 1.2亿, 1.2% or 50000000)")
+    sign, digits, unit = match.groups()
+    value = Decimal(sign + digits.replace(",", ""))
+    if unit:
+        value = CONTEXT.multiply(value, UNITS[unit])
+    return value
+
+
+def to_fen(amount: Decimal) -> Decimal:
+    """Round to the fen, half-up: the one rounding an amount gets."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP, context=CONTEXT)
+
+
+def split(whole: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
+    """Divide a fen-exact whole in proportion to shares; the parts add up to it exactly.
+
+    Each part is first rounded down to the fen; the fen left over go one each to the
+    parts with the largest remainders (ties to the earlier share), so 0.05 split 1:1
+    gives 0.03 and 0.02 and 100.01 split 4:6 gives 40.00 and 60.01.
+    """
+    if not shares:
+        raise ValueError("split needs at least one share")
+    if any(share < 0 for share in shares) or whole < 0:
+        raise ValueError("a split takes a non-negative whole and non-negative shares")
+    total_share = sum(shares, Decimal(0))
+    if total_share == 0:
+        raise ValueError("shares must not all be zero")
+    whole = to_fen(whole)
+    exact = [CONTEXT.divide(CONTEXT.multiply(whole, share), total_share) for share in shares]
+    parts = [part.quantize(FEN, rounding=ROUND_DOWN) for part in exact]
+    leftover = int(CONTEXT.divide(whole - sum(parts, Decimal(0)), FEN))
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for index in by_remainder[:leftover]:
+        parts[index] += FEN
+    return parts
+
+
+def format_yuan(amount: Decimal) -> str:
+    """`12345678.9` -> `12,345,678.90`: thousands separators, two decimals."""
+    return f"{to_fen(amount):,.2f}"
+
+
+def format_rate(rate: Decimal) -> str:
+    """`0.012` -> `1.2%`: a rate as the policy writes it."""
+    percent = CONTEXT.multiply(rate, Decimal(100)).normalize()
+    if percent.as_tuple().exponent > -2:  # type: ignore[operator]
+        percent = percent.quantize(FEN)
+    return f"{percent:f}%"

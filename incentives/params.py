@@ -1,0 +1,85 @@
+"""Dated parameters: a value in force from a date, each with its source.
+
+`ParamTable.value_on(as_of)` gives the entry in force on a date; an override from the
+user (`--param lending_rate=4.35%`) replaces it and is reported as such.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    """One dated value of a parameter and where it comes from."""
+
+    start: date
+    value: Decimal
+    source: str
+    series: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ParamUse:
+    """The value an assessment used, and what a reader must know about it."""
+
+    name: str
+    value: Decimal
+    start: date | None
+    source: str
+    overridden: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class ParamTable:
+    """All dated values of one parameter, oldest first."""
+
+    name: str
+    zh: str
+    en: str
+    unit: str
+    values: list[ParamValue] = field(default_factory=list)
+
+    def value_on(self, as_of: date) -> ParamUse | None:
+        """The entry in force on `as_of`, or None before the first."""
+        starts = [entry.start for entry in self.values]
+        index = bisect.bisect_right(starts, as_of) - 1
+        if index < 0:
+            return None
+        entry = self.values[index]
+        notes = [entry.note] if entry.note else []
+        if index == len(self.values) - 1:
+            notes.append(self.staleness(entry, as_of))
+        return ParamUse(self.name, entry.value, entry.start, entry.source, notes=tuple(notes))
+
+    def staleness(self, entry: ParamValue, as_of: date) -> str:
+        age = relativedelta(as_of, entry.start)
+        parts = [f"{n} {unit}{'s' if n != 1 else ''}"
+                 for n, unit in ((age.years, "year"), (age.months, "month"), (age.days, "day"))
+                 if n]
+        ago = ", ".join(parts) or "0 days"
+        return (f"{self.name}: the newest value in the table is from {entry.start.isoformat()}, "
+                f"{ago} before the as-of date; a newer one may exist (set it with --param)")
+
+
+def resolve(
+    tables: dict[str, ParamTable], names: frozenset[str], as_of: date,
+    overrides: dict[str, Decimal],
+) -> dict[str, ParamUse]:
+    """The value of each named parameter on `as_of`, overrides first; unknown ones left out."""
+    uses: dict[str, ParamUse] = {}
+    for name in sorted(names):
+        if name in overrides:
+            uses[name] = ParamUse(name, overrides[name], None, "set by the user (--param)", True)
+            continue
+        use = tables[name].value_on(as_of)
+        if use is not None:
+            uses[name] = use
+    return uses

@@ -1,0 +1,133 @@
+"""Assessment -> the JSON contract of DESIGN.md (plain data, no terminal code).
+
+Key order is fixed by construction, amounts are strings with two decimals, dates ISO.
+The table report lives in `table.py`, so that JSON output never imports rich.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .engine import Assessment, Check, ComponentResult, Due, Payment, Result
+from .money import to_fen
+from .params import ParamUse
+from .rule import Text
+
+
+def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
+    """The public JSON contract: as_of, city, results, totals (plus institution, parameters)."""
+    total, by_payer = assessment.cash_totals()
+    return {
+        "as_of": assessment.as_of.isoformat(),
+        "city": assessment.city.id,
+        "institution": assessment.profile.name or None,
+        "results": [result_to_dict(result) for result in assessment.results],
+        "totals": {
+            "cash": _money(total),
+            "by_payer": {payer: _money(amount) for payer, amount in by_payer.items()},
+        },
+        "parameters": _parameters(assessment),
+    }
+
+
+def result_to_dict(result: Result) -> dict[str, Any]:
+    rule = result.rule
+    return {
+        "rule": rule.id,
+        "status": result.status,
+        "kind": rule.kind,
+        "amount": _money(result.amount),
+        "payers": [_payment(p) for p in result.payers],
+        "schedule": [_due(d) for d in result.schedule],
+        "period": _period(result.period),
+        "conditions": [_check(c) for c in result.checks],
+        "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
+        "notes": [note.en for note in result.notes],
+        "title": _text(rule.title),
+        "provision": rule.provision or None,
+        "basis": _text(result.basis) if result.basis else None,
+        "components": [_component(c) for c in result.components],
+        "missing": result.missing,
+        "parameters": [param_to_dict(p) for p in result.parameters],
+        "notes_zh": [note.zh for note in result.notes],
+    }
+
+
+def to_json(assessment: Assessment) -> str:
+    return json.dumps(assessment_to_dict(assessment), ensure_ascii=False, indent=2)
+
+
+def param_to_dict(use: ParamUse) -> dict[str, Any]:
+    return {
+        "name": use.name,
+        "value": _plain(use.value),
+        "from": use.start.isoformat() if use.start else None,
+        "source": use.source,
+        "overridden": use.overridden,
+        "notes": list(use.notes),
+    }
+
+
+def _parameters(assessment: Assessment) -> list[dict[str, Any]]:
+    seen: dict[str, ParamUse] = {}
+    for result in assessment.results:
+        for use in result.parameters:
+            seen.setdefault(use.name, use)
+    return [param_to_dict(use) for use in seen.values()]
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{to_fen(amount):f}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _text(text: Text) -> dict[str, str]:
+    return {"zh": text.zh, "en": text.en}
+
+
+def _payment(payment: Payment) -> dict[str, Any]:
+    return {"payer": payment.payer, "amount": _money(payment.amount), "label": payment.label}
+
+
+def _due(due: Due) -> dict[str, Any]:
+    return {
+        "due": due.due.isoformat() if due.due else None,
+        "amount": _money(due.amount),
+        "timing": due.timing,
+        "label": _text(due.label),
+        "payers": [_payment(p) for p in due.payers],
+    }
+
+
+def _period(period: tuple[date | None, date | None] | None) -> dict[str, Any] | None:
+    if period is None:
+        return None
+    start, end = period
+    return {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None}
+
+
+def _check(check: Check) -> dict[str, Any]:
+    return {
+        "expr": check.expr,
+        "values": {name: _plain(value) for name, value in check.values.items()},
+        "outcome": check.outcome,
+        "decisive": check.decisive,
+    }
+
+
+def _component(component: ComponentResult) -> dict[str, Any]:
+    return {
+        "label": _text(component.label),
+        "applies": component.applies,
+        "amount": _money(component.amount),
+    }

@@ -1,0 +1,113 @@
+"""A rule as loaded from its file: what it cites, when it applies, what it gives, to whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from .conditions import Expression
+
+KINDS = ("cash", "tax_exemption", "cap", "deduction", "eligibility_date", "procedure")
+PAYERS = ("city", "district", "province", "state")
+TIMINGS = ("on", "on_or_after", "no_later_than")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text a person reads, in Chinese and English."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A date worked out from a date fact: `from` + years, months, days (dateutil).
+
+    Used as a point (`on`), or as a period of that length starting on `from`, whose last
+    day is the day before the anniversary. `from` None means the rule's own start date.
+    """
+
+    start: str | None
+    years: int = 0
+    months: int = 0
+    days: int = 0
+    bounded: bool = True
+
+    @property
+    def delta(self) -> relativedelta:
+        return relativedelta(years=self.years, months=self.months, days=self.days)
+
+    def point(self, start: date) -> date:
+        return start + self.delta
+
+    def last_day(self, start: date) -> date:
+        # The day before `start`, moved on by the length: three years from 2024-03-15 ends
+        # 2027-03-14, and from 2024-02-29 ends 2027-02-28 (the anniversary of a 29 February
+        # in a common year is taken as 1 March, so the window keeps its full length).
+        return start - relativedelta(days=1) + self.delta
+
+
+@dataclass(frozen=True)
+class AmountCase:
+    """One way to work out the amount; the first case whose `when` holds is used."""
+
+    when: Expression | None
+    value: Expression
+    label: Text | None = None
+
+
+@dataclass(frozen=True)
+class Instalment:
+    """A share of a cash amount, due on (or after, or no later than) a date."""
+
+    share: Decimal
+    due: Offset
+    timing: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Component:
+    """One part of a rule's benefit: a deduction item, a simplified procedure."""
+
+    label: Text
+    when: Expression | None = None
+    amount: Expression | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """An open question or caveat; shown when its `when` is true or unknown (always if none)."""
+
+    text: Text
+    when: Expression | None = None
+
+
+@dataclass
+class Rule:
+    """One provision of one document, as data."""
+
+    id: str
+    city: str
+    kind: str
+    provision: str
+    document: str
+    article: str
+    quote: str
+    title: Text
+    effective_from: date
+    effective_to: date | None
+    when: Expression | None
+    amount: list[AmountCase] = field(default_factory=list)
+    payers: list[tuple[str, Decimal]] = field(default_factory=list)
+    schedule: list[Instalment] = field(default_factory=list)
+    period: Offset | None = None
+    date: Offset | None = None
+    components: list[Component] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    file: str = ""
+    line: int = 0

@@ -38,6 +38,7 @@ MAX_RULE_FILE_BYTES = 512 * 1024
 MAX_RULES_PER_FILE = 500
 MAX_TOML_NESTING = 24
 RESERVED_NAMES = frozenset(dir(__builtins__)) | {"min", "max", "date", "true", "false"}
+_BRACKETS = re.compile(r"[\[\]{}]")
 BUNDLED = Path(__file__).parent / "rules"
 SOURCE_TREE = Path(__file__).parent.parent / "rules"
 
@@ -168,12 +169,13 @@ class SourceFile:
 
 
 def _max_bracket_depth(text: str) -> int:
+    # Brackets inside strings count too: an over-estimate errs on the safe side.
     depth = deepest = 0
-    for char in text:
-        if char in "[{":
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        else:
             depth = max(0, depth - 1)
     return deepest
 
@@ -185,7 +187,7 @@ def _load_city_folder(folder: Path, book: RuleBook, problems: list[RuleProblem])
     source = SourceFile(folder / "city.toml", problems)
     if source.data is None:
         return
-    city, constants = _read_city(source)
+    city, constants = _read_city(source, book.schema)
     if city is None:
         return
     if city.id in book.cities:
@@ -201,7 +203,7 @@ def _load_city_folder(folder: Path, book: RuleBook, problems: list[RuleProblem])
     book.rules[city.id] = sorted(rules, key=lambda r: r.id)
 
 
-def _read_city(source: SourceFile) -> tuple[City | None, dict[str, Any]]:
+def _read_city(source: SourceFile, schema: FactSchema) -> tuple[City | None, dict[str, Any]]:
     data = source.data or {}
     table = data.get("city")
     if not isinstance(table, dict) or not isinstance(table.get("id"), str):
@@ -224,14 +226,15 @@ def _read_city(source: SourceFile) -> tuple[City | None, dict[str, Any]]:
     }
     city = City(table["id"], str(table.get("zh", table["id"])), str(table.get("en", table["id"])),
                 tuple(table.get("aliases", [])), divisions, documents)
-    return city, _read_constants(source, data.get("constants") or {})
+    return city, _read_constants(source, data.get("constants") or {}, schema)
 
 
-def _read_constants(source: SourceFile, table: dict[str, Any]) -> dict[str, Any]:
+def _read_constants(source: SourceFile, table: dict[str, Any], schema: FactSchema
+                    ) -> dict[str, Any]:
     constants: dict[str, Any] = {}
     for name, value in table.items():
         line = source.key_line(1, name)
-        if name in RESERVED_NAMES or name.startswith("_") or name in load_base_schema():
+        if name in RESERVED_NAMES or name.startswith("_") or name in schema:
             source.problem(line, f"constant {name!r} shadows a built-in name or a fact")
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             constants[name] = tuple(value)

@@ -1,0 +1,55 @@
+"""Start-up time of one `incentives check` in a fresh process (median of repeated runs).
+
+    python benchmarks/startup.py [--runs 21] [--profile examples/…toml]
+
+Targets (issue: the engine and `incentives check`): JSON ≤ 0.15 s, table ≤ 0.25 s median.
+Run it with the interpreter of the environment `incentives` is installed in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"json": 0.15, "table": 0.25}
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).parent / "incentives"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("incentives")
+    return [found] if found else [sys.executable, str(ROOT / "cli.py")]
+
+
+def median_seconds(args: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--profile", default=str(ROOT / "examples" / "3a-general-hospital.toml"))
+    options = parser.parse_args()
+    base = [*command(), "check", options.profile, "--as-of", "2026-11-22"]
+    median_seconds([*base, "--format", "json"], 2)  # warm the file cache
+    print(f"incentives check, median of {options.runs} fresh processes")
+    for fmt, target in TARGETS.items():
+        seconds = median_seconds([*base, "--format", fmt], options.runs)
+        verdict = "ok" if seconds <= target else "OVER TARGET"
+        print(f"  --format {fmt:<5}  {seconds:.3f} s   (target {target:.2f} s: {verdict})")
+
+
+if __name__ == "__main__":
+    main()

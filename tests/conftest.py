@@ -1,0 +1,33 @@
+"""Shared fixtures: the bundled rulebook (loaded once) and a profile builder."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incentives import assess, load_rulebook, parse_profile
+from incentives.engine import Assessment, Result
+from incentives.rulebook import RuleBook
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = load_rulebook()
+AS_OF = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="session")
+def book() -> RuleBook:
+    return BOOK
+
+
+def assess_raw(raw: dict[str, Any], as_of: date = AS_OF, **overrides: Any) -> Assessment:
+    """Assess a raw profile (as a user would write it) against the bundled rules."""
+    profile = parse_profile(raw, BOOK.schema, BOOK.cities)
+    return assess(profile, BOOK, as_of, overrides or None)
+
+
+def result_of(raw: dict[str, Any], rule_id: str, as_of: date = AS_OF, **overrides: Any) -> Result:
+    results = {r.rule.id: r for r in assess_raw(raw, as_of, **overrides).results}
+    return results[rule_id]

@@ -63,7 +63,7 @@ def _overrides(book, assignments: tuple[str, ...]) -> dict[str, Decimal]:  # typ
         try:
             overrides[name] = parse_amount(text)
         except MoneyError as error:
-            problems.append(f"--param {name}: {error}")
+            problems.append(f"--param {name}: {text!r}: {error}")
     if problems:
         raise UsageProblems(problems)
     return overrides

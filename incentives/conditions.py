@@ -361,6 +361,12 @@ class _Compiler:
             if match.lastgroup != "num":
                 continue
             literal = match.group()
+            following = self.original[match.end():match.end() + 1]
+            if following and (following.isalnum() or following in "_."):
+                end = re.match(r"[\w.]*", self.original[match.end():])
+                whole = literal + (end.group() if end else "")
+                raise ExprError(f"{whole!r} is not a number; write e.g. 5000万, 1.2% or 0.5",
+                                match.start())
             if len(re.sub(r"\D", "", literal)) > MAX_DIGITS:
                 raise ExprError(f"number {literal[:30]}… has more than {MAX_DIGITS} digits",
                                 match.start())

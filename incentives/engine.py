@@ -33,6 +33,7 @@ class Payment:
     payer: str
     label: str
     amount: Decimal
+    share: Decimal  # of the whole, e.g. 0.4
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,9 @@ def _amount(rule: Rule, ctx: Context, missing: set[str]) -> tuple[Decimal | None
 def _component(component: Component, ctx: Context, missing: set[str]) -> ComponentResult:
     applies = True if component.when is None else component.when.evaluate(ctx)
     amount = None
+    if applies is None and component.amount is not None and component.when is not None:
+        # an item that may or may not count makes the total unknown, not smaller
+        missing.update(n for n in component.when.facts if ctx.facts.get(n) is None)
     if applies and component.amount is not None:
         amount = component.amount.evaluate(ctx)
         if amount is None:
@@ -264,9 +268,11 @@ def _period(rule: Rule, offset: Offset, profile: Profile, missing: set[str]
 
 
 def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> list[Payment]:
-    parts = split(amount, [share for _, share in rule.payers])
-    return [Payment(payer, city.payer_label(payer, district), part)
-            for (payer, _), part in zip(rule.payers, parts, strict=True)]
+    shares = [share for _, share in rule.payers]
+    whole = sum(shares, Decimal(0))
+    parts = split(amount, shares)
+    return [Payment(payer, city.payer_label(payer, district), part, share / whole)
+            for (payer, share), part in zip(rule.payers, parts, strict=True)]
 
 
 def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[str]
@@ -279,7 +285,7 @@ def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[
     dues = []
     for index, instalment in enumerate(rule.schedule):
         start = _start(rule, instalment.due, profile, missing)
-        parts = tuple(Payment(p.payer, p.label, column[index])
+        parts = tuple(Payment(p.payer, p.label, column[index], p.share)
                       for p, column in zip(payers, columns, strict=True))
         dues.append(Due(instalment.due.point(start) if start else None, instalment.timing,
                         sum((p.amount for p in parts), Decimal("0.00")), instalment.label, parts))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
 # Enough digits for any realistic budget times any rate, and a trap instead of silent loss.
@@ -24,28 +24,33 @@ _LITERAL = re.compile(
 
 
 class MoneyError(ValueError):
-    """A text that is not a number, an amount or a rate."""
+    """A text that is not a number, an amount or a rate (the message says why, not which)."""
 
 
 def parse_amount(text: str | int | Decimal) -> Decimal:
     """Read `8000万`, `1.2亿`, `1.2%`, `50000000`, `3,000,000 元` as an exact Decimal."""
     if isinstance(text, bool):
-        raise MoneyError(f"{text!r} is not a number")
+        raise MoneyError("true/false is not a number")
     if isinstance(text, Decimal):
         if not text.is_finite():
-            raise MoneyError(f"{text} is not a finite number")
+            raise MoneyError("not a finite number")
+        if len(text.as_tuple().digits) > MAX_DIGITS or abs(text.adjusted()) > MAX_DIGITS:
+            raise MoneyError(f"more than {MAX_DIGITS} digits")
         return text
     if isinstance(text, int):
         if len(str(abs(text))) > MAX_DIGITS:
-            raise MoneyError(f"{text} has more than {MAX_DIGITS} digits")
+            raise MoneyError(f"more than {MAX_DIGITS} digits")
         return Decimal(text)
     if not isinstance(text, str):
-        raise MoneyError(f"{text!r} is not a number")
+        raise MoneyError("not a number")
     match = _LITERAL.match(text)
     if not match:
-        raise MoneyError(f"{text!r} is not a number (write e.g. 8000万, 1.2亿, 1.2% or 50000000)")
+        raise MoneyError("not a number; write e.g. 8000万, 1.2亿, 1.2% or 50000000")
     sign, digits, unit = match.groups()
-    value = Decimal(sign + digits.replace(",", ""))
+    digits = digits.replace(",", "")
+    if len(digits.replace(".", "")) > MAX_DIGITS:
+        raise MoneyError(f"more than {MAX_DIGITS} digits")
+    value = Decimal(sign + digits)
     if unit:
         value = CONTEXT.multiply(value, UNITS[unit])
     return value
@@ -61,23 +66,25 @@ def split(whole: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
 
     Each part is first rounded down to the fen; the fen left over go one each to the
     parts with the largest remainders (ties to the earlier share), so 0.05 split 1:1
-    gives 0.03 and 0.02 and 100.01 split 4:6 gives 40.00 and 60.01.
+    gives 0.03 and 0.02 and 100.01 split 4:6 gives 40.00 and 60.01. The arithmetic is
+    done in whole fen with integers, so equal remainders really compare equal.
     """
     if not shares:
         raise ValueError("split needs at least one share")
     if any(share < 0 for share in shares) or whole < 0:
         raise ValueError("a split takes a non-negative whole and non-negative shares")
-    total_share = sum(shares, Decimal(0))
-    if total_share == 0:
+    scale = max(0, *(-int(share.as_tuple().exponent) for share in shares))
+    weights = [int(share.scaleb(scale, context=CONTEXT)) for share in shares]
+    total = sum(weights)
+    if total == 0:
         raise ValueError("shares must not all be zero")
-    whole = to_fen(whole)
-    exact = [CONTEXT.divide(CONTEXT.multiply(whole, share), total_share) for share in shares]
-    parts = [part.quantize(FEN, rounding=ROUND_DOWN) for part in exact]
-    leftover = int(CONTEXT.divide(whole - sum(parts, Decimal(0)), FEN))
-    by_remainder = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for index in by_remainder[:leftover]:
-        parts[index] += FEN
-    return parts
+    fen = int(to_fen(whole).scaleb(2, context=CONTEXT))
+    parts = [fen * weight // total for weight in weights]
+    remainders = [fen * weight % total for weight in weights]
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
+    for index in by_remainder[: fen - sum(parts)]:
+        parts[index] += 1
+    return [Decimal(part).scaleb(-2, context=CONTEXT) for part in parts]
 
 
 def format_yuan(amount: Decimal) -> str:
@@ -85,9 +92,11 @@ def format_yuan(amount: Decimal) -> str:
     return f"{to_fen(amount):,.2f}"
 
 
-def format_rate(rate: Decimal) -> str:
-    """`0.012` -> `1.2%`: a rate as the policy writes it."""
+def format_rate(rate: Decimal, places: int = 2) -> str:
+    """`0.0435` -> `4.35%`, `0.03` -> `3.00%`; with places=0, `0.4` -> `40%`."""
     percent = CONTEXT.multiply(rate, Decimal(100)).normalize()
-    if percent.as_tuple().exponent > -2:  # type: ignore[operator]
-        percent = percent.quantize(FEN)
+    if percent.as_tuple().exponent < -4:  # type: ignore[operator]
+        percent = percent.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
+    if percent.as_tuple().exponent > -places:  # type: ignore[operator]
+        percent = percent.quantize(Decimal(1).scaleb(-places))
     return f"{percent:f}%"

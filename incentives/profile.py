@@ -105,7 +105,8 @@ def parse_profile(
         try:
             facts[key] = convert(fact, value, cities)
         except ValueError as error:
-            problems.append(Problem(f"{where}: {key}", f"{value!r}: {error}"))
+            shown = repr(value) if isinstance(value, str) else str(value)
+            problems.append(Problem(f"{where}: {key}", f"{shown}: {error}"))
     city_id = facts.get("city")
     if "city" not in raw:
         problems.append(Problem(f"{where}: city", f"missing; one of {', '.join(cities)}"))
@@ -154,7 +155,7 @@ def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
     try:
         amount = parse_amount(value)
     except MoneyError as error:
-        raise ValueError(str(error).replace(f"{value!r} ", "", 1)) from None
+        raise ValueError(str(error)) from None
     if amount < 0:
         raise ValueError("must not be negative")
     return amount

@@ -96,7 +96,8 @@ def _text(text: Text) -> dict[str, str]:
 
 
 def _payment(payment: Payment) -> dict[str, Any]:
-    return {"payer": payment.payer, "amount": _money(payment.amount), "label": payment.label}
+    return {"payer": payment.payer, "amount": _money(payment.amount), "label": payment.label,
+            "share": _plain(payment.share)}
 
 
 def _due(due: Due) -> dict[str, Any]:

@@ -27,8 +27,11 @@ class Text:
 class Offset:
     """A date worked out from a date fact: `from` + years, months, days (dateutil).
 
-    Used as a point (`on`), or as a period of that length starting on `from`, whose last
-    day is the day before the anniversary. `from` None means the rule's own start date.
+    Used as a point (the anniversary), or as a period of that length starting on `from`,
+    whose last day is the day before the anniversary. `from` None means the rule's own
+    start date. Where the anniversary has no corresponding day (29 February in a common
+    year, 31 January plus a month), it falls on the first day of the next month, so a
+    period keeps its full length: three years from 2024-02-29 end on 2027-02-28.
     """
 
     start: str | None
@@ -42,13 +45,16 @@ class Offset:
         return relativedelta(years=self.years, months=self.months, days=self.days)
 
     def point(self, start: date) -> date:
-        return start + self.delta
+        """The anniversary: `start` moved on by the offset."""
+        moved = start + self.delta
+        if moved.day < start.day and not self.days:  # relativedelta clipped to the month's end
+            moved += relativedelta(days=1)
+        return moved
 
     def last_day(self, start: date) -> date:
-        # The day before `start`, moved on by the length: three years from 2024-03-15 ends
-        # 2027-03-14, and from 2024-02-29 ends 2027-02-28 (the anniversary of a 29 February
-        # in a common year is taken as 1 March, so the window keeps its full length).
-        return start - relativedelta(days=1) + self.delta
+        """The last day of a period of this length from `start`, that day included:
+        three years from 2024-03-15 end 2027-03-14; from 2025-03-01, 2028-02-29."""
+        return self.point(start) - relativedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ MAX_RULES_PER_FILE = 500
 MAX_TOML_NESTING = 24
 RESERVED_NAMES = frozenset(dir(__builtins__)) | {"min", "max", "date", "true", "false"}
 _BRACKETS = re.compile(r"[\[\]{}]")
+_RULE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*\w+[ \t]*\]\]")
 BUNDLED = Path(__file__).parent / "rules"
 SOURCE_TREE = Path(__file__).parent.parent / "rules"
 
@@ -153,19 +154,28 @@ class SourceFile:
         self.problems.append(RuleProblem(self.name, line, message, detail))
 
     def header_lines(self, header: str) -> list[int]:
-        pattern = re.compile(r"^\s*\[\[\s*" + re.escape(header) + r"\s*\]\]", re.M)
+        """The line of each `[[header]]` (or, for a table, `[header]`), in order."""
+        pattern = re.compile(r"^[ \t]*\[\[?[ \t]*" + re.escape(header) + r"[ \t]*\]", re.M)
         return [self.text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(self.text)]
 
-    def key_line(self, start: int, key: str) -> int:
-        """The line of `key = …` (or `[rule.key]`) at or after line `start`, else `start`."""
+    def key_line(self, start: int, key: str, within_rule: bool = True) -> int:
+        """The line of `key = …` (or `[rule.key]`) at or after line `start`, else `start`;
+        within a rule the search stops at the next `[[…]]` header."""
         lines = self.text.splitlines()
-        pattern = re.compile(r"^\s*(\[\[?\s*\w+\.)?" + re.escape(key) + r"\s*(=|\]|\.)")
+        pattern = re.compile(r"^[ \t]*(\[\[?[ \t]*[\w.]+\.)?" + re.escape(key)
+                             + r"[ \t]*(=|\]|\.)")
         for number in range(start, len(lines) + 1):
-            if number > start and re.match(r"^\s*\[\[\s*\w+\s*\]\]", lines[number - 1]):
+            line = lines[number - 1]
+            if within_rule and number > start and _RULE_HEADER.match(line):
                 break
-            if pattern.match(lines[number - 1]):
+            if pattern.match(line):
                 return number
         return start
+
+    def table_key_line(self, table: str, key: str) -> int:
+        """The line of `key` inside the top-level `[table]` (or the table's own line)."""
+        headers = self.header_lines(table)
+        return self.key_line(headers[0], key, within_rule=False) if headers else 1
 
 
 def _max_bracket_depth(text: str) -> int:
@@ -212,8 +222,8 @@ def _read_city(source: SourceFile, schema: FactSchema) -> tuple[City | None, dic
     divisions: dict[str, Division] = {}
     for kind, names in (data.get("divisions") or {}).items():
         if kind not in DIVISION_TYPES:
-            source.problem(source.key_line(1, kind), f"division type {kind!r} is not one of "
-                           f"{', '.join(DIVISION_TYPES)}")
+            source.problem(source.table_key_line("divisions", kind), f"division type {kind!r} "
+                           f"is not one of {', '.join(DIVISION_TYPES)}")
             continue
         for entry in names:
             name, aliases = (entry, []) if isinstance(entry, str) else (entry["name"],
@@ -233,7 +243,7 @@ def _read_constants(source: SourceFile, table: dict[str, Any], schema: FactSchem
                     ) -> dict[str, Any]:
     constants: dict[str, Any] = {}
     for name, value in table.items():
-        line = source.key_line(1, name)
+        line = source.table_key_line("constants", name)
         if name in RESERVED_NAMES or name.startswith("_") or name in schema:
             source.problem(line, f"constant {name!r} shadows a built-in name or a fact")
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -270,8 +280,8 @@ def _load_rule_file(path: Path, city: City, env: Env, problems: list[RuleProblem
         return []
     extra = set(source.data) - {"rule"}
     for key in sorted(extra):
-        source.problem(source.key_line(1, key), f"unknown top-level key {key!r}; rule files "
-                       "hold [[rule]] tables")
+        line = source.key_line(1, key, within_rule=False)
+        source.problem(line, f"unknown top-level key {key!r}; rule files hold [[rule]] tables")
     tables = source.data.get("rule", [])
     if not isinstance(tables, list) or len(tables) > MAX_RULES_PER_FILE:
         source.problem(1, f"expected at most {MAX_RULES_PER_FILE} [[rule]] tables")
@@ -481,7 +491,7 @@ class _RuleReader:
 def _load_params(path: Path, book: RuleBook, problems: list[RuleProblem]) -> None:
     source = SourceFile(path, problems)
     for name, table in (source.data or {}).items():
-        line = source.key_line(1, name)
+        line = source.key_line(1, name, within_rule=False)
         if name in book.params or name in book.schema or name in RESERVED_NAMES:
             source.problem(line, f"parameter {name!r} is declared twice or shadows a name")
             continue

@@ -79,6 +79,7 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema) -> Render
     body: list[RichText] = []
     if result.status == ELIGIBLE:
         body += _benefit_lines(result)
+        body += _because_lines(result, schema)
     elif result.status == NEEDS_INFO:
         body += _missing_lines(result, schema)
     else:
@@ -100,7 +101,8 @@ def _benefit_lines(result: Result) -> list[RichText]:
         lines.append(line)
     if result.payers:
         lines.append(RichText("paid by: " + " · ".join(
-            f"{p.label} {format_yuan(p.amount)}" for p in result.payers)))
+            f"{p.label} {format_yuan(p.amount)} ({format_rate(p.share, 0)})"
+            for p in result.payers)))
     for due in result.schedule:
         when = due.due.isoformat() if due.due else "date unknown"
         lines.append(RichText(f"{TIMING[due.timing]} {when}: {format_yuan(due.amount)} 元 — "
@@ -117,6 +119,17 @@ def _benefit_lines(result: Result) -> list[RichText]:
         lines.append(RichText("to complete the dates, give: " + ", ".join(result.missing),
                               style="yellow"))
     return lines
+
+
+def _because_lines(result: Result, schema: FactSchema) -> list[RichText]:
+    held = [c for c in result.checks if c.decisive and c.outcome and c.values.keys() - {"as_of"}]
+    if not held:
+        return []
+    line = RichText("because: ", style="dim")
+    for index, check in enumerate(held):
+        values = ", ".join(f"{n} = {_value(n, v, schema)}" for n, v in check.values.items())
+        line.append(("" if index == 0 else " · ") + f"{check.expr} ({values})", style="dim")
+    return [line]
 
 
 def _period_text(result: Result) -> str:

@@ -190,11 +190,15 @@ def test_exemption_window_last_day() -> None:
     assert result_of(FOR_PROFIT, rule, date(2027, 3, 15)).status == "not_eligible"
 
 
-def test_exemption_window_from_29_february() -> None:
-    raw = {**FOR_PROFIT, "licence_registered_on": "2024-02-29"}
-    r = result_of(raw, "zhengzhou.for-profit-property-tax-exemption", date(2025, 1, 1))
-    # the third anniversary of 2024-02-29 falls on 2027-03-01; the window ends 2027-02-28
-    assert r.period == (date(2024, 2, 29), date(2027, 2, 28))
+@pytest.mark.parametrize(("registered", "last_day"), [
+    (date(2024, 2, 29), date(2027, 2, 28)),  # third anniversary taken as 2027-03-01
+    (date(2025, 3, 1), date(2028, 2, 29)),   # the day before 2028-03-01, a leap day
+    (date(2024, 1, 1), date(2026, 12, 31)),
+])
+def test_exemption_window_around_29_february(registered: date, last_day: date) -> None:
+    raw = {**FOR_PROFIT, "licence_registered_on": registered.isoformat()}
+    r = result_of(raw, "zhengzhou.for-profit-property-tax-exemption", date(2025, 6, 1))
+    assert r.period == (registered, last_day)
 
 
 def test_exemption_requires_reinvested_income() -> None:
@@ -335,8 +339,9 @@ def test_designation_who(kind: str, grade: str | None, status: str) -> None:
 
 def test_designation_earliest_date_is_first_anniversary_of_opening() -> None:
     r = result_of({**SOCIAL, "kind": "nursing", "opened_on": "2024-02-29"}, DESIGNATION)
-    # 2024-02-29 + 1 year = 2025-02-28 (relativedelta keeps the month)
-    assert r.period == (date(2025, 2, 28), None)
+    # 2024-02-29 has no anniversary in 2025: the year is complete at the end of 2025-02-28,
+    # so the earliest day to apply is 2025-03-01
+    assert r.period == (date(2025, 3, 1), None)
 
 
 # --- ZZ-10 … ZZ-12 procedures --------------------------------------------------------------

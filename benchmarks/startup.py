@@ -44,11 +44,15 @@ def main() -> None:
     options = parser.parse_args()
     base = [*command(), "check", options.profile, "--as-of", "2026-11-22"]
     median_seconds([*base, "--format", "json"], 2)  # warm the file cache
-    print(f"incentives check, median of {options.runs} fresh processes")
+    print(f"median of {options.runs} fresh processes")
+    python = [sys.executable, "-c"]
+    for label, code in (("python itself", "pass"), ("import click", "import click"),
+                        ("import click, rich", "import click, rich.console, rich.table")):
+        print(f"  {label:<20}  {median_seconds([*python, code], options.runs):.3f} s   (baseline)")
     for fmt, target in TARGETS.items():
         seconds = median_seconds([*base, "--format", fmt], options.runs)
         verdict = "ok" if seconds <= target else "OVER TARGET"
-        print(f"  --format {fmt:<5}  {seconds:.3f} s   (target {target:.2f} s: {verdict})")
+        print(f"  check --format {fmt:<5}  {seconds:.3f} s   (target {target:.2f} s: {verdict})")
 
 
 if __name__ == "__main__":

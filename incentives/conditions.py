@@ -94,7 +94,7 @@ class ExprError(ValueError):
         self.column = column
 
 
-@dataclass(frozen=True)
+@dataclass
 class VType:
     """The static type of an expression: bool, number, date, enum (of a fact), text, list."""
 

@@ -26,7 +26,7 @@ ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO = "eligible", "not_eligible", "needs_info"
 DERIVED_FROM = {"division_type": "district"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Payment:
     """A payer's part of an amount: `city` 郑州市财政 400万."""
 
@@ -36,7 +36,7 @@ class Payment:
     share: Decimal  # of the whole, e.g. 0.4
 
 
-@dataclass(frozen=True)
+@dataclass
 class Due:
     """An instalment: its amount, its date (None while a fact is missing), payers' parts."""
 
@@ -47,7 +47,7 @@ class Due:
     payers: tuple[Payment, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Check:
     """A leaf of the trace: the condition's text, the values it saw, its outcome."""
 
@@ -57,7 +57,7 @@ class Check:
     decisive: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class ComponentResult:
     label: Text
     applies: bool | None

@@ -26,7 +26,7 @@ VALUE_TYPE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Fact:
     """One profile key: its type, its names in Chinese and English, its allowed values."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 DIVISION_TYPES = ("district", "county", "county_city", "banner", "development_zone")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Division:
     """A county-level division: 金水区 (district), 中牟县 (county), 巩义市 (county_city) …"""
 
@@ -16,7 +16,7 @@ class Division:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Document:
     """A policy document the city's rules rest on."""
 
@@ -26,7 +26,7 @@ class Document:
     signed_on: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class City:
     """A jurisdiction: its names, its divisions, the documents its rules cite."""
 

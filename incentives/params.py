@@ -14,7 +14,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParamValue:
     """One dated value of a parameter and where it comes from."""
 
@@ -25,7 +25,7 @@ class ParamValue:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParamUse:
     """The value an assessment used, and what a reader must know about it."""
 

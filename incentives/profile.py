@@ -28,7 +28,7 @@ _TRUE_WORDS = {"true", "yes", "y", "1", "是", "有"}
 _FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "没有"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Problem:
     """One thing wrong with an input: where, what value, why."""
 

@@ -15,7 +15,7 @@ PAYERS = ("city", "district", "province", "state")
 TIMINGS = ("on", "on_or_after", "no_later_than")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Text:
     """A text a person reads, in Chinese and English."""
 
@@ -23,7 +23,7 @@ class Text:
     en: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Offset:
     """A date worked out from a date fact: `from` + years, months, days (dateutil).
 
@@ -57,7 +57,7 @@ class Offset:
         return self.point(start) - relativedelta(days=1)
 
 
-@dataclass(frozen=True)
+@dataclass
 class AmountCase:
     """One way to work out the amount; the first case whose `when` holds is used."""
 
@@ -66,7 +66,7 @@ class AmountCase:
     label: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Instalment:
     """A share of a cash amount, due on (or after, or no later than) a date."""
 
@@ -76,7 +76,7 @@ class Instalment:
     label: Text
 
 
-@dataclass(frozen=True)
+@dataclass
 class Component:
     """One part of a rule's benefit: a deduction item, a simplified procedure."""
 
@@ -85,7 +85,7 @@ class Component:
     amount: Expression | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Note:
     """An open question or caveat; shown when its `when` is true or unknown (always if none)."""
 

@@ -49,7 +49,7 @@ def bundled_rules_dir() -> Path:
     return BUNDLED if BUNDLED.is_dir() else SOURCE_TREE
 
 
-@dataclass(frozen=True)
+@dataclass
 class RuleProblem:
     """One problem in a rule file: file, line, message (and, for expressions, a caret)."""
 

@@ -7,6 +7,7 @@ the input can't be used (every problem listed, no traceback), 1 only for a bug.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,8 +44,9 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 def _load(rules: tuple[Path, ...]):  # type: ignore[no-untyped-def]
     from incentives.rulebook import RuleFileError, load_rulebook
 
+    bundled = not click.get_current_context().meta.get("no_bundled", False)
     try:
-        return load_rulebook(list(rules) or None)
+        return load_rulebook(list(rules) or None, bundled=bundled)
     except RuleFileError as error:
         raise UsageProblems([str(p) for p in error.problems]) from None
 
@@ -78,11 +80,22 @@ def _profile(book, path: Path):  # type: ignore[no-untyped-def]
         raise UsageProblems([str(p) for p in error.problems]) from None
 
 
-rules_option = click.option(
-    "--rules", "rules", multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Load rule folders from DIR instead of the bundled ones (repeatable).",
-)
+def _no_bundled(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["no_bundled"] = value
+
+
+def rules_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--rules DIR` (repeatable) beside the bundled rules; `--no-bundled` for DIR alone."""
+    command = click.option(
+        "--no-bundled", is_flag=True, expose_value=False, callback=_no_bundled,
+        is_eager=True, help="Load only the --rules folders, not the bundled rules.",
+    )(command)
+    return click.option(
+        "--rules", "rules", multiple=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Also load the rule folders under DIR (a city folder, or a folder of them); "
+             "repeatable.",
+    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,6 +133,119 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
     from incentives.table import print_report
 
     print_report(assessment, book.schema, Console(width=None if sys.stdout.isatty() else 110))
+
+
+def _cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
+    from incentives.profile import convert
+
+    chosen, problems = [], []
+    for name in names:
+        try:
+            chosen.append(str(convert(book.schema["city"], name, book.cities)))
+        except ValueError as error:
+            problems.append(f"--city {name!r}: {error}")
+    if problems:
+        raise UsageProblems(problems)
+    return chosen
+
+
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--city", "cities", multiple=True, help="Compare these cities (repeatable); "
+              "default: every loaded city.")
+@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@rules_option
+def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
+            params: tuple[str, ...], rules: tuple[Path, ...]) -> None:
+    """What each city would give the institution in PROFILE, side by side."""
+    from incentives.compare import compare as compare_cities
+
+    book = _load(rules)
+    comparison = compare_cities(_profile(book, profile), book, as_of, _cities(book, cities),
+                                _overrides(book, params))
+    if fmt == "json":
+        import json
+
+        from incentives.report import comparison_to_dict
+
+        click.echo(json.dumps(comparison_to_dict(comparison), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    from incentives.compare_table import render_comparison
+
+    Console(width=None if sys.stdout.isatty() else 140).print(render_comparison(comparison))
+
+
+@cli.group()
+def rules() -> None:
+    """List, show and check rule files."""
+
+
+@rules.command("list")
+@click.option("--city", "cities", multiple=True, help="Only these cities (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@rules_option
+def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> None:
+    """Every loaded rule: id, provision, kind, document and article, dates, title."""
+    from incentives.rules_view import rule_summaries
+
+    book = _load(rules)
+    chosen = _cities(book, cities)
+    summaries = rule_summaries(book, chosen)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    from incentives.rules_view import render_list
+
+    Console(width=None if sys.stdout.isatty() else 160).print(render_list(summaries))
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@rules_option
+def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
+    """A rule in full: quote, condition, figures, payers, dates, notes, where it is written."""
+    import difflib
+
+    from rich.console import Console
+
+    from incentives.rules_view import render_rule
+
+    book = _load(rules)
+    versions = [r for r in book.all_rules() if r.id == rule_id]
+    if not versions:
+        close = difflib.get_close_matches(rule_id, sorted({r.id for r in book.all_rules()}), 3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageProblems([f"no rule {rule_id!r}{hint}"])
+    Console(width=None if sys.stdout.isatty() else 120).print(render_rule(versions))
+
+
+@rules.command("check")
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False,
+                                                    path_type=Path))
+@click.option("--no-bundled", is_flag=True, help="Check the folders without the bundled rules "
+              "(which they may restate or extend).")
+def rules_check(folders: tuple[Path, ...], no_bundled: bool) -> None:
+    """Check rule folders (default: the bundled ones); every problem with file and line."""
+    from incentives.rulebook import RuleFileError, load_rulebook
+
+    try:
+        book = load_rulebook(list(folders) or None, bundled=not no_bundled)
+    except RuleFileError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+    count = len(book.all_rules())
+    places = len(book.cities) + len(book.layers)
+    click.echo(f"ok: {count} rules in {places} jurisdictions, {len(book.params)} parameters")
 
 
 def main() -> None:

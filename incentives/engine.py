@@ -81,6 +81,7 @@ class Result:
     parameters: list[ParamUse] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
     trace: Step | None = None
+    also: list[Result] = field(default_factory=list)  # the same benefit under another rule
 
 
 @dataclass
@@ -109,14 +110,34 @@ def assess(
 ) -> Assessment:
     """Assess every rule of the profile's city on `as_of`, parameters overridden as given."""
     city = book.cities[profile.city]
-    rules = sorted(book.rules.get(city.id, []), key=_document_order)
-    results = [_assess_rule(rule, profile, city, book, as_of, overrides or {}) for rule in rules]
+    results = []
+    for rule, restated in book.rules_for(city.id, as_of):
+        result = _assess_rule(rule, profile, city, book, as_of, overrides or {})
+        if restated is not None:
+            other = _assess_rule(restated, profile, city, book, as_of, overrides or {})
+            result = _shown_once(result, other)
+        results.append(result)
+    results.sort(key=lambda r: _document_order(r.rule, city.id))
     return Assessment(as_of, city, profile, results)
 
 
-def _document_order(rule: Rule) -> tuple[Any, ...]:
+_RANK = {ELIGIBLE: 2, NEEDS_INFO: 1, NOT_ELIGIBLE: 0}
+
+
+def _shown_once(city_result: Result, layer_result: Result) -> Result:
+    """A city rule and the national rule it restates, as one result citing both: the
+    better of the two for the institution leads (the city's on a tie)."""
+    if _RANK[layer_result.status] > _RANK[city_result.status]:
+        primary, other = layer_result, city_result
+    else:
+        primary, other = city_result, layer_result
+    primary.also.append(other)
+    return primary
+
+
+def _document_order(rule: Rule, city_id: str) -> tuple[Any, ...]:
     numbers = [int(n) for n in re.findall(r"\d+", rule.provision)]
-    return (rule.provision.rstrip("0123456789-"), numbers, rule.id)
+    return (rule.city != city_id, rule.provision.rstrip("0123456789-"), numbers, rule.id)
 
 
 def _expressions(rule: Rule) -> list[Expression]:
@@ -141,6 +162,8 @@ def _assess_rule(
             if result.trace.outcome is not True:
                 result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
                 result.missing = _missing_in_trace(result.trace, profile)
+        if result.status != NOT_ELIGIBLE and _window_ended(rule, profile, as_of, result):
+            result.status, result.missing = NOT_ELIGIBLE, []  # whatever the unknown facts
         if result.status == ELIGIBLE:
             _work_out_benefit(rule, profile, city, ctx, as_of, result)
     if result.status == NOT_ELIGIBLE:
@@ -212,10 +235,22 @@ def _work_out_benefit(
     result.missing = _missing(missing, profile)
     if essential:
         result.status = NEEDS_INFO
-    elif result.period and result.period[1] is not None and result.period[1] < as_of:
-        result.status = NOT_ELIGIBLE
-        result.checks.append(Check(f"the period has not ended (last day {result.period[1]})",
-                                   {"as_of": as_of}, False, True))
+
+
+def _window_ended(rule: Rule, profile: Profile, as_of: date, result: Result) -> bool:
+    """Whether a bounded period (an exemption window) ended before the as-of date."""
+    if rule.period is None or not rule.period.bounded:
+        return False
+    start = profile.facts.get(rule.period.start) if rule.period.start else rule.effective_from
+    if not isinstance(start, date):
+        return False
+    last_day = rule.period.last_day(start)
+    result.period = (start, last_day)
+    if last_day >= as_of:
+        return False
+    result.checks.append(Check(f"the period has not ended (last day {last_day.isoformat()})",
+                               {"as_of": as_of}, False, True))
+    return True
 
 
 def _amount(rule: Rule, ctx: Context, missing: set[str]) -> tuple[Decimal | None, Text | None]:

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .compare import Comparison
 from .engine import Assessment, Check, ComponentResult, Due, Payment, Result
 from .money import to_fen
 from .params import ParamUse
@@ -53,6 +54,30 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "missing": result.missing,
         "parameters": [param_to_dict(p) for p in result.parameters],
         "notes_zh": [note.zh for note in result.notes],
+        "also_cites": [_also(other) for other in result.also],
+    }
+
+
+def _also(other: Result) -> dict[str, Any]:
+    rule = other.rule
+    return {"rule": rule.id, "status": other.status, "document": rule.document,
+            "article": rule.article, "quote": rule.quote}
+
+
+def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
+    """Each city's assessment, the benefits lined up by topic, and what only one city gives."""
+    return {
+        "as_of": comparison.as_of.isoformat(),
+        "cities": list(comparison.assessments),
+        "assessments": {c: assessment_to_dict(a) for c, a in comparison.assessments.items()},
+        "rows": [
+            {"topic": row.topic,
+             "title": _text(row.title.rule.title),
+             "results": {c: (result_to_dict(r) if r else None) for c, r in row.results.items()}}
+            for row in comparison.rows
+        ],
+        "only_in": {c: [row.topic for row in rows] for c, rows in comparison.only_in().items()},
+        "facts_to_supply": comparison.to_supply,
     }
 
 

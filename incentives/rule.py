@@ -115,5 +115,7 @@ class Rule:
     date: Offset | None = None
     components: list[Component] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    restates: str | None = None  # the id of the national rule this one restates
+    topic: str = ""  # lines rules of different cities up in a comparison
     file: str = ""
     line: int = 0

@@ -84,9 +84,13 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema) -> Render
         body += _missing_lines(result, schema)
     else:
         body += _failed_lines(result, schema)
-    cite = RichText(f"{rule.document} {rule.article}: ", style="cyan")
-    cite.append(f"“{rule.quote}”", style="dim")
-    body.append(cite)
+    for cited in (result, *result.also):
+        cite = RichText(f"{cited.rule.document} {cited.rule.article}: ", style="cyan")
+        cite.append(f"“{cited.rule.quote}”", style="dim")
+        if cited is not result:
+            cite.append(f"  (also cited; on its own: {cited.status.replace('_', ' ')})",
+                        style="italic dim")
+        body.append(cite)
     body += [RichText(f"note: {note.en}", style="italic dim") for note in result.notes]
     lines.append(Padding(Group(*body), (0, 0, 0, 4)))
     return Group(*lines)

@@ -29,5 +29,8 @@ def assess_raw(raw: dict[str, Any], as_of: date = AS_OF, **overrides: Any) -> As
 
 
 def result_of(raw: dict[str, Any], rule_id: str, as_of: date = AS_OF, **overrides: Any) -> Result:
-    results = {r.rule.id: r for r in assess_raw(raw, as_of, **overrides).results}
-    return results[rule_id]
+    """The result that shows `rule_id`, whether it leads or is cited beside another."""
+    for result in assess_raw(raw, as_of, **overrides).results:
+        if rule_id in {result.rule.id, *(other.rule.id for other in result.also)}:
+            return result
+    raise KeyError(rule_id)

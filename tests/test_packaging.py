@@ -90,7 +90,7 @@ def test_installed_command_finds_the_bundled_rules(wheel: Path, tmp_path: Path) 
     reward = next(r for r in report["results"] if r["rule"] == "zhengzhou.investment-reward")
     assert reward["amount"] == "1038000.00"
     assert report["totals"]["cash"] == "1038000.00"
-    assert len(report["results"]) == 12
+    assert len(report["results"]) == 13
 
     # the installed package is the one that ran: its rules live inside it, not in a checkout
     done = _run([str(bindir / "python"), "-c",

@@ -221,8 +221,16 @@ def test_exemption_needs_the_registration_date() -> None:
 def test_vat_exemption_is_open_ended_for_social_institutions() -> None:
     r = result_of(SOCIAL, "zhengzhou.medical-services-vat-exemption")
     assert r.status == "eligible" and r.period == (date(2018, 8, 6), None)
-    public = result_of({**SOCIAL, "sponsor": "public"}, "zhengzhou.medical-services-vat-exemption")
-    assert public.status == "not_eligible"
+    # the city sentence restates the national rule: shown once, citing both
+    assert [other.rule.id for other in r.also] == ["national.medical-services-vat-exemption"]
+
+
+def test_vat_exemption_reaches_a_public_hospital_through_the_national_rule() -> None:
+    # 郑政办 speaks of 社会办 institutions only; 财税〔2016〕36号 exempts every institution
+    public = result_of({**SOCIAL, "sponsor": "public"}, "national.medical-services-vat-exemption")
+    assert public.status == "eligible"
+    assert [(o.rule.id, o.status) for o in public.also] == [
+        ("zhengzhou.medical-services-vat-exemption", "not_eligible")]
 
 
 def test_non_profit_income_tax_never_says_medical_income_is_exempt() -> None:

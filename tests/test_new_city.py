@@ -1,0 +1,167 @@
+"""A city added as data alone (tests/cities/lakeside), `compare`, and the `rules` commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from incentives import assess, load_rulebook, parse_profile
+from incentives.compare import compare
+from incentives.engine import Result
+
+from .conftest import ROOT
+
+CITIES = Path(__file__).parent / "cities"
+BOOK = load_rulebook([CITIES], bundled=True)
+LAKESIDE = {"city": "湖滨", "district": "东湖区", "sponsor": "social", "for_profit": True,
+            "newly_built": True, "beds": 120, "leased_premises": False, "accreditation": "JCI",
+            "kind": "rehabilitation", "opened_on": "2025-03-01", "payroll_total": "1000万"}
+
+
+def lakeside(as_of: date, **changes: object) -> dict[str, Result]:
+    profile = parse_profile({**LAKESIDE, **changes}, BOOK.schema, BOOK.cities)
+    return {r.rule.id: r for r in assess(profile, BOOK, as_of).results}
+
+
+def run(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_lakeside_uses_every_benefit_kind() -> None:
+    kinds = {rule.kind for rule in BOOK.rules["lakeside"]}
+    assert kinds == {"cash", "tax_exemption", "cap", "deduction", "eligibility_date",
+                     "procedure"}
+
+
+@pytest.mark.parametrize(("beds", "leased", "amount"), [
+    (120, False, D("1200000.00")),   # 120 × 1万 = 120万
+    (120, True, D("600000.00")),     # halved for leased premises
+    (800, False, D("5000000.00")),   # 800万 capped at 500万
+    (800, True, D("2500000.00")),    # the cap, then halved
+])
+def test_amount_per_bed_with_ceiling_and_halving(beds: int, leased: bool, amount: D) -> None:
+    r = lakeside(date(2025, 6, 1), beds=beds, leased_premises=leased)["lakeside.bed-subsidy"]
+    assert r.status == "eligible" and r.amount == amount
+    # 3:7 between city and district, and 60% / 40% instalments, each adding up exactly
+    assert sum(p.amount for p in r.payers) == amount
+    assert sum(d.amount for d in r.schedule) == amount
+    assert [d.due for d in r.schedule] == [date(2025, 3, 1), date(2026, 3, 1)]
+
+
+@pytest.mark.parametrize(("beds", "amount"), [
+    (99, D("990000.00")),     # below 100 beds: 99 × 1万
+    (100, D("1500000.00")),   # from 100 beds: 100 × 1.5万
+    (600, D("8000000.00")),   # 600 × 1.5万 = 900万, capped at 800万
+])
+def test_the_later_version_of_a_rule_takes_over_on_its_date(beds: int, amount: D) -> None:
+    r = lakeside(date(2026, 6, 1), beds=beds)["lakeside.bed-subsidy"]
+    assert r.rule.document == "湖政〔2026〕2号"
+    assert r.amount == amount
+    earlier = lakeside(date(2025, 12, 31), beds=beds)["lakeside.bed-subsidy"]
+    assert earlier.rule.document == "湖政〔2024〕1号"
+
+
+def test_other_kinds_in_lakeside() -> None:
+    results = lakeside(date(2025, 6, 1))
+    assert results["lakeside.accreditation-award"].amount == D("2000000.00")
+    assert results["lakeside.rent-exemption"].period == (date(2025, 3, 1), date(2027, 2, 28))
+    assert results["lakeside.training-deduction"].amount == D("800000.00")  # 1000万 × 8%
+    assert results["lakeside.insurance-designation"].period == (date(2025, 9, 1), None)
+    assert results["lakeside.dividend-cap"].status == "not_eligible"
+    assert [c.applies for c in results["lakeside.one-window"].components] == [True, False]
+    # the national layer applies in a new city too
+    assert results["national.medical-services-vat-exemption"].status == "eligible"
+
+
+def test_a_declared_fact_is_checked_like_any_other() -> None:
+    from incentives.profile import InputError
+
+    with pytest.raises(InputError) as caught:
+        parse_profile({**LAKESIDE, "accreditation": "ISO"}, BOOK.schema, BOOK.cities)
+    assert "accreditation" in str(caught.value) and "jci" in str(caught.value)
+    with pytest.raises(InputError):
+        parse_profile({**LAKESIDE, "bedz": 3}, BOOK.schema, BOOK.cities)
+
+
+def test_check_and_compare_run_the_new_city_through_the_cli(tmp_path: Path) -> None:
+    profile = tmp_path / "lakeside.toml"
+    profile.write_text('city = "湖滨市"\ndistrict = "东湖区"\nsponsor = "social"\n'
+                       'newly_built = true\nbeds = 120\nleased_premises = true\n'
+                       'opened_on = 2025-03-01\n', encoding="utf-8")
+    code, out = run("check", "--rules", CITIES, profile, "--as-of", "2025-06-01",
+                    "--format", "json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["city"] == "lakeside" and report["totals"]["cash"] == "600000.00"
+    code, out = run("compare", "--rules", CITIES, profile, "--as-of", "2025-06-01",
+                    "--format", "json")
+    assert code == 0, out
+    comparison = json.loads(out)
+    assert comparison["cities"] == ["lakeside", "baotou", "zhengzhou"]
+    assert comparison["facts_to_supply"] == {"lakeside": [], "baotou": ["district"],
+                                             "zhengzhou": ["district"]}
+    assert "lakeside.bed-subsidy" in comparison["only_in"]["lakeside"]
+
+
+def test_compare_lines_up_the_same_benefit_across_cities() -> None:
+    raw = {"city": "郑州市", "district": "二七区", "sponsor": "social", "for_profit": True,
+           "income_reinvested": False, "licence_registered_on": "2025-04-10"}
+    profile = parse_profile(raw, BOOK.schema, BOOK.cities)
+    comparison = compare(profile, BOOK, date(2026, 11, 22), ["zhengzhou", "baotou"])
+    rows = {row.topic: row for row in comparison.rows}
+    tax = rows["property-tax-for-profit"]
+    # Baotou drops the reinvestment condition: only Baotou exempts this institution
+    assert tax.results["baotou"].status == "eligible"          # type: ignore[union-attr]
+    assert tax.results["zhengzhou"].status == "not_eligible"   # type: ignore[union-attr]
+    assert tax in comparison.only_in()["baotou"]
+    assert comparison.to_supply == {"zhengzhou": [], "baotou": ["district"]}
+
+
+def test_compare_table_on_an_example() -> None:
+    code, out = run("compare", ROOT / "examples" / "new-rehabilitation-hospital.toml",
+                    "--as-of", "2026-11-22")
+    assert code == 0, out
+    assert "包头市 Baotou" in out and "郑州市 Zhengzhou" in out
+    assert "1,038,000.00" in out and "Only in 郑州市" in out
+
+
+def test_rules_list_show_and_check() -> None:
+    code, out = run("rules", "list", "--city", "包头", "--format", "json")
+    assert code == 0
+    listed = {row["rule"] for row in json.loads(out)}
+    assert "baotou.land-supply" in listed and "national.non-profit-income-tax" in listed
+    assert not any(rule.startswith("zhengzhou.") for rule in listed)
+    code, out = run("rules", "show", "zhengzhou.investment-reward")
+    assert code == 0 and "fixed_asset_investment >= 5000万" in out and "awards.toml" in out
+    code, out = run("rules", "show", "zhengzhou.investment-rewad")
+    assert code == 2 and "did you mean zhengzhou.investment-reward" in out
+    code, out = run("rules", "check", CITIES)
+    assert code == 0 and "ok:" in out
+
+
+def test_rules_check_reports_overlapping_versions(tmp_path: Path) -> None:
+    folder = tmp_path / "lakeside"
+    folder.mkdir()
+    for name in ("city.toml", "facts.toml"):
+        (folder / name).write_text((CITIES / "lakeside" / name).read_text("utf-8"), "utf-8")
+    rules = (CITIES / "lakeside" / "rules.toml").read_text("utf-8")
+    (folder / "rules.toml").write_text(rules.replace("effective_to = 2025-12-31\n", ""), "utf-8")
+    code, out = run("rules", "check", folder)
+    assert code == 2
+    assert "rules.toml:" in out and "overlapping effective period" in out
+
+
+def test_a_city_twice_is_refused_unless_the_bundled_rules_are_left_out() -> None:
+    code, out = run("check", "--rules", ROOT / "rules" / "zhengzhou",
+                    ROOT / "examples" / "3a-general-hospital.toml")
+    assert code == 2 and "declared twice" in out and "--no-bundled" in out
+    code, out = run("check", "--no-bundled", "--rules", ROOT / "rules",
+                    ROOT / "examples" / "3a-general-hospital.toml", "--format", "json")
+    assert code == 0, out

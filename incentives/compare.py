@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .engine import ELIGIBLE, Assessment, Result, assess
+from .engine import ELIGIBLE, NEEDS_INFO, Assessment, Result, assess
+from .money import format_yuan
 from .profile import Profile
 from .rulebook import RuleBook
 
@@ -46,6 +47,32 @@ class Comparison:
 
     def cash_totals(self) -> dict[str, tuple[Decimal, dict[str, Decimal]]]:
         return {city: a.cash_totals() for city, a in self.assessments.items()}
+
+
+def summary_text(result: Result | None) -> str:
+    """A result in a few words: what it gives, what it needs, or why not."""
+    if result is None:
+        return "— no such rule"
+    if result.status == NEEDS_INFO:
+        return f"? needs {', '.join(result.missing) or 'information'}"
+    if result.status != ELIGIBLE:
+        failed = [c.expr for c in result.checks if c.decisive and c.outcome is False]
+        return f"✗ {'; '.join(failed)[:60]}"
+    return f"✓ {_benefit(result)}"
+
+
+def _benefit(result: Result) -> str:
+    kind = result.rule.kind
+    if result.amount is not None:
+        prefix = "up to " if kind in ("cap", "deduction") else ""
+        return f"{prefix}{format_yuan(result.amount)} 元"
+    if result.period:
+        start, end = result.period
+        if kind == "eligibility_date":
+            return f"may apply from {start.isoformat() if start else '?'}"
+        first = start.isoformat() if start else "?"
+        return f"{first} – {end.isoformat()}" if end else f"from {first}, no end"
+    return "applies"
 
 
 def compare(profile: Profile, book: RuleBook, as_of: date, cities: list[str] | None = None,

@@ -6,38 +6,18 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text as RichText
 
-from .compare import Comparison
+from .compare import Comparison, summary_text
 from .engine import ELIGIBLE, NEEDS_INFO, Result
 from .money import format_yuan
 
-MARK = {ELIGIBLE: ("✓", "green"), NEEDS_INFO: ("?", "yellow")}
+STYLE = {ELIGIBLE: "green", NEEDS_INFO: "yellow"}
 
 
 def summary(result: Result | None) -> RichText:
-    """A result in a few words: what it gives, what it needs, or why not."""
+    """A result in a few words, coloured by its status."""
     if result is None:
-        return RichText("— no such rule", style="dim")
-    mark, style = MARK.get(result.status, ("✗", "red"))
-    if result.status == NEEDS_INFO:
-        return RichText(f"{mark} needs {', '.join(result.missing) or 'information'}", style=style)
-    if result.status != ELIGIBLE:
-        failed = [c.expr for c in result.checks if c.decisive and c.outcome is False]
-        return RichText(f"{mark} {'; '.join(failed)[:60]}", style=style)
-    return RichText(f"{mark} {_benefit(result)}", style=style)
-
-
-def _benefit(result: Result) -> str:
-    kind = result.rule.kind
-    if result.amount is not None:
-        prefix = "up to " if kind in ("cap", "deduction") else ""
-        return f"{prefix}{format_yuan(result.amount)} 元"
-    if result.period:
-        start, end = result.period
-        if kind == "eligibility_date":
-            return f"may apply from {start.isoformat() if start else '?'}"
-        first = start.isoformat() if start else "?"
-        return f"{first} – {end.isoformat()}" if end else f"from {first}, no end"
-    return "applies"
+        return RichText(summary_text(result), style="dim")
+    return RichText(summary_text(result), style=STYLE.get(result.status, "red"))
 
 
 def render_comparison(comparison: Comparison) -> RenderableType:

@@ -63,6 +63,7 @@ _BINOPS: dict[type, Callable[[Decimal, Decimal], Decimal]] = {
     ast.Mult: CONTEXT.multiply,
     ast.Div: CONTEXT.divide,
 }
+_SYMBOLS = {"add": "+", "subtract": "−", "multiply": "×", "divide": "÷"}
 _CMP_TEXT = {
     ast.Eq: "==",
     ast.NotEq: "!=",
@@ -139,6 +140,7 @@ class Step:
     children: list[Step] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     decisive: bool = False
+    node: Node | None = field(default=None, repr=False, compare=False)  # the leaf's node
 
     def leaves(self) -> list[Step]:
         if self.op == "leaf":
@@ -159,7 +161,7 @@ class Node:
     def step(self, ctx: Context) -> Step:
         value = self.ev(ctx)
         values = {name: _lookup(ctx, name) for name in sorted(self.names)}
-        return Step(self.text, value, values=values)
+        return Step(self.text, value, values=values, node=self)
 
 
 def _lookup(ctx: Context, name: str) -> Any:
@@ -192,6 +194,10 @@ class Arith(Node):
     def __init__(self, fn: Callable[[Decimal, Decimal], Decimal], a: Node, b: Node) -> None:
         self.fn, self.a, self.b = fn, a, b
         self.names = a.names | b.names
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS.get(getattr(self.fn, "__name__", ""), "?")
 
     def ev(self, ctx: Context) -> Any:
         a, b = self.a.ev(ctx), self.b.ev(ctx)
@@ -254,7 +260,7 @@ class Not(Node):
         child = self.a.step(ctx)
         outcome = None if child.outcome is None else not child.outcome
         if child.op == "leaf":  # `not for_profit` reads best as one condition
-            return Step(self.text, outcome, values=child.values)
+            return Step(self.text, outcome, values=child.values, node=self)
         return Step(self.text, outcome, "not", [child])
 
 
@@ -300,6 +306,58 @@ class Expression:
         step = self.root.step(ctx)
         mark_decisive(step)
         return step
+
+    def working(self, ctx: Context) -> list[Calc]:
+        """Evaluate a number, keeping each arithmetic step (innermost first), exactly as
+        `evaluate` does it: the same nodes, the same Decimal context."""
+        steps: list[Calc] = []
+        _work(self.root, ctx, steps)
+        return steps
+
+
+@dataclass
+class Operand:
+    """One input of an arithmetic step: a literal, a fact, a parameter or an earlier step."""
+
+    text: str
+    value: Any
+    kind: str  # literal | fact | param | calc
+
+
+@dataclass
+class Calc:
+    """One arithmetic step: `a × b = value` (op is + − × ÷, min, max or neg)."""
+
+    text: str
+    op: str
+    operands: list[Operand]
+    value: Any
+
+
+def _work(node: Node, ctx: Context, steps: list[Calc]) -> None:
+    if isinstance(node, Arith):
+        children, op = [node.a, node.b], node.symbol
+    elif isinstance(node, Neg):
+        children, op = [node.a], "neg"
+    elif isinstance(node, MinMax):
+        children, op = list(node.args), getattr(node.fn, "__name__", "?")
+    else:
+        return
+    for child in children:
+        _work(child, ctx, steps)
+    steps.append(Calc(node.text, op, [_operand(child, ctx) for child in children], node.ev(ctx)))
+
+
+def _operand(node: Node, ctx: Context) -> Operand:
+    if isinstance(node, Const):
+        kind = "literal"
+    elif isinstance(node, ParamRef):
+        kind = "param"
+    elif isinstance(node, FactRef):
+        kind = "fact"
+    else:
+        kind = "calc"
+    return Operand(node.text, node.ev(ctx), kind)
 
 
 def mark_decisive(step: Step, decisive: bool = True) -> None:

@@ -21,6 +21,7 @@ from .params import ParamUse, resolve
 from .profile import Profile
 from .rule import Component, Offset, Rule, Text
 from .rulebook import RuleBook
+from .savings import SavingEstimate, estimate_savings
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO = "eligible", "not_eligible", "needs_info"
 DERIVED_FROM = {"division_type": "district"}
@@ -82,6 +83,7 @@ class Result:
     notes: list[Text] = field(default_factory=list)
     trace: Step | None = None
     also: list[Result] = field(default_factory=list)  # the same benefit under another rule
+    savings: list[SavingEstimate] = field(default_factory=list)  # what an exemption spares
 
 
 @dataclass
@@ -143,7 +145,7 @@ def _document_order(rule: Rule, city_id: str) -> tuple[Any, ...]:
 def _expressions(rule: Rule) -> list[Expression]:
     found = [rule.when] + [c.when for c in rule.amount] + [c.value for c in rule.amount]
     found += [c.when for c in rule.components] + [c.amount for c in rule.components]
-    found += [n.when for n in rule.notes]
+    found += [n.when for n in rule.notes] + [s.per_year for s in rule.savings]
     return [e for e in found if e is not None]
 
 
@@ -152,7 +154,7 @@ def _assess_rule(
     overrides: dict[str, Decimal],
 ) -> Result:
     names = frozenset().union(*(e.params for e in _expressions(rule)))
-    uses = resolve(book.params, names, as_of, overrides)
+    uses = resolve(book.param_tables(city.id), names, as_of, overrides)
     ctx = Context(profile.facts, {name: use.value for name, use in uses.items()})
     result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
     if _in_force(rule, as_of, result):
@@ -235,6 +237,8 @@ def _work_out_benefit(
     result.missing = _missing(missing, profile)
     if essential:
         result.status = NEEDS_INFO
+    elif rule.savings:
+        result.savings = estimate_savings(rule, ctx, result.period[0] if result.period else None)
 
 
 def _window_ended(rule: Rule, profile: Profile, as_of: date, result: Result) -> bool:

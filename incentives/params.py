@@ -23,6 +23,7 @@ class ParamValue:
     source: str
     series: str = ""
     note: str = ""
+    assumed: bool = False  # not a published figure: a stated assumption the user may override
 
 
 @dataclass
@@ -35,6 +36,7 @@ class ParamUse:
     source: str
     overridden: bool = False
     notes: tuple[str, ...] = ()
+    assumed: bool = False
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ParamTable:
     en: str
     unit: str
     values: list[ParamValue] = field(default_factory=list)
+    check_age: bool = False  # a figure that moves: say how old the newest value is
 
     def value_on(self, as_of: date) -> ParamUse | None:
         """The entry in force on `as_of`, or None before the first."""
@@ -55,9 +58,10 @@ class ParamTable:
             return None
         entry = self.values[index]
         notes = [entry.note] if entry.note else []
-        if index == len(self.values) - 1:
+        if self.check_age and index == len(self.values) - 1:
             notes.append(self.staleness(entry, as_of))
-        return ParamUse(self.name, entry.value, entry.start, entry.source, notes=tuple(notes))
+        return ParamUse(self.name, entry.value, entry.start, entry.source, notes=tuple(notes),
+                        assumed=entry.assumed)
 
     def staleness(self, entry: ParamValue, as_of: date) -> str:
         age = relativedelta(as_of, entry.start)
@@ -79,7 +83,8 @@ def resolve(
         if name in overrides:
             uses[name] = ParamUse(name, overrides[name], None, "set by the user (--param)", True)
             continue
-        use = tables[name].value_on(as_of)
+        table = tables.get(name)
+        use = table.value_on(as_of) if table else None
         if use is not None:
             uses[name] = use
     return uses

@@ -16,6 +16,8 @@ from .engine import Assessment, Check, ComponentResult, Due, Payment, Result
 from .money import to_fen
 from .params import ParamUse
 from .rule import Text
+from .savings import SavingEstimate
+from .timeline import Event, cash_by_year, savings_by_year, timeline
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
@@ -31,7 +33,28 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "by_payer": {payer: _money(amount) for payer, amount in by_payer.items()},
         },
         "parameters": _parameters(assessment),
+        "timeline": [_event(event) for event in timeline(assessment)],
+        "by_year": {
+            "cash": {str(year): {**{p: _money(a) for p, a in payers.items()},
+                                 "total": _money(sum(payers.values(), Decimal(0)))}
+                     for year, payers in cash_by_year(assessment).items()},
+            "tax_saved_estimate": {str(year): _money(amount)
+                                   for year, amount in savings_by_year(assessment).items()},
+        },
+        "assumptions": [p for p in _parameters(assessment) if p["assumed"] or p["overridden"]],
     }
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {"date": event.day.isoformat(), "what": event.what, "rule": event.rule,
+            "label": _text(event.label), "amount": _money(event.amount), "past": event.past,
+            "payers": [_payment(p) for p in event.payers]}
+
+
+def _saving(estimate: SavingEstimate) -> dict[str, Any]:
+    return {"label": _text(estimate.label), "per_year": _money(estimate.per_year),
+            "by_year": {str(y): _money(a) for y, a in estimate.by_year.items()},
+            "total": _money(estimate.total), "missing": estimate.missing, "estimate": True}
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -55,6 +78,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "parameters": [param_to_dict(p) for p in result.parameters],
         "notes_zh": [note.zh for note in result.notes],
         "also_cites": [_also(other) for other in result.also],
+        "savings": [_saving(estimate) for estimate in result.savings],
     }
 
 
@@ -92,6 +116,7 @@ def param_to_dict(use: ParamUse) -> dict[str, Any]:
         "from": use.start.isoformat() if use.start else None,
         "source": use.source,
         "overridden": use.overridden,
+        "assumed": use.assumed,
         "notes": list(use.notes),
     }
 

@@ -86,6 +86,14 @@ class Component:
 
 
 @dataclass
+class Saving:
+    """A tax an exemption spares, as a yearly amount (an estimate: it rests on assumptions)."""
+
+    label: Text
+    per_year: Expression
+
+
+@dataclass
 class Note:
     """An open question or caveat; shown when its `when` is true or unknown (always if none)."""
 
@@ -115,6 +123,7 @@ class Rule:
     date: Offset | None = None
     components: list[Component] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    savings: list[Saving] = field(default_factory=list)
     restates: str | None = None  # the id of the national rule this one restates
     topic: str = ""  # lines rules of different cities up in a comparison
     file: str = ""

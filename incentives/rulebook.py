@@ -47,6 +47,14 @@ class RuleBook:
     layers: dict[str, City] = field(default_factory=dict)
     rules: dict[str, list[Rule]] = field(default_factory=dict)
     params: dict[str, ParamTable] = field(default_factory=dict)
+    city_params: dict[str, dict[str, ParamTable]] = field(default_factory=dict)
+
+    def param_tables(self, city_id: str) -> dict[str, ParamTable]:
+        """The parameters in force for a city: its own, then those shared by every city."""
+        return {**self.params, **self.city_params.get(city_id, {})}
+
+    def param_names(self) -> frozenset[str]:
+        return frozenset(self.params).union(*self.city_params.values())
 
     def all_rules(self) -> list[Rule]:
         return [rule for rules in self.rules.values() for rule in rules]
@@ -88,14 +96,19 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
     book = RuleBook(FactSchema(dict(load_base_schema().facts)))
     problems: list[RuleProblem] = []
     folders = list(_rule_folders(tops))
-    for params_dir in _params_dirs(tops, folders):
-        for path in sorted(params_dir.glob("*.toml")):
-            _load_params(path, book, problems)
     declared = [(folder, *_declare_folder(folder, book, problems)) for folder in folders]
+    for params_dir in _params_dirs(tops):
+        for path in sorted(params_dir.glob("*.toml")):
+            _load_params(path, book.params, book, problems)
+    for folder, city, _ in declared:
+        if city is not None and (folder / "params").is_dir():
+            scoped = book.city_params.setdefault(city.id, {})
+            for path in sorted((folder / "params").glob("*.toml")):
+                _load_params(path, scoped, book, problems)
     for folder, city, constants in declared:
         if city is not None:
-            _load_rules(folder, city, Env(book.schema, frozenset(book.params), constants), book,
-                        problems)
+            env = Env(book.schema, book.param_names(), constants)
+            _load_rules(folder, city, env, book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
     if problems:
@@ -111,8 +124,10 @@ def _rule_folders(roots: list[Path]) -> Iterator[Path]:
             yield from sorted(p.parent for p in root.glob("*/city.toml"))
 
 
-def _params_dirs(roots: list[Path], folders: list[Path]) -> list[Path]:
-    candidates = [root / "params" for root in roots] + [f / "params" for f in folders]
+def _params_dirs(roots: list[Path]) -> list[Path]:
+    """Parameter folders shared by every city: `params/` beside the city folders (a city
+    folder's own `params/` holds that city's parameters)."""
+    candidates = [root / "params" for root in roots if not (root / "city.toml").is_file()]
     unique = dict.fromkeys(p.resolve() for p in candidates if p.is_dir())
     return list(unique)
 
@@ -227,11 +242,12 @@ def _check_restatements(book: RuleBook, problems: list[RuleProblem]) -> None:
 # --- parameter files ------------------------------------------------------------------------
 
 
-def _load_params(path: Path, book: RuleBook, problems: list[RuleProblem]) -> None:
+def _load_params(path: Path, into: dict[str, ParamTable], book: RuleBook,
+                 problems: list[RuleProblem]) -> None:
     source = SourceFile(path, problems)
     for name, table in (source.data or {}).items():
         line = source.key_line(1, name, within_rule=False)
-        if name in book.params or name in book.schema or name in RESERVED_NAMES:
+        if name in into or name in book.schema or name in RESERVED_NAMES:
             source.problem(line, f"parameter {name!r} is declared twice or shadows a name")
             continue
         series = table.get("series", {})
@@ -243,12 +259,13 @@ def _load_params(path: Path, book: RuleBook, problems: list[RuleProblem]) -> Non
                 label = entry.get("series", "")
                 values.append(ParamValue(start, value, str(entry["source"]),
                                          series.get(label, {}).get("name", label),
-                                         series.get(label, {}).get("note", "")))
+                                         series.get(label, {}).get("note", ""),
+                                         bool(entry.get("assumed", False))))
             except (KeyError, AssertionError, MoneyError) as error:
                 source.problem(line, f"parameter {name!r}: a value needs from (a date), value "
                                f"and source ({error})")
         values.sort(key=lambda v: v.start)
         if len({v.start for v in values}) != len(values):
             source.problem(line, f"parameter {name!r}: two values start on the same day")
-        book.params[name] = ParamTable(name, table.get("zh", ""), table.get("en", ""),
-                                       table.get("unit", ""), values)
+        into[name] = ParamTable(name, table.get("zh", ""), table.get("en", ""),
+                                table.get("unit", ""), values, bool(table.get("check_age")))

@@ -20,6 +20,7 @@ from .rule import (
     Note,
     Offset,
     Rule,
+    Saving,
     Text,
 )
 from .source import RuleProblem, SourceFile
@@ -28,7 +29,7 @@ MAX_RULES_PER_FILE = 500
 RULE_KEYS = {
     "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
     "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
-    "restates", "topic",
+    "restates", "topic", "savings",
 }
 REQUIRED_KEYS = ("id", "document", "article", "quote", "title", "effective_from", "kind")
 
@@ -102,6 +103,7 @@ class _RuleReader:
             date=self.offset("date", table["date"]) if "date" in table else None,
             components=self.components(),
             notes=self.notes(),
+            savings=self.savings(),
             restates=self.optional_text("restates"),
             topic=self.optional_text("topic") or self.optional_text("restates") or table["id"],
             file=self.source.name,
@@ -235,6 +237,17 @@ class _RuleReader:
             amount = (self.expression("components", entry["amount"], NUMBER)
                       if "amount" in entry else None)
             result.append(Component(label, when, amount))
+        return result
+
+    def savings(self) -> list[Saving]:
+        result = []
+        for entry in self.table.get("savings", []):
+            label = self.text("savings", entry.get("label", ""))
+            per_year = self.expression("savings", entry.get("per_year"), NUMBER)
+            if per_year is not None:
+                result.append(Saving(label, per_year))
+        if result and self.table.get("kind") != "tax_exemption":
+            self.problem("savings", "only a tax_exemption rule spares taxes")
         return result
 
     def notes(self) -> list[Note]:

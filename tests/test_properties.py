@@ -425,6 +425,7 @@ def reordered_book(tmp_path_factory: pytest.TempPathFactory) -> RuleBook:
     city_dir = root / "zhengzhou"
     city_dir.mkdir()
     shutil.copy(source / "zhengzhou" / "city.toml", city_dir / "city.toml")
+    shutil.copytree(source / "zhengzhou" / "params", city_dir / "params")
     files = sorted(p for p in (source / "zhengzhou").glob("*.toml") if p.name != "city.toml")
     for index, path in enumerate(files):  # names that sort the other way round
         new_name = f"{chr(ord('z') - index)}-{path.stem}-rules.toml"

@@ -7,7 +7,8 @@ the input can't be used (every problem listed, no traceback), 1 only for a bug.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -58,8 +59,8 @@ def _overrides(book, assignments: tuple[str, ...]) -> dict[str, Decimal]:  # typ
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
         name = name.strip()
-        if not sep or name not in book.params:
-            known = ", ".join(sorted(book.params))
+        if not sep or name not in book.param_names():
+            known = ", ".join(sorted(book.param_names()))
             problems.append(f"--param {assignment!r}: write NAME=VALUE with NAME one of {known}")
             continue
         try:
@@ -98,6 +99,42 @@ def rules_option(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def output_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`-o FILE` and `--lang zh|en`, for the commands that write reports."""
+    command = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Write the report to FILE instead of standard output.")(command)
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                        help="Language of the labels (default: Chinese under a Chinese "
+                             "locale, else English).")(command)
+
+
+def _lang(lang: str | None) -> str:
+    from incentives.labels import default_lang
+
+    return lang or default_lang()
+
+
+def _document(blocks, fmt: str, title: str, lang: str) -> str:  # type: ignore[no-untyped-def]
+    from incentives.document import to_html, to_markdown
+
+    return to_html(blocks, title, lang) if fmt == "html" else to_markdown(blocks)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Print, or write to a file (all at once: a failed write leaves no half file)."""
+    if output is None:
+        click.echo(text)
+        return
+    temporary = output.with_name(f".{output.name}.tmp")
+    try:
+        temporary.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        temporary.replace(output)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise UsageProblems([f"-o {output}: cannot write: {error.strerror}"]) from None
+    click.echo(f"wrote {output}", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show the full traceback if incentives hits a bug.")
 @click.version_option(package_name="incentives")
@@ -110,29 +147,303 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Report for people, or the JSON contract for programs.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]),
+              default="table", show_default=True,
+              help="Report for people, the JSON contract for programs, or a report to send.")
+@output_options
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@click.option("--ask", is_flag=True,
+              help="Ask for the facts that would settle the rules needing information, "
+                   "then assess again.")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the profile (with the answers given to --ask) to FILE, as TOML.")
 @rules_option
 def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
-          rules: tuple[Path, ...]) -> None:
+          rules: tuple[Path, ...], ask: bool = False, save: Path | None = None,
+          output: Path | None = None, lang: str | None = None) -> None:
     """Assess the institution described in PROFILE (a TOML or JSON file)."""
     from incentives.engine import assess
 
     book = _load(rules)
     overrides = _overrides(book, params)
     assessment = assess(_profile(book, profile), book, as_of, overrides)
+    if ask or save:
+        assessment = _ask_and_save(book, assessment, overrides, ask, save)
     if fmt == "json":
-        from incentives.report import to_json
+        _emit(_check_json(book, assessment, overrides), output)
+        return
+    if fmt in ("markdown", "html"):
+        from incentives.document import assessment_blocks
 
-        click.echo(to_json(assessment))
+        blocks = assessment_blocks(assessment, book.schema, _lang(lang))
+        _emit(_document(blocks, fmt, assessment.profile.name or "incentives", _lang(lang)), output)
         return
     from rich.console import Console
 
     from incentives.table import print_report
 
-    print_report(assessment, book.schema, Console(width=None if sys.stdout.isatty() else 110))
+    console = Console(width=None if sys.stdout.isatty() else 110)
+    print_report(assessment, book.schema, console, _lang(lang))
+    _print_reach(book, assessment, overrides, console)
+
+
+@cli.command()
+@click.argument("source", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .jsonl; replaced only once every row is done.")
+@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@click.option("--errors", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where rejected rows go, one line per problem (default OUTPUT.errors.csv).")
+@click.option("--per-institution", is_flag=True,
+              help="One row per institution with its totals, instead of one per result.")
+@click.option("--keep", multiple=True, metavar="COLUMN",
+              help="An input column to copy to the output unassessed, e.g. a registry "
+                   "number (repeatable).")
+@click.option("--summary", is_flag=True,
+              help="Print cash by payer and year of payment, institutions per rule and "
+                   "exemption institution-years.")
+@click.option("--summary-format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="The summary as tables, or as JSON on standard output.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core, up to 2).")
+@rules_option
+def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
+          errors: Path | None, per_institution: bool, keep: tuple[str, ...], summary: bool,
+          summary_format: str, jobs: int | None, rules: tuple[Path, ...]) -> None:
+    """Assess every institution of INPUT, a registry (.csv with profile keys as columns, or
+    .jsonl with one profile object a line), into OUTPUT (.csv or .jsonl).
+
+    OUTPUT has one row per institution per result (rule, status, kind, amount, payers'
+    parts, period, schedule, missing facts), or one per institution with --per-institution.
+    Rows that can't be used go to the errors file with their row number (1 = the first
+    data row) and every problem; the rest are assessed. Exit status 0 even when rows were
+    rejected; 2 when INPUT, OUTPUT or a flag can't be used at all (nothing is written).
+    """
+    from incentives.batch import BatchOptions, RegistryError, run_batch
+
+    book = _load(rules)
+    options = BatchOptions(as_of, _overrides(book, params), errors, per_institution, keep,
+                           jobs=jobs)
+    import signal
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # so that a killed run, too, removes its temporary files
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with _progress_bar() as progress:
+            result = run_batch(source, output, book, options, progress)
+    except RegistryError as error:
+        raise UsageProblems(error.problems) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    counts = (f"read {result.read:,} = assessed {result.assessed:,} + "
+              f"rejected {result.rejected:,}")
+    to_stderr = summary and summary_format == "json"
+    click.echo(counts, err=to_stderr)
+    click.echo(f"results: {output}; rejected rows: {options.errors_path(output)}",
+               err=to_stderr)
+    if summary and summary_format == "json":
+        import json
+
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif summary:
+        from rich.console import Console
+
+        from incentives.batch_summary import render
+
+        Console(width=None if sys.stdout.isatty() else 120).print(render(result))
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int, int], None] | None]:
+    """A progress bar on standard error when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("assessing"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("batch", total=None, rows=0)
+
+        def update(done: int, total: int, rows: int) -> None:
+            bar.update(task, completed=done, total=total, rows=rows)
+
+        yield update
+
+
+# --- explain, whatif, init, and check's within reach / --ask / --save ------------------------
+
+
+def _check_json(book, assessment, overrides) -> str:  # type: ignore[no-untyped-def]
+    import json
+
+    from incentives.reach import within_reach
+    from incentives.reach_json import reach_to_dict
+    from incentives.report import assessment_to_dict
+
+    payload = assessment_to_dict(assessment)
+    payload["within_reach"] = reach_to_dict(within_reach(assessment, book, overrides),
+                                            book.schema)
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def _print_reach(book, assessment, overrides, console) -> None:  # type: ignore[no-untyped-def]
+    from incentives.explain_view import render_reach
+    from incentives.reach import within_reach
+
+    reaches = within_reach(assessment, book, overrides)
+    if reaches:
+        console.print(render_reach(reaches, book.schema))
+
+
+def _ask_and_save(book, assessment, overrides, ask: bool, save: Path | None):  # type: ignore[no-untyped-def]
+    from incentives.profile import InputError
+
+    if ask:
+        from incentives.prompts import ask_missing
+
+        try:
+            assessment = ask_missing(book, assessment, assessment.as_of, overrides)
+        except InputError as error:
+            raise UsageProblems([str(p) for p in error.problems]) from None
+    if save is not None:
+        _write_profile(book, assessment.profile, save)
+        click.echo(f"saved the profile to {save}", err=True)
+    return assessment
+
+
+def _write_profile(book, profile, path: Path) -> None:  # type: ignore[no-untyped-def]
+    from incentives.tomlwrite import profile_to_toml
+
+    text = profile_to_toml(profile, book.schema, f"Profile written by incentives on "
+                           f"{date.today().isoformat()}; check it with: incentives check {path}")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageProblems([f"{path}: cannot write the file: {error.strerror}"]) from None
+
+
+def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from incentives.engine import assess
+
+    overrides = _overrides(book, params)
+    return assess(_profile(book, profile_path), book, as_of, overrides), overrides
+
+
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("rule_id")
+@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="For people, or JSON for programs.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@rules_option
+def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[str, ...],
+            rules: tuple[Path, ...]) -> None:
+    """Show why RULE_ID gives PROFILE what it gives: the condition as a tree, the
+    parameters, the amount step by step, the split and instalments, the quote, the notes,
+    and what would change the result."""
+    from incentives.explain import UnknownRule
+    from incentives.explain import explain as explain_rule
+
+    book = _load(rules)
+    assessment, overrides = _assess_profile(book, profile, as_of, params)
+    try:
+        explanation = explain_rule(assessment, book, rule_id, overrides)
+    except UnknownRule as error:
+        raise UsageProblems([f"RULE_ID: {error.message}; did you mean: "
+                             + ", ".join(error.close)]) from None
+    if fmt == "json":
+        import json
+
+        from incentives.explain_json import explanation_to_dict
+
+        payload = explanation_to_dict(explanation, book.schema)
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    from incentives.explain_view import render_explanation
+
+    console = Console(width=None if sys.stdout.isatty() else 110)
+    console.print(render_explanation(explanation, book.schema, book.param_names()))
+
+
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "assignments", multiple=True, metavar="FACT=VALUE", required=True,
+              help="Change a fact, written as in a profile file, e.g. grade=三级甲等 or "
+                   "fixed_asset_investment=5000万; FACT= makes it unknown (repeatable).")
+@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="For people, or JSON for programs.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@rules_option
+def whatif(profile: Path, assignments: tuple[str, ...], as_of: date, fmt: str,
+           params: tuple[str, ...], rules: tuple[Path, ...]) -> None:
+    """Assess PROFILE as it is and with the facts changed by --set, and show what changes,
+    rule by rule and in the totals: before, after, difference."""
+    from incentives.profile import InputError
+    from incentives.whatif import whatif as compare
+
+    book = _load(rules)
+    overrides = _overrides(book, params)
+    changes, problems = {}, []
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.strip():
+            problems.append(f"--set {assignment!r}: write FACT=VALUE, e.g. grade=三级甲等")
+        changes[name.strip()] = value.strip()
+    if problems:
+        raise UsageProblems(problems)
+    try:
+        result = compare(_profile(book, profile), book, as_of, changes, overrides)
+    except InputError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+    if fmt == "json":
+        import json
+
+        from incentives.explain_json import whatif_to_dict
+
+        click.echo(json.dumps(whatif_to_dict(result), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    from incentives.explain_view import render_whatif
+
+    Console(width=None if sys.stdout.isatty() else 110).print(render_whatif(result, book.schema))
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="The language of the questions.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("profile.toml"), show_default=True, help="The profile file to write.")
+@rules_option
+def init(lang: str, output: Path, rules: tuple[Path, ...]) -> None:
+    """Write a profile by answering questions: only what the loaded rules use, with the
+    allowed values and units shown; each answer is checked as it is given."""
+    from incentives.profile import InputError
+    from incentives.prompts import questionnaire
+
+    book = _load(rules)
+    if output.exists() and not click.confirm(f"{output} exists; replace it?", default=False):
+        raise UsageProblems([f"{output}: exists; not replaced (choose another with -o)"])
+    try:
+        profile = questionnaire(book, lang)
+    except InputError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+    _write_profile(book, profile, output)
+    click.echo(f"\nwrote {output}; assess it with: incentives check {output}")
 
 
 def _cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
@@ -154,13 +465,15 @@ def _cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyp
 @click.option("--city", "cities", multiple=True, help="Compare these cities (repeatable); "
               "default: every loaded city.")
 @click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]),
+              default="table", show_default=True)
+@output_options
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
 @rules_option
 def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
-            params: tuple[str, ...], rules: tuple[Path, ...]) -> None:
+            params: tuple[str, ...], rules: tuple[Path, ...], output: Path | None,
+            lang: str | None) -> None:
     """What each city would give the institution in PROFILE, side by side."""
     from incentives.compare import compare as compare_cities
 
@@ -172,7 +485,13 @@ def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
 
         from incentives.report import comparison_to_dict
 
-        click.echo(json.dumps(comparison_to_dict(comparison), ensure_ascii=False, indent=2))
+        _emit(json.dumps(comparison_to_dict(comparison), ensure_ascii=False, indent=2), output)
+        return
+    if fmt in ("markdown", "html"):
+        from incentives.document import comparison_blocks
+
+        blocks = comparison_blocks(comparison, _lang(lang))
+        _emit(_document(blocks, fmt, "incentives compare", _lang(lang)), output)
         return
     from rich.console import Console
 
@@ -245,7 +564,8 @@ def rules_check(folders: tuple[Path, ...], no_bundled: bool) -> None:
         raise UsageProblems([str(p) for p in error.problems]) from None
     count = len(book.all_rules())
     places = len(book.cities) + len(book.layers)
-    click.echo(f"ok: {count} rules in {places} jurisdictions, {len(book.params)} parameters")
+    click.echo(f"ok: {count} rules in {places} jurisdictions, "
+               f"{len(book.param_names())} parameters")
 
 
 def main() -> None:

@@ -221,6 +221,11 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
     Rows that can't be used go to the errors file with their row number (1 = the first
     data row) and every problem; the rest are assessed. Exit status 0 even when rows were
     rejected; 2 when INPUT, OUTPUT or a flag can't be used at all (nothing is written).
+
+    The summary counts eligible cash only, each instalment in the calendar year it falls
+    due ("undated" while its date needs a missing fact), each district or county as a
+    payer of its own; an eligible exemption with an end counts one institution-year for
+    every calendar year its window touches, an open-ended one is counted apart.
     """
     from incentives.batch import BatchOptions, RegistryError, run_batch
 

@@ -1,0 +1,186 @@
+"""How fast `incentives batch` screens a registry, end to end, and how much memory it takes.
+
+    python benchmarks/batch.py                       # N = 10k and 100k
+    python benchmarks/batch.py --sizes 10k,100k,1M   # the whole ladder (1M takes a while)
+    python benchmarks/batch.py --eval-only           # evaluation alone, µs per profile
+    python benchmarks/batch.py --sizes 1M --shapes institution -- --jobs 1   # extra flags
+
+For each N it writes N seeded, realistic Zhengzhou profiles to a CSV file (a mix of
+kinds, grades and divisions, counties included; investments around the 5000万 threshold;
+for-profit and non-profit; some facts left blank; about 0.5% bad rows), runs `incentives
+batch` on it in a fresh process, and prints rows per second and the peak resident memory
+of the largest process (getrusage of the children). Evaluation alone times `assess` on
+profiles parsed beforehand, the full trace kept. Run it with the interpreter of the
+environment `incentives` is installed in; the figures go in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-22"
+COLUMNS = ["name", "city", "district", "sponsor", "for_profit", "kind", "grade",
+           "grade_attained_on", "newly_built", "fixed_asset_investment", "opened_on",
+           "licence_registered_on", "income_reinvested", "featured_services", "leading_level",
+           "payroll_total", "sponsor_contribution", "annual_surplus"]
+DISTRICTS = (["金水区"] * 6 + ["二七区"] * 4 + ["中原区"] * 4 + ["管城回族区"] * 3 + ["惠济区"] * 2
+             + ["上街区", "中牟县", "中牟县", "巩义市", "荥阳市", "新密市", "新郑市", "登封市",
+                "郑东新区", "经开区", "高新区", "航空港区"])
+KINDS = (["诊所"] * 40 + ["门诊部"] * 18 + ["综合医院"] * 10 + ["专科医院"] * 8 + ["中医医院"] * 6
+         + ["康复医院"] * 4 + ["护理院"] * 3 + ["中西医结合医院"] * 2 + ["老年病医院"] * 2
+         + ["精神病医院", "儿童医院", "安宁疗护", "民族医医院", "养老机构内设医疗机构"])
+HOSPITAL_GRADES = ["三级甲等", "三级乙等", "二级甲等", "二级甲等", "二级乙等", "一级甲等",
+                   "一级甲等", "一级乙等", "未定级", "未定级"]
+TRADITIONAL = ("中医医院", "中西医结合医院")
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * scale)
+
+
+def profile(rng: random.Random, index: int) -> dict[str, str]:
+    """One realistic institution, as a registry row of strings ("" = not known)."""
+    kind = rng.choice(KINDS)
+    hospital = kind not in ("诊所", "门诊部", "养老机构内设医疗机构")
+    opened = date(2000, 1, 1) + timedelta(days=rng.randrange(9800))
+    new = rng.random() < (0.35 if opened.year >= 2018 else 0.1)
+    investment = ""
+    if hospital or rng.random() < 0.2:
+        yuan = int(5e7 * 2 ** rng.gauss(0, 1.5)) if hospital else rng.randrange(10**5, 5 * 10**6)
+        if rng.random() < 0.05:
+            yuan = 50_000_000 + rng.choice([-1, 0, 1])  # on the threshold
+        form = rng.random()
+        investment = (f"{yuan / 10_000:.4f}".rstrip("0").rstrip(".") + "万" if form < 0.4
+                      else f"{yuan}.{rng.randrange(100):02d}" if form < 0.6 else str(yuan))
+    grade = rng.choice(HOSPITAL_GRADES) if hospital else "未定级"
+    row = {
+        "name": f"郑州第{index}医疗机构",
+        "city": rng.choice(["郑州市", "郑州市", "郑州", "zhengzhou"]),
+        "district": rng.choice(DISTRICTS),
+        "sponsor": rng.choice(["社会办"] * 6 + ["social", "公立"]),
+        "for_profit": rng.choice(["营利性", "营利性", "非营利性", "true", "false"]),
+        "kind": kind,
+        "grade": grade,
+        "grade_attained_on": "" if grade == "未定级" else
+        (opened + timedelta(days=rng.randrange(365, 3000))).isoformat(),
+        "newly_built": rng.choice(["是", "true"]) if new else rng.choice(["否", "false"]),
+        "fixed_asset_investment": investment,
+        "opened_on": opened.isoformat(),
+        "licence_registered_on": (opened - timedelta(days=rng.randrange(60))).isoformat(),
+        "income_reinvested": rng.choice(["是", "是", "是", "否"]),
+        "featured_services": rng.choice(["是", "否"]) if kind in TRADITIONAL else "",
+        "leading_level": "是" if rng.random() < 0.02 else "否",
+        "payroll_total": f"{rng.randrange(50, 20000)}万" if rng.random() < 0.6 else "",
+        "sponsor_contribution": f"{rng.randrange(100, 50000)}万" if rng.random() < 0.3 else "",
+        "annual_surplus": str(rng.randrange(0, 10**8)) if rng.random() < 0.3 else "",
+    }
+    for key in COLUMNS[2:]:
+        if rng.random() < 0.03:
+            row[key] = ""  # not known
+    if rng.random() < 0.005:  # a bad row
+        key, value = rng.choice([("district", "朝阳区"), ("opened_on", "2021-02-30"),
+                                 ("fixed_asset_investment", "-100万"), ("kind", "兽医院"),
+                                 ("for_profit", "也许")])
+        row[key] = value
+    return row
+
+
+def generate(path: Path, n: int, seed: int = 20181) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for index in range(1, n + 1):
+            writer.writerow(profile(rng, index))
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).parent / "incentives"
+    return [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
+
+
+def measure(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one run, measured in a fresh helper process so
+    the peak is this run's alone."""
+    helper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+              "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+              "print(time.perf_counter() - t, "
+              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", helper, *args], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), int(out[1]) / 1024
+
+
+SHAPES = {"institution": ("per institution", ["--per-institution"]), "result": ("per result", [])}
+
+
+def end_to_end(sizes: list[int], shapes: list[str], extra: list[str], folder: Path) -> None:
+    for n in sizes:
+        source = folder / f"registry-{n}.csv"
+        if not source.exists():
+            generate(source, n)
+        size = source.stat().st_size / 2**20
+        for label, shape in (SHAPES[s] for s in shapes):
+            output = folder / f"out-{n}.csv"
+            seconds, peak = measure([*command(), "batch", str(source), "-o", str(output),
+                                     "--as-of", AS_OF, "--summary", *shape, *extra])
+            print(f"  N={n:>9,}  {label:<16} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s  "
+                  f"peak {peak:6.0f} MiB  (input {size:.0f} MiB, output "
+                  f"{output.stat().st_size / 2**20:.0f} MiB)", flush=True)
+            output.unlink()
+
+
+def evaluation_alone(n: int, folder: Path) -> None:
+    from incentives import assess, load_rulebook
+    from incentives.batch import profile_rows
+
+    book = load_rulebook()
+    source = folder / f"registry-{n}.csv"
+    if not source.exists():
+        generate(source, n)
+    profiles = profile_rows(source, book)
+    as_of = date.fromisoformat(AS_OF)
+    start = time.perf_counter()
+    for item in profiles:
+        assess(item, book, as_of)
+    seconds = time.perf_counter() - start
+    print(f"  assess(), full trace kept: {seconds / len(profiles) * 1e6:8.1f} µs a profile "
+          f"({len(profiles):,} profiles)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10k,100k")
+    parser.add_argument("--shapes", default="institution,result",
+                        help="output shapes to time: institution, result or both")
+    parser.add_argument("--eval-only", action="store_true")
+    parser.add_argument("--eval-n", default="20k")
+    parser.add_argument("--dir", help="keep the generated registries here (default: a temp dir)")
+    parser.add_argument("extra", nargs="*", help="further arguments for incentives batch")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(options.dir or temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        print("evaluation alone (profiles parsed beforehand)")
+        evaluation_alone(parse_size(options.eval_n), folder)
+        if not options.eval_only:
+            print("incentives batch, end to end, fresh process, CSV in and out, --summary")
+            end_to_end([parse_size(s) for s in options.sizes.split(",")],
+                       options.shapes.split(","), options.extra, folder)
+    print(f"  (peak = the largest process's max RSS; {resource.getpagesize()}-byte pages)")
+
+
+if __name__ == "__main__":
+    main()

@@ -142,19 +142,11 @@ def _document_order(rule: Rule, city_id: str) -> tuple[Any, ...]:
     return (rule.city != city_id, rule.provision.rstrip("0123456789-"), numbers, rule.id)
 
 
-def _expressions(rule: Rule) -> list[Expression]:
-    found = [rule.when] + [c.when for c in rule.amount] + [c.value for c in rule.amount]
-    found += [c.when for c in rule.components] + [c.amount for c in rule.components]
-    found += [n.when for n in rule.notes] + [s.per_year for s in rule.savings]
-    return [e for e in found if e is not None]
-
-
 def _assess_rule(
     rule: Rule, profile: Profile, city: City, book: RuleBook, as_of: date,
     overrides: dict[str, Decimal],
 ) -> Result:
-    names = frozenset().union(*(e.params for e in _expressions(rule)))
-    uses = resolve(book.param_tables(city.id), names, as_of, overrides)
+    uses = resolve(book.param_tables(city.id), rule.param_names, as_of, overrides)
     ctx = Context(profile.facts, {name: use.value for name, use in uses.items()})
     result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
     if _in_force(rule, as_of, result):
@@ -193,9 +185,7 @@ def _check(leaf: Step) -> Check:
 def _in_force(rule: Rule, as_of: date, result: Result) -> bool:
     start, end = rule.effective_from, rule.effective_to
     in_force = start <= as_of and (end is None or as_of <= end)
-    window = f"{start.isoformat()} … {end.isoformat() if end else 'open'}"
-    result.checks.append(Check(f"in force on the as-of date ({window})",
-                               {"as_of": as_of}, in_force, not in_force))
+    result.checks.append(Check(rule.in_force_text, {"as_of": as_of}, in_force, not in_force))
     if not in_force:
         result.status = NOT_ELIGIBLE
     return in_force

@@ -49,11 +49,14 @@ class ParamTable:
     unit: str
     values: list[ParamValue] = field(default_factory=list)
     check_age: bool = False  # a figure that moves: say how old the newest value is
+    starts: list[date] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.starts = [entry.start for entry in self.values]
 
     def value_on(self, as_of: date) -> ParamUse | None:
         """The entry in force on `as_of`, or None before the first."""
-        starts = [entry.start for entry in self.values]
-        index = bisect.bisect_right(starts, as_of) - 1
+        index = bisect.bisect_right(self.starts, as_of) - 1
         if index < 0:
             return None
         entry = self.values[index]

@@ -39,10 +39,10 @@ class Offset:
     months: int = 0
     days: int = 0
     bounded: bool = True
+    delta: relativedelta = field(init=False, repr=False, compare=False)
 
-    @property
-    def delta(self) -> relativedelta:
-        return relativedelta(years=self.years, months=self.months, days=self.days)
+    def __post_init__(self) -> None:
+        self.delta = relativedelta(years=self.years, months=self.months, days=self.days)
 
     def point(self, start: date) -> date:
         """The anniversary: `start` moved on by the offset."""
@@ -128,3 +128,17 @@ class Rule:
     topic: str = ""  # lines rules of different cities up in a comparison
     file: str = ""
     line: int = 0
+    # worked out once, when the rule is loaded:
+    expressions: list[Expression] = field(init=False, repr=False, compare=False)
+    param_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    in_force_text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = [self.when, *(c.when for c in self.amount), *(c.value for c in self.amount),
+                 *(c.when for c in self.components), *(c.amount for c in self.components),
+                 *(n.when for n in self.notes), *(s.per_year for s in self.savings)]
+        self.expressions = [e for e in found if e is not None]
+        self.param_names = frozenset().union(*(e.params for e in self.expressions))
+        end = self.effective_to.isoformat() if self.effective_to else "open"
+        self.in_force_text = (f"in force on the as-of date "
+                              f"({self.effective_from.isoformat()} … {end})")

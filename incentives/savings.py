@@ -54,8 +54,8 @@ def months_by_year(start: date, months: int) -> dict[int, int]:
     """How many of `months` consecutive months, from the one `start` falls in, lie in each
     calendar year."""
     counts: dict[int, int] = {}
-    year, month = start.year, start.month
-    for _ in range(months):
-        counts[year] = counts.get(year, 0) + 1
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    year, left, room = start.year, months, 13 - start.month  # months left in the first year
+    while left > 0:
+        counts[year] = min(left, room)
+        year, left, room = year + 1, left - counts[year], 12
     return counts

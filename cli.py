@@ -81,6 +81,20 @@ def _profile(book, path: Path):  # type: ignore[no-untyped-def]
         raise UsageProblems([str(p) for p in error.problems]) from None
 
 
+as_of_option = click.option("--as-of", callback=_as_of,
+                            help="Assess on this date (YYYY-MM-DD); default today.")
+param_option = click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                            help="Override a dated parameter, e.g. lending_rate=4.35% "
+                                 "(repeatable).")
+
+
+def _console(width: int):  # type: ignore[no-untyped-def]
+    """A rich console: the terminal's width, or `width` when output goes to a file."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else width)
+
+
 def _no_bundled(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.meta["no_bundled"] = value
 
@@ -146,13 +160,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]),
               default="table", show_default=True,
               help="Report for people, the JSON contract for programs, or a report to send.")
 @output_options
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@param_option
 @click.option("--ask", is_flag=True,
               help="Ask for the facts that would settle the rules needing information, "
                    "then assess again.")
@@ -179,11 +192,10 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
         blocks = assessment_blocks(assessment, book.schema, _lang(lang))
         _emit(_document(blocks, fmt, assessment.profile.name or "incentives", _lang(lang)), output)
         return
-    from rich.console import Console
 
     from incentives.table import print_report
 
-    console = Console(width=None if sys.stdout.isatty() else 110)
+    console = _console(110)
     print_report(assessment, book.schema, console, _lang(lang))
     _print_reach(book, assessment, overrides, console)
 
@@ -192,9 +204,8 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
 @click.argument("source", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results file, .csv or .jsonl; replaced only once every row is done.")
-@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@as_of_option
+@param_option
 @click.option("--errors", type=click.Path(dir_okay=False, path_type=Path),
               help="Where rejected rows go, one line per problem (default OUTPUT.errors.csv).")
 @click.option("--per-institution", is_flag=True,
@@ -256,11 +267,10 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
 
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif summary:
-        from rich.console import Console
 
         from incentives.batch_summary import render
 
-        Console(width=None if sys.stdout.isatty() else 120).print(render(result))
+        _console(120).print(render(result))
 
 
 @contextmanager
@@ -345,11 +355,10 @@ def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[str, ..
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("rule_id")
-@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="For people, or JSON for programs.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@param_option
 @rules_option
 def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[str, ...],
             rules: tuple[Path, ...]) -> None:
@@ -374,11 +383,10 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[st
         payload = explanation_to_dict(explanation, book.schema)
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
 
     from incentives.explain_view import render_explanation
 
-    console = Console(width=None if sys.stdout.isatty() else 110)
+    console = _console(110)
     console.print(render_explanation(explanation, book.schema, book.param_names()))
 
 
@@ -387,11 +395,10 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[st
 @click.option("--set", "assignments", multiple=True, metavar="FACT=VALUE", required=True,
               help="Change a fact, written as in a profile file, e.g. grade=三级甲等 or "
                    "fixed_asset_investment=5000万; FACT= makes it unknown (repeatable).")
-@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="For people, or JSON for programs.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@param_option
 @rules_option
 def whatif(profile: Path, assignments: tuple[str, ...], as_of: date, fmt: str,
            params: tuple[str, ...], rules: tuple[Path, ...]) -> None:
@@ -421,11 +428,10 @@ def whatif(profile: Path, assignments: tuple[str, ...], as_of: date, fmt: str,
 
         click.echo(json.dumps(whatif_to_dict(result), ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
 
     from incentives.explain_view import render_whatif
 
-    Console(width=None if sys.stdout.isatty() else 110).print(render_whatif(result, book.schema))
+    _console(110).print(render_whatif(result, book.schema))
 
 
 @cli.command()
@@ -469,12 +475,11 @@ def _cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyp
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--city", "cities", multiple=True, help="Compare these cities (repeatable); "
               "default: every loaded city.")
-@click.option("--as-of", callback=_as_of, help="Assess on this date (YYYY-MM-DD); default today.")
+@as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]),
               default="table", show_default=True)
 @output_options
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a dated parameter, e.g. lending_rate=4.35% (repeatable).")
+@param_option
 @rules_option
 def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
             params: tuple[str, ...], rules: tuple[Path, ...], output: Path | None,
@@ -498,11 +503,10 @@ def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
         blocks = comparison_blocks(comparison, _lang(lang))
         _emit(_document(blocks, fmt, "incentives compare", _lang(lang)), output)
         return
-    from rich.console import Console
 
     from incentives.compare_table import render_comparison
 
-    Console(width=None if sys.stdout.isatty() else 140).print(render_comparison(comparison))
+    _console(140).print(render_comparison(comparison))
 
 
 @cli.group()
@@ -527,11 +531,10 @@ def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> No
 
         click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
 
     from incentives.rules_view import render_list
 
-    Console(width=None if sys.stdout.isatty() else 160).print(render_list(summaries))
+    _console(160).print(render_list(summaries))
 
 
 @rules.command("show")
@@ -541,8 +544,6 @@ def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
     """A rule in full: quote, condition, figures, payers, dates, notes, where it is written."""
     import difflib
 
-    from rich.console import Console
-
     from incentives.rules_view import render_rule
 
     book = _load(rules)
@@ -551,7 +552,7 @@ def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
         close = difflib.get_close_matches(rule_id, sorted({r.id for r in book.all_rules()}), 3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageProblems([f"no rule {rule_id!r}{hint}"])
-    Console(width=None if sys.stdout.isatty() else 120).print(render_rule(versions))
+    _console(120).print(render_rule(versions))
 
 
 @rules.command("check")

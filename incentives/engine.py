@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .conditions import Context, Expression, Step
+from .conditions import Context, Step
 from .jurisdiction import City
 from .money import split, to_fen
 from .params import ParamUse, resolve

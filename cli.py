@@ -42,12 +42,13 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
-def _load(rules: tuple[Path, ...]):  # type: ignore[no-untyped-def]
+def _load(rules: tuple[Path, ...], city: str | None = None):  # type: ignore[no-untyped-def]
+    """The rule book; with `city`, only what an assessment in that city needs."""
     from incentives.rulebook import RuleFileError, load_rulebook
 
     bundled = not click.get_current_context().meta.get("no_bundled", False)
     try:
-        return load_rulebook(list(rules) or None, bundled=bundled)
+        return load_rulebook(list(rules) or None, bundled=bundled, city=city)
     except RuleFileError as error:
         raise UsageProblems([str(p) for p in error.problems]) from None
 
@@ -72,11 +73,20 @@ def _overrides(book, assignments: tuple[str, ...]) -> dict[str, Decimal]:  # typ
     return overrides
 
 
-def _profile(book, path: Path):  # type: ignore[no-untyped-def]
-    from incentives.profile import InputError, parse_profile, read_profile_file
+def _read(path: Path) -> dict[str, object]:
+    from incentives.profile import InputError, read_profile_file
 
     try:
-        return parse_profile(read_profile_file(path), book.schema, book.cities, str(path))
+        return read_profile_file(path)
+    except InputError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+
+
+def _profile(book, path: Path, raw: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
+    from incentives.profile import InputError, parse_profile
+
+    try:
+        return parse_profile(raw or _read(path), book.schema, book.cities, str(path))
     except InputError as error:
         raise UsageProblems([str(p) for p in error.problems]) from None
 
@@ -178,9 +188,11 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
     """Assess the institution described in PROFILE (a TOML or JSON file)."""
     from incentives.engine import assess
 
-    book = _load(rules)
+    raw = _read(profile)
+    city = raw.get("city")
+    book = _load(rules, city if isinstance(city, str) else None)
     overrides = _overrides(book, params)
-    assessment = assess(_profile(book, profile), book, as_of, overrides)
+    assessment = assess(_profile(book, profile, raw), book, as_of, overrides)
     if ask or save:
         assessment = _ask_and_save(book, assessment, overrides, ask, save)
     if fmt == "json":

@@ -7,9 +7,10 @@ parsing, the type checks of rule conditions, and the documentation of the profil
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .tomlcache import parse_toml
 
 FACTS_FILE = Path(__file__).with_name("facts.toml")
 FACT_TYPES = {"bool", "money", "number", "date", "enum", "text", "city", "division"}
@@ -111,6 +112,5 @@ def fact_from_table(name: str, table: dict[str, object]) -> Fact:
 
 def load_base_schema() -> FactSchema:
     """The profile keys every city shares (the public profile contract)."""
-    with FACTS_FILE.open("rb") as handle:
-        tables = tomllib.load(handle)
+    tables = parse_toml(FACTS_FILE.read_text(encoding="utf-8"))
     return FactSchema({name: fact_from_table(name, table) for name, table in tables.items()})

@@ -89,31 +89,45 @@ def _versions_on(rules: list[Rule], as_of: date) -> list[Rule]:
     return list(chosen.values())
 
 
-def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> RuleBook:
+def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
+                  city: str | None = None) -> RuleBook:
     """Load and check rule folders: those under `roots`, with the bundled ones too if
-    `bundled` (with no roots, the bundled ones). RuleFileError lists every problem."""
+    `bundled` (with no roots, the bundled ones). RuleFileError lists every problem.
+
+    With `city` (an id or any name of one), only that city's rules and the layers' are
+    read and compiled, which is all an assessment there needs; every city's declaration,
+    facts and parameters are read all the same, so a profile is checked as usual."""
     tops = ([bundled_rules_dir()] if bundled or not roots else []) + list(roots or [])
     book = RuleBook(FactSchema(dict(load_base_schema().facts)))
     problems: list[RuleProblem] = []
     folders = list(_rule_folders(tops))
     declared = [(folder, *_declare_folder(folder, book, problems)) for folder in folders]
+    wanted = _city_id(book, city)
     for params_dir in _params_dirs(tops):
         for path in sorted(params_dir.glob("*.toml")):
             _load_params(path, book.params, book, problems)
-    for folder, city, _ in declared:
-        if city is not None and (folder / "params").is_dir():
-            scoped = book.city_params.setdefault(city.id, {})
+    for folder, place, _ in declared:
+        if place is not None and (folder / "params").is_dir():
+            scoped = book.city_params.setdefault(place.id, {})
             for path in sorted((folder / "params").glob("*.toml")):
                 _load_params(path, scoped, book, problems)
-    for folder, city, constants in declared:
-        if city is not None:
+    for folder, place, constants in declared:
+        if place is not None and (wanted in (None, place.id) or place.id in book.layers):
             env = Env(book.schema, book.param_names(), constants)
-            _load_rules(folder, city, env, book, problems)
+            _load_rules(folder, place, env, book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
     if problems:
         raise RuleFileError(problems)
     return book
+
+
+def _city_id(book: RuleBook, name: str | None) -> str | None:
+    """The id of the declared city `name` stands for; None (load all) if none does."""
+    for place in book.cities.values():
+        if name is not None and (name == place.id or name in place.aliases):
+            return place.id
+    return None
 
 
 def _rule_folders(roots: list[Path]) -> Iterator[Path]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .tomlcache import parse_toml
+
 MAX_RULE_FILE_BYTES = 512 * 1024
 MAX_TOML_NESTING = 24
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -38,9 +40,6 @@ class RuleFileError(Exception):
     def __init__(self, problems: list[RuleProblem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
-
-
-@dataclass
 
 
 class SourceFile:
@@ -70,7 +69,7 @@ class SourceFile:
                          f"(the limit is {MAX_TOML_NESTING})")
             return
         try:
-            self.data = tomllib.loads(self.text)
+            self.data = parse_toml(self.text)
         except tomllib.TOMLDecodeError as error:
             line = re.search(r"line (\d+)", str(error))
             self.problem(int(line.group(1)) if line else 1, f"not valid TOML: {error}")

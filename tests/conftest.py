@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,8 @@ from incentives import assess, load_rulebook, parse_profile
 from incentives.engine import Assessment, Result
 from incentives.rulebook import RuleBook
 
+# The parsed-TOML cache goes to a folder of this run's, not the user's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="incentives-test-cache-")
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_rulebook()
 AS_OF = date(2026, 11, 22)

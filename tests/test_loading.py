@@ -1,0 +1,85 @@
+"""Loading the rules fast: the parsed-TOML cache, and loading one city's rules only."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from incentives import assess, load_rulebook, parse_profile
+from incentives.report import assessment_to_dict
+from incentives.rulebook import bundled_rules_dir
+from incentives.tomlcache import cache_dir, parse_toml
+
+from .conftest import ROOT
+
+TOML_FILES = [*sorted(bundled_rules_dir().rglob("*.toml")), ROOT / "incentives" / "facts.toml"]
+
+
+@pytest.mark.parametrize("path", TOML_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_cached_tables_equal_a_fresh_parse(path: Path) -> None:
+    text = path.read_text("utf-8")
+    first, second = parse_toml(text), parse_toml(text)  # a miss, then a hit
+    assert first == second == tomllib.loads(text)
+
+
+def test_a_damaged_entry_is_ignored_and_replaced() -> None:
+    text = 'when = 2024-03-15\nname = "x"\n'
+    parse_toml(text)
+    folder = cache_dir()
+    assert folder is not None
+    for entry in folder.glob("*.json"):
+        entry.write_text("{not json", "utf-8")
+    assert parse_toml(text) == {"when": date(2024, 3, 15), "name": "x"}
+
+
+def test_times_of_day_are_parsed_every_time(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text = "at = 2024-03-15T09:30:00\n"
+    assert parse_toml(text) == tomllib.loads(text)
+    assert not list(tmp_path.rglob("*.json"))  # a datetime is not cached
+
+
+def test_the_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("INCENTIVES_NO_CACHE", "1")
+    assert parse_toml('a = 1\n') == {"a": 1}
+    assert cache_dir() is None and not list(tmp_path.rglob("*"))
+
+
+def test_an_invalid_file_is_never_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(tomllib.TOMLDecodeError):
+        parse_toml("a = \n")
+    assert not list(tmp_path.rglob("*.json"))
+
+
+@pytest.mark.parametrize("city", ["郑州市", "baotou"])
+def test_one_citys_rules_assess_as_the_whole_book_does(city: str) -> None:
+    full, one = load_rulebook(), load_rulebook(city=city)
+    wanted = "zhengzhou" if city == "郑州市" else city
+    assert set(one.rules) == {wanted, "national"}
+    assert set(one.cities) == set(full.cities)  # every city is still known to profiles
+    raw = {"city": city, "sponsor": "social", "for_profit": False, "grade": "3A"}
+    a = assess(parse_profile(raw, full.schema, full.cities), full, date(2026, 1, 1))
+    b = assess(parse_profile(raw, one.schema, one.cities), one, date(2026, 1, 1))
+    assert assessment_to_dict(a) == assessment_to_dict(b)
+
+
+def test_an_unknown_city_loads_everything_so_the_profile_error_is_the_usual_one() -> None:
+    book = load_rulebook(city="上海")
+    assert set(book.rules) == {"zhengzhou", "baotou", "national"}
+
+
+def test_a_colliding_entry_is_never_used(monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    import incentives.tomlcache as tomlcache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(tomlcache.zlib, "crc32", lambda _: 7)  # every text, one entry name
+    assert parse_toml("a = 1\n") == {"a": 1}
+    assert parse_toml("a = 2\n") == {"a": 2}  # same name, same length: the text decides
+    assert parse_toml("a = 1\n") == {"a": 1}

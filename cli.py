@@ -518,7 +518,7 @@ def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
 
     from incentives.compare_table import render_comparison
 
-    _console(140).print(render_comparison(comparison))
+    _console(140).print(render_comparison(comparison, _lang(lang)))
 
 
 @cli.group()

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from .engine import ELIGIBLE, NEEDS_INFO, Assessment, Result, assess
+from .labels import label
 from .money import format_yuan
 from .profile import Profile
 from .rulebook import RuleBook
@@ -49,30 +50,30 @@ class Comparison:
         return {city: a.cash_totals() for city, a in self.assessments.items()}
 
 
-def summary_text(result: Result | None) -> str:
+def summary_text(result: Result | None, lang: str = "en") -> str:
     """A result in a few words: what it gives, what it needs, or why not."""
     if result is None:
-        return "— no such rule"
+        return f"— {label('no_such_rule', lang)}"
     if result.status == NEEDS_INFO:
-        return f"? needs {', '.join(result.missing) or 'information'}"
+        return f"? {label('give', lang)}: {', '.join(result.missing)}"
     if result.status != ELIGIBLE:
         failed = [c.expr for c in result.checks if c.decisive and c.outcome is False]
         return f"✗ {'; '.join(failed)[:60]}"
-    return f"✓ {_benefit(result)}"
+    return f"✓ {_benefit(result, lang)}"
 
 
-def _benefit(result: Result) -> str:
+def _benefit(result: Result, lang: str) -> str:
     kind = result.rule.kind
     if result.amount is not None:
-        prefix = "up to " if kind in ("cap", "deduction") else ""
+        prefix = "≤ " if kind in ("cap", "deduction") else ""
         return f"{prefix}{format_yuan(result.amount)} 元"
     if result.period:
         start, end = result.period
-        if kind == "eligibility_date":
-            return f"may apply from {start.isoformat() if start else '?'}"
         first = start.isoformat() if start else "?"
-        return f"{first} – {end.isoformat()}" if end else f"from {first}, no end"
-    return "applies"
+        if kind == "eligibility_date":
+            return f"{label('may_apply_from', lang)} {first}"
+        return f"{first} – {end.isoformat() if end else label('no_end', lang)}"
+    return label("applies", lang)
 
 
 def compare(profile: Profile, book: RuleBook, as_of: date, cities: list[str] | None = None,

@@ -195,8 +195,8 @@ def comparison_blocks(comparison: Comparison, lang: str) -> list[Block]:
     cities = list(comparison.assessments)
     names = {c: comparison.assessments[c].city for c in cities}
     rows = [[label("benefit", lang), *(f"{names[c].name_zh} {names[c].name_en}" for c in cities)]]
-    rows += [[pick(row.title.rule.title, lang), *(summary_text(row.results[c]) for c in cities)]
-             for row in comparison.rows]
+    rows += [[pick(row.title.rule.title, lang),
+              *(summary_text(row.results[c], lang) for c in cities)] for row in comparison.rows]
     totals = comparison.cash_totals()
     rows.append([label("totals", lang), *(yuan(totals[c][0], lang) for c in cities)])
     blocks = [Block("heading", label("compare_title", lang), 1),

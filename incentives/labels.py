@@ -76,6 +76,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "provisions": ("项规定", "provisions"),
     "last_day_included": ("含最后一日", "last day included"),
     "unnamed": ("（未命名机构）", "(unnamed institution)"),
+    "no_such_rule": ("无此规定", "no such rule"),
+    "applies": ("适用", "applies"),
+    "cash_by_payer": ("资金（按承担方）", "cash by payer"),
 }
 
 

@@ -124,12 +124,21 @@ def test_compare_lines_up_the_same_benefit_across_cities() -> None:
     assert comparison.to_supply == {"zhengzhou": [], "baotou": ["district"]}
 
 
-def test_compare_table_on_an_example() -> None:
-    code, out = run("compare", ROOT / "examples" / "new-rehabilitation-hospital.toml",
-                    "--as-of", "2026-11-22")
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_compare_table_on_each_example(example: Path) -> None:
+    code, out = run("compare", example, "--as-of", "2026-11-22", "--lang", "en")
     assert code == 0, out
     assert "包头市 Baotou" in out and "郑州市 Zhengzhou" in out
-    assert "1,038,000.00" in out and "Only in 郑州市" in out
+    assert "Only here — 郑州市" in out  # the grade or investment award, the deduction, …
+    code, out = run("compare", example, "--as-of", "2026-11-22", "--lang", "zh")
+    assert code == 0 and "各城市政策对比" in out and "仅此城市提供 — 郑州市" in out
+
+
+def test_compare_shows_the_amounts() -> None:
+    code, out = run("compare", ROOT / "examples" / "new-rehabilitation-hospital.toml",
+                    "--as-of", "2026-11-22", "--lang", "en")
+    assert code == 0 and "1,038,000.00" in out
 
 
 def test_rules_list_show_and_check() -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import click
 
-ISSUES_HINT = "This is a bug in incentives; please report it with the command you ran."
+ISSUES_HINT = ("This is a bug in incentives {version}, not a problem with your input. "
+               "Please report it to {where}, with the command you ran and the files it "
+               "read; `incentives --debug …` shows the traceback.")
 
 
 class UsageProblems(click.ClickException):
@@ -159,7 +161,22 @@ def _emit(text: str, output: Path | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group. Input the library finds unusable only while assessing (an amount
+    with too many digits to work out to the fen) exits 2 like any other, problems listed."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            from incentives.profile import InputError
+
+            if isinstance(error, InputError):
+                raise UsageProblems([str(p) for p in error.problems]) from None
+            raise
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show the full traceback if incentives hits a bug.")
 @click.version_option(package_name="incentives")
 @click.pass_context
@@ -593,17 +610,39 @@ def main() -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as error:
+        if isinstance(error.__context__, EOFError):  # a prompt found no more input
+            UsageProblems(["standard input ended before every question was answered"]).show()
+            sys.exit(2)
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(130)  # interrupted (Ctrl-C), as a shell reports it
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except Exception as error:  # a bug: say so briefly, unless asked for the traceback
         if "--debug" in sys.argv:
             raise
-        click.echo(f"incentives: internal error: {type(error).__name__}: {error}\n{ISSUES_HINT}",
-                   err=True)
+        what = f"{type(error).__name__}: {error}"
+        what = what if len(what) <= 300 else what[:299] + "…"
+        version, where = _about_this_program()
+        click.echo(f"incentives: internal error: {what}\n"
+                   + ISSUES_HINT.format(version=version, where=where), err=True)
         sys.exit(1)
+
+
+def _about_this_program() -> tuple[str, str]:
+    """The installed version, and where to report a bug: the Issues link of the package's
+    metadata ([project.urls] in pyproject.toml), else its maintainers."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        about = metadata("incentives")
+    except PackageNotFoundError:
+        return "(not installed)", "the maintainers of incentives"
+    for entry in about.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("issues", "bug tracker", "bugs"):
+            return about["Version"], url.strip()
+    return about["Version"], "the maintainers of incentives"
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .facts import Fact, FactSchema
+from .facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from .money import CONTEXT, MAX_DIGITS, parse_amount
 
 MAX_SOURCE_CHARS = 2000
@@ -403,8 +403,10 @@ class _Compiler:
         except SyntaxError as error:
             column = self.old_column((error.offset or 1) - 1 + (len(text) - len(text.lstrip())))
             raise ExprError(f"syntax error: {error.msg}", column) from None
-        except (RecursionError, MemoryError, ValueError):
+        except (RecursionError, MemoryError):
             raise ExprError("expression is too deeply nested", 0) from None
+        except ValueError as error:  # e.g. a lone surrogate, which no file can hold
+            raise ExprError(f"cannot be read: {error}", 0) from None
         self.lead = len(text) - len(text.lstrip())
         self.check_size(tree)
         return self.build(tree.body)
@@ -584,9 +586,12 @@ class _Compiler:
         if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
             raise self.fail(node, "date() takes one text like '2018-08-06'")
         try:
-            return Const(date.fromisoformat(arg.value)), DATE
+            value = date.fromisoformat(arg.value)
         except ValueError:
             raise self.fail(arg, f"{arg.value!r} is not a date (YYYY-MM-DD)") from None
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise self.fail(arg, f"{arg.value!r} is not from {EARLIEST_DATE} to {LATEST_DATE}")
+        return Const(value), DATE
 
     def build_Compare(self, node: ast.Compare) -> tuple[Node, VType]:
         parts: list[Node] = []
@@ -635,7 +640,8 @@ class _Compiler:
             return None
         if left.kind == "enum":
             if not (left.fact and left.fact.ordered):
-                raise self.fail(at, f"{left} values have no order; use == or in")
+                name = left.fact.name if left.fact else left
+                raise self.fail(at, f"{name} values have no order; use == or in")
             return left.fact
         if left.kind not in ("number", "date"):
             raise self.fail(at, f"'{op}' compares numbers, dates or grades, not a {left}")
@@ -645,7 +651,8 @@ class _Compiler:
         assert fact is not None
         canonical = fact.canonical(text) if isinstance(text, str) else None
         if canonical is None:
-            raise self.fail(at, f"{text!r} is not a {fact.name}; one of {', '.join(fact.values)}")
+            shown = repr(text) if isinstance(text, str) else str(text)
+            raise self.fail(at, f"{shown} is not a {fact.name}; one of {', '.join(fact.values)}")
         return canonical
 
 

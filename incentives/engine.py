@@ -16,9 +16,9 @@ from typing import Any
 
 from .conditions import Context, Step
 from .jurisdiction import City
-from .money import split, to_fen
+from .money import MoneyError, split, to_fen
 from .params import ParamUse, resolve
-from .profile import Profile
+from .profile import InputError, Problem, Profile
 from .rule import Component, Offset, Rule, Text
 from .rulebook import RuleBook
 from .savings import SavingEstimate, estimate_savings
@@ -159,7 +159,12 @@ def _assess_rule(
         if result.status != NOT_ELIGIBLE and _window_ended(rule, profile, as_of, result):
             result.status, result.missing = NOT_ELIGIBLE, []  # whatever the unknown facts
         if result.status == ELIGIBLE:
-            _work_out_benefit(rule, profile, city, ctx, as_of, result)
+            try:
+                _work_out_benefit(rule, profile, city, ctx, as_of, result)
+            except MoneyError as error:  # an amount too large, a negative one to split
+                raise InputError([Problem(f"{rule.file}:{rule.line}", f"rule {rule.id!r}: "
+                                          f"{error}; check the amounts in the profile and any "
+                                          "--param")]) from None
     if result.status == NOT_ELIGIBLE:
         result.parameters = []  # nothing was worked out with them
     result.notes = _notes(rule, ctx, result.status)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .tomlcache import parse_toml
 
 FACTS_FILE = Path(__file__).with_name("facts.toml")
+# The dates a profile or a rule may name: wide enough for any institution and policy,
+# narrow enough that a rule's offsets (at most 100 years, 100 months and 100 days) and a
+# day either side stay within the calendar (years 1 to 9999).
+EARLIEST_DATE, LATEST_DATE = date(1800, 1, 1), date(2199, 12, 31)
 FACT_TYPES = {"bool", "money", "number", "date", "enum", "text", "city", "division"}
 # The static types an expression can have; money and number are both exact Decimals.
 VALUE_TYPE = {

@@ -38,7 +38,7 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
             raise MoneyError(f"more than {MAX_DIGITS} digits")
         return text
     if isinstance(text, int):
-        if len(str(abs(text))) > MAX_DIGITS:
+        if abs(text) >= 10**MAX_DIGITS:
             raise MoneyError(f"more than {MAX_DIGITS} digits")
         return Decimal(text)
     if not isinstance(text, str):
@@ -57,7 +57,10 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
 
 
 def to_fen(amount: Decimal) -> Decimal:
-    """Round to the fen, half-up: the one rounding an amount gets."""
+    """Round to the fen, half-up: the one rounding an amount gets. MoneyError for an
+    amount with more digits than CONTEXT holds, which can't be exact to the fen."""
+    if amount.is_finite() and amount.adjusted() >= CONTEXT.prec - 3:  # rounding adds one
+        raise MoneyError(f"{amount:.3E} yuan has too many digits to work out to the fen")
     return amount.quantize(FEN, rounding=ROUND_HALF_UP, context=CONTEXT)
 
 
@@ -72,7 +75,8 @@ def split(whole: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
     if not shares:
         raise ValueError("split needs at least one share")
     if any(share < 0 for share in shares) or whole < 0:
-        raise ValueError("a split takes a non-negative whole and non-negative shares")
+        raise MoneyError(f"{whole} can't be split: a split takes a whole and shares that are "
+                         "not negative")
     scale = max(0, *(-int(share.as_tuple().exponent) for share in shares))
     weights = [int(share.scaleb(scale, context=CONTEXT)) for share in shares]
     total = sum(weights)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .facts import Fact, FactSchema
+from .facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from .jurisdiction import City
 from .money import MoneyError, parse_amount
 
@@ -26,6 +27,17 @@ MAX_PROFILE_BYTES = 1_000_000
 _CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 _TRUE_WORDS = {"true", "yes", "y", "1", "是", "有"}
 _FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "没有"}
+
+
+class _Short(reprlib.Repr):
+    """reprlib, which stops a few levels down, but never asks for a huge int's digits."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return str(x) if abs(x) < 10**40 else "<a number of over 40 digits>"
+
+
+_SHOWN = _Short()
+_SHOWN.maxlevel = 3
 
 
 @dataclass
@@ -45,6 +57,9 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+    def __reduce__(self) -> tuple[Any, ...]:  # so that it crosses to and from worker processes
+        return (type(self), (self.problems,))
 
 
 @dataclass
@@ -71,17 +86,21 @@ def read_profile_file(path: Path) -> dict[str, Any]:
         raise InputError([Problem(where, f"cannot read the file: {error.strerror}")]) from None
     if len(data) > MAX_PROFILE_BYTES:
         raise InputError([Problem(where, f"file is over {MAX_PROFILE_BYTES} bytes")])
+    kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
     try:
         text = data.decode("utf-8-sig")
-        if path.suffix.lower() == ".json":
+        if kind == "JSON":
             raw = json.loads(text, parse_float=Decimal)
         else:
             raw = tomllib.loads(text, parse_float=Decimal)
     except UnicodeDecodeError:
         raise InputError([Problem(where, "file is not UTF-8 text")]) from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
-        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
-        raise InputError([Problem(where, f"not valid {kind}: {error}")]) from None
+        message = str(error) if len(str(error)) <= 200 else str(error)[:199] + "…"
+        raise InputError([Problem(where, f"not valid {kind}: {message}")]) from None
+    except ValueError:  # int() refuses a number of more than 4300 digits
+        raise InputError([Problem(where, f"not valid {kind}: a number in it is far too long")]
+                         ) from None
     if not isinstance(raw, dict):
         raise InputError([Problem(where, "a profile must be a table of facts")])
     return raw
@@ -105,10 +124,9 @@ def parse_profile(
         try:
             facts[key] = convert(fact, value, cities)
         except ValueError as error:
-            shown = repr(value) if isinstance(value, str) else str(value)
-            problems.append(Problem(f"{where}: {key}", f"{shown}: {error}"))
+            problems.append(Problem(f"{where}: {key}", f"{shown(value)}: {error}"))
     city_id = facts.get("city")
-    if "city" not in raw:
+    if "city" not in facts and raw.get("city") in (None, ""):  # left out, or left blank
         problems.append(Problem(f"{where}: city", f"missing; one of {', '.join(cities)}"))
     elif isinstance(city_id, str) and "district" in facts:
         place_problem = place_district(facts, cities[city_id])
@@ -117,6 +135,18 @@ def parse_profile(
     if problems:
         raise InputError(problems)
     return Profile(city=str(city_id), facts=facts)
+
+
+def shown(value: Any) -> str:
+    """A bad value as a message quotes it: short, even for a table nested thousands deep
+    (reprlib stops at a few levels) or a text of a megabyte."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, dict | list | int) and not isinstance(value, bool):
+        text = _SHOWN.repr(value)  # nested thousands deep, or too long for str()
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def place_district(facts: dict[str, Value], city: City) -> str | None:
@@ -162,6 +192,13 @@ def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
 
 
 def _to_date(fact: Fact, value: Any, _: Mapping[str, City]) -> date:
+    found = _read_date(value)
+    if not EARLIEST_DATE <= found <= LATEST_DATE:
+        raise ValueError(f"not a plausible date; one from {EARLIEST_DATE} to {LATEST_DATE}")
+    return found
+
+
+def _read_date(value: Any) -> date:
     if isinstance(value, datetime):
         raise ValueError("a date and time; give the date alone, e.g. 2024-03-15")
     if isinstance(value, date):
@@ -191,7 +228,7 @@ def _to_text(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
 
 
 def _to_city(fact: Fact, value: Any, cities: Mapping[str, City]) -> str:
-    text = str(value).strip()
+    text = value.strip() if isinstance(value, str) else None
     for city in cities.values():
         if text == city.id or text in city.aliases:
             return city.id

@@ -21,7 +21,7 @@ from .engine import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result, _ass
 from .facts import Fact, FactSchema
 from .money import CONTEXT, FEN
 from .params import resolve
-from .profile import Profile, Value
+from .profile import InputError, Profile, Value
 from .rulebook import RuleBook
 
 MAX_COMBINATIONS = 256  # beyond this, only single-fact changes are tried
@@ -103,7 +103,10 @@ def reach_for(result: Result, profile: Profile, book: RuleBook, as_of: date,
 
     def oracle(changes: Mapping[str, Value]) -> Result:
         changed = Profile(profile.city, {**profile.facts, **changes})
-        return _assess_rule(rule, changed, city, book, as_of, overrides or {})
+        try:
+            return _assess_rule(rule, changed, city, book, as_of, overrides or {})
+        except InputError:  # the change makes an amount too large to work out: no option
+            return result
 
     candidates = _candidates(result, book.schema, ctx)
     search = _Search(profile.facts, book.schema, candidates, oracle)
@@ -153,8 +156,9 @@ def threshold(node: Node, schema: FactSchema, ctx: Context) -> tuple[str, list[V
     assert isinstance(a, FactRef)
     fact = schema[a.name]
     limit = b.ev(ctx)
-    if fact.type not in NUMERIC or limit is None:
-        return None
+    if fact.type not in NUMERIC or limit is None or (
+            isinstance(limit, Decimal) and limit.adjusted() >= CONTEXT.prec - 3):
+        return None  # no profile reaches a number too long to work out to the fen
     op = _NEGATE[op] if negated else op
     step = unit_of(fact)
     if op == "in":

@@ -9,6 +9,8 @@ rules) that applies in every city. Everything is checked and compiled once, at l
 
 from __future__ import annotations
 
+import builtins
+import keyword
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,15 +21,19 @@ from typing import Any
 from .conditions import Env
 from .facts import FactSchema, fact_from_table, load_base_schema
 from .jurisdiction import DIVISION_TYPES, City, Division, Document
-from .money import MoneyError, parse_amount
+from .money import parse_amount
 from .params import ParamTable, ParamValue
+from .profile import shown
 from .rule import Rule
 from .rulefile import load_rule_file
 from .source import RuleFileError, RuleProblem, SourceFile
 
 __all__ = ["RuleBook", "RuleFileError", "RuleProblem", "bundled_rules_dir", "load_rulebook"]
 
-RESERVED_NAMES = frozenset(dir(__builtins__)) | {"min", "max", "date", "true", "false"}
+# Python's built-in names and keywords (a rule never sees them, but a name that looks like
+# one misleads a reader), and the language's own.
+RESERVED_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
+    "min", "max", "date", "true", "false"}
 BUNDLED = Path(__file__).parent / "rules"
 SOURCE_TREE = Path(__file__).parent.parent / "rules"
 
@@ -192,6 +198,12 @@ def _read_city(source: SourceFile) -> tuple[City | None, bool]:
     if not isinstance(table, dict) or not isinstance(table.get("id"), str):
         source.problem(1, "city.toml needs a [city] table with an id")
         return None, False
+    wrong = _misshapen(data, table)
+    if wrong:
+        section, message = wrong
+        lines = source.header_lines(section)
+        source.problem(lines[0] if lines else source.key_line(1, section, False), message)
+        return None, False
     divisions: dict[str, Division] = {}
     for kind, names in (data.get("divisions") or {}).items():
         if kind not in DIVISION_TYPES:
@@ -203,13 +215,37 @@ def _read_city(source: SourceFile) -> tuple[City | None, bool]:
                                                                        entry.get("aliases", []))
             divisions[name] = Division(name, kind, tuple(aliases))
     documents = {
-        doc["id"]: Document(doc["id"], doc.get("title", ""), doc.get("issued_by", ""),
+        doc["id"]: Document(doc["id"], str(doc.get("title", "")), str(doc.get("issued_by", "")),
                             str(doc.get("signed_on", "")))
         for doc in data.get("documents", [])
     }
     city = City(table["id"], str(table.get("zh", table["id"])), str(table.get("en", table["id"])),
                 tuple(table.get("aliases", [])), divisions, documents)
     return city, table.get("covers") == "all"
+
+
+def _misshapen(data: dict[str, Any], table: dict[str, Any]) -> tuple[str, str] | None:
+    """The section of city.toml not laid out as docs/rule-format.md shows, and how."""
+    def texts(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    def division(entry: Any) -> bool:
+        return isinstance(entry, str) or (isinstance(entry, dict) and isinstance(
+            entry.get("name"), str) and texts(entry.get("aliases", [])))
+
+    divisions, documents = data.get("divisions") or {}, data.get("documents", [])
+    if not texts(table.get("aliases", [])):
+        return "city", "[city] aliases must be a list of texts"
+    if not isinstance(divisions, dict) or not all(
+            isinstance(names, list) and all(map(division, names)) for names in divisions.values()):
+        return "divisions", ("[divisions] must list, under each type, names or tables "
+                             "{ name = …, aliases = […] }")
+    if not isinstance(documents, list) or not all(
+            isinstance(doc, dict) and isinstance(doc.get("id"), str) for doc in documents):
+        return "documents", "each [[documents]] must be a table with a text id"
+    if not isinstance(data.get("constants") or {}, dict):
+        return "constants", "[constants] must be a table of names and values"
+    return None
 
 
 def _read_constants(source: SourceFile, table: dict[str, Any], schema: FactSchema
@@ -264,22 +300,33 @@ def _load_params(path: Path, into: dict[str, ParamTable], book: RuleBook,
         if name in into or name in book.schema or name in RESERVED_NAMES:
             source.problem(line, f"parameter {name!r} is declared twice or shadows a name")
             continue
-        series = table.get("series", {})
+        series = table.get("series", {}) if isinstance(table, dict) else None
+        if not isinstance(series, dict) or not isinstance(table.get("values", []), list):
+            source.problem(line, f"parameter {name!r}: must be a table with [[{name}.values]] "
+                           f"and, if any, [{name}.series.…] tables")
+            continue
         values = []
         for entry in table.get("values", []):
             try:
-                start, value = entry["from"], parse_amount(str(entry["value"]))
-                assert isinstance(start, date)
-                label = entry.get("series", "")
-                values.append(ParamValue(start, value, str(entry["source"]),
-                                         series.get(label, {}).get("name", label),
-                                         series.get(label, {}).get("note", ""),
-                                         bool(entry.get("assumed", False))))
-            except (KeyError, AssertionError, MoneyError) as error:
+                values.append(_param_value(entry, series))
+            except (KeyError, TypeError, ValueError) as error:
                 source.problem(line, f"parameter {name!r}: a value needs from (a date), value "
                                f"and source ({error})")
         values.sort(key=lambda v: v.start)
         if len({v.start for v in values}) != len(values):
             source.problem(line, f"parameter {name!r}: two values start on the same day")
-        into[name] = ParamTable(name, table.get("zh", ""), table.get("en", ""),
-                                table.get("unit", ""), values, bool(table.get("check_age")))
+        into[name] = ParamTable(name, str(table.get("zh", "")), str(table.get("en", "")),
+                                str(table.get("unit", "")), values, bool(table.get("check_age")))
+
+
+def _param_value(entry: Any, series: dict[str, Any]) -> ParamValue:
+    """One [[NAME.values]] table; KeyError, TypeError or ValueError if it isn't one."""
+    start, value = entry["from"], parse_amount(str(entry["value"]))
+    if type(start) is not date:
+        raise ValueError(f"from = {shown(start)} is not a date")
+    label = str(entry.get("series", ""))
+    about = series.get(label, {})
+    if not isinstance(about, dict):
+        raise ValueError(f"series {label!r} is not a table")
+    return ParamValue(start, value, str(entry["source"]), str(about.get("name", label)),
+                      str(about.get("note", "")), bool(entry.get("assumed", False)))

@@ -7,9 +7,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .conditions import NUMBER, Env, ExprError, Expression, compile_expression
+from .conditions import (
+    MAX_SOURCE_CHARS,
+    NUMBER,
+    Env,
+    ExprError,
+    Expression,
+    compile_expression,
+)
+from .facts import EARLIEST_DATE, LATEST_DATE
 from .jurisdiction import City
 from .money import MoneyError, parse_amount
+from .profile import shown
 from .rule import (
     KINDS,
     PAYERS,
@@ -50,6 +59,9 @@ def load_rule_file(path: Path, city: City, env: Env, problems: list[RuleProblem]
     rules = []
     for index, table in enumerate(tables):
         line = lines[index] if index < len(lines) else 1
+        if not isinstance(table, dict):
+            source.problem(line, "a rule must be a [[rule]] table")
+            continue
         rule = _RuleReader(source, line, table, city, env).read()
         if rule is not None:
             rules.append(rule)
@@ -66,8 +78,8 @@ class _RuleReader:
 
     def problem(self, key: str, message: str, detail: str = "") -> None:
         self.ok = False
-        rule_id = self.table.get("id", "?")
-        self.source.problem(self.source.key_line(self.line, key), f"rule {rule_id!r}: {key}: "
+        rule_id = shown(self.table.get("id", "?"))
+        self.source.problem(self.source.key_line(self.line, key), f"rule {rule_id}: {key}: "
                             f"{message}", detail)
 
     def read(self) -> Rule | None:
@@ -81,9 +93,10 @@ class _RuleReader:
             return None
         kind = table["kind"]
         if kind not in KINDS:
-            self.problem("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
-        if table["document"] not in self.city.documents:
-            self.problem("document", f"{table['document']!r} is not declared in city.toml")
+            self.problem("kind", f"{shown(kind)} is not one of {', '.join(KINDS)}")
+            kind = ""  # checked no further
+        if not isinstance(table["document"], str) or table["document"] not in self.city.documents:
+            self.problem("document", f"{shown(table['document'])} is not declared in city.toml")
         rule = Rule(
             id=self.text_value("id"),
             city=self.city.id,
@@ -142,9 +155,10 @@ class _RuleReader:
 
     def date_value(self, key: str) -> date:
         value = self.table.get(key)
-        if isinstance(value, date):
+        if type(value) is date and EARLIEST_DATE <= value <= LATEST_DATE:
             return value
-        self.problem(key, f"{value!r} is not a date; write it bare, e.g. 2018-08-06")
+        self.problem(key, f"{shown(value)} is not a date from {EARLIEST_DATE} to {LATEST_DATE}; "
+                     "write it bare, e.g. 2018-08-06")
         return date.min
 
     def expression(self, key: str, source: Any, expect: Any = None) -> Expression | None:
@@ -159,6 +173,8 @@ class _RuleReader:
             return compile_expression(source, self.env, expect)
         except ExprError as error:
             caret = " " * error.column + "^"
+            if len(source) > MAX_SOURCE_CHARS:  # refused for its length: quote its start
+                source = source[:60].replace("\n", " ") + "…"
             self.problem(key, error.message, f"    {source}\n    {caret}")
             return None
 
@@ -179,24 +195,33 @@ class _RuleReader:
                 cases.append(AmountCase(when, amount, label))
         return cases
 
+    def entries(self, key: str, text: bool = False) -> list[Any]:
+        """The tables of a key that holds a list of them (and texts too, if `text`)."""
+        value = self.table.get(key, [])
+        kinds = dict | str if text else dict
+        if isinstance(value, list) and all(isinstance(entry, kinds) for entry in value):
+            return value
+        self.problem(key, "must be a list of tables [{ … }, …]")
+        return []
+
     def payers(self) -> list[tuple[str, Decimal]]:
         result = []
-        for entry in self.table.get("payers", []):
+        for entry in self.entries("payers"):
             payer, share = entry.get("payer"), self.share("payers", entry.get("share"))
             if payer not in PAYERS:
-                self.problem("payers", f"payer {payer!r} is not one of {', '.join(PAYERS)}")
+                self.problem("payers", f"payer {shown(payer)} is not one of {', '.join(PAYERS)}")
             elif share is not None:
                 result.append((payer, share))
         return result
 
     def share(self, key: str, value: Any) -> Decimal | None:
         try:
-            share = parse_amount(value if isinstance(value, str) else int(value))
-        except (MoneyError, TypeError, ValueError):
-            self.problem(key, f"share {value!r} is not a number or a percentage")
+            share = parse_amount(str(value) if isinstance(value, float) else value)
+        except MoneyError:
+            self.problem(key, f"share {shown(value)} is not a number or a percentage")
             return None
         if share <= 0:
-            self.problem(key, f"share {value!r} must be positive")
+            self.problem(key, f"share {shown(value)} must be positive")
             return None
         return share
 
@@ -205,9 +230,9 @@ class _RuleReader:
             self.problem(key, "must be a table { from = \"a date fact\", years = … }")
             return None
         start = entry.get("from")
-        if start is not None and (start not in self.env.schema
+        if start is not None and (not isinstance(start, str) or start not in self.env.schema
                                   or self.env.schema[start].type != "date"):
-            self.problem(key, f"from: {start!r} is not a date fact")
+            self.problem(key, f"from: {shown(start)} is not a date fact")
             return None
         counts = {unit: entry.get(unit, 0) for unit in ("years", "months", "days")}
         if not all(isinstance(n, int) and 0 <= n <= 100 for n in counts.values()):
@@ -218,12 +243,13 @@ class _RuleReader:
 
     def schedule(self) -> list[Instalment]:
         result = []
-        for entry in self.table.get("schedule", []):
+        for entry in self.entries("schedule"):
             share = self.share("schedule", entry.get("share"))
             offset = self.offset("schedule", entry)
             timing = entry.get("timing", "on")
             if timing not in TIMINGS:
-                self.problem("schedule", f"timing {timing!r} is not one of {', '.join(TIMINGS)}")
+                self.problem("schedule", f"timing {shown(timing)} is not one of "
+                             f"{', '.join(TIMINGS)}")
             label = self.text("schedule", entry.get("label", ""))
             if share is not None and offset is not None:
                 result.append(Instalment(share, offset, timing, label))
@@ -231,7 +257,7 @@ class _RuleReader:
 
     def components(self) -> list[Component]:
         result = []
-        for entry in self.table.get("components", []):
+        for entry in self.entries("components"):
             label = self.text("components", entry.get("label"))
             when = self.expression("components", entry["when"]) if "when" in entry else None
             amount = (self.expression("components", entry["amount"], NUMBER)
@@ -241,7 +267,7 @@ class _RuleReader:
 
     def savings(self) -> list[Saving]:
         result = []
-        for entry in self.table.get("savings", []):
+        for entry in self.entries("savings"):
             label = self.text("savings", entry.get("label", ""))
             per_year = self.expression("savings", entry.get("per_year"), NUMBER)
             if per_year is not None:
@@ -252,7 +278,7 @@ class _RuleReader:
 
     def notes(self) -> list[Note]:
         result = []
-        for entry in self.table.get("notes", []):
+        for entry in self.entries("notes", text=True):
             if isinstance(entry, str):
                 result.append(Note(Text(entry, entry), None))
                 continue

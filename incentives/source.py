@@ -69,12 +69,22 @@ class SourceFile:
                          f"(the limit is {MAX_TOML_NESTING})")
             return
         try:
-            self.data = parse_toml(self.text)
+            data = parse_toml(self.text)
         except tomllib.TOMLDecodeError as error:
             line = re.search(r"line (\d+)", str(error))
-            self.problem(int(line.group(1)) if line else 1, f"not valid TOML: {error}")
+            self.problem(int(line.group(1)) if line else 1, f"not valid TOML: {brief(error)}")
+            return
+        except ValueError:  # int() refuses a number of more than 4300 digits
+            self.problem(1, "not valid TOML: a number in it is far too long")
+            return
         except RecursionError:
             self.problem(1, "not valid TOML: nested too deeply")
+            return
+        depth = _data_depth(data)  # dotted keys (a.b.c = 1) nest without brackets
+        if depth > MAX_TOML_NESTING:
+            self.problem(1, f"tables nested {depth} deep (the limit is {MAX_TOML_NESTING})")
+            return
+        self.data = data
 
     def problem(self, line: int, message: str, detail: str = "") -> None:
         self.problems.append(RuleProblem(self.name, line, message, detail))
@@ -102,6 +112,26 @@ class SourceFile:
         """The line of `key` inside the top-level `[table]` (or the table's own line)."""
         headers = self.header_lines(table)
         return self.key_line(headers[0], key, within_rule=False) if headers else 1
+
+
+def brief(error: Exception, limit: int = 200) -> str:
+    """An error's message cut short: a parser may quote a key thousands of parts long."""
+    text = str(error)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _data_depth(data: Any) -> int:
+    """How deep tables and lists nest in parsed data (without recursing: it may be deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_TOML_NESTING:  # past the limit, how much deeper doesn't matter
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children
+                         if isinstance(child, dict | list))
+    return deepest
 
 
 def _max_bracket_depth(text: str) -> int:

@@ -162,7 +162,8 @@ class Registry:
             row = RawRow(line, line, {})
             try:
                 value = json.loads(text, parse_float=Decimal)
-            except (json.JSONDecodeError, RecursionError) as error:
+            except (ValueError, RecursionError) as error:  # JSONDecodeError, or a number too
+                # long for Python's int conversion
                 row.problems.append(("", f"not valid JSON: {error}"))
                 row.readable, value = False, {}
             if not isinstance(value, dict):

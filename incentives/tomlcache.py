@@ -46,6 +46,8 @@ def parse_toml(text: str) -> dict[str, Any]:
 
 
 def _store(entry: Path, text: str, data: dict[str, Any]) -> None:
+    if _has_marker_key(data):
+        return  # a table with a key like "$date" would read back as a date: not cached
     try:
         encoded = json.dumps({"text": text, "tables": data}, default=_encode,
                              ensure_ascii=False)
@@ -55,6 +57,13 @@ def _store(entry: Path, text: str, data: dict[str, Any]) -> None:
         temporary.replace(entry)
     except (OSError, TypeError, ValueError):
         pass  # not cacheable (a time of day, a read-only home): parse again next time
+
+
+def _has_marker_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(str(key).startswith("$") or _has_marker_key(item)
+                   for key, item in value.items())
+    return isinstance(value, list) and any(_has_marker_key(item) for item in value)
 
 
 def _encode(value: Any) -> Any:

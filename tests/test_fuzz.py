@@ -340,8 +340,6 @@ def test_registry_of_any_bytes(data: bytes, kind: str) -> None:
         registry_rows(path)
 
 
-@pytest.mark.xfail(strict=True, reason="incentives/batch_io.py (being finished): json.loads "
-                   "raises ValueError, not JSONDecodeError, for a number of over 4300 digits")
 def test_a_registry_row_with_a_number_too_long_for_python(tmp_path: Path) -> None:
     path = tmp_path / "registry.jsonl"
     path.write_text('{"city": "郑州", "fixed_asset_investment": ' + "9" * 5000 + "}\n",

@@ -280,8 +280,6 @@ def test_tables_nested_to_the_limit_are_read(tmp_path: Path) -> None:
     assert "unknown top-level key 't'" in problem.message  # read, then refused as no rule
 
 
-@pytest.mark.xfail(strict=True, reason="tomlcache reads a cached table { \"$date\" = … } back "
-                   "as a date: refused on the first load, accepted on the second")
 def test_a_table_that_looks_like_a_cached_date_stays_a_table(tmp_path: Path) -> None:
     folder = folder_with(tmp_path, "newly_built")
     rules = folder / "rules.toml"

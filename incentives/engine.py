@@ -216,7 +216,7 @@ def _work_out_benefit(
     if rule.components:
         result.components = [_component(c, ctx, missing) for c in rule.components]
         if rule.kind == "deduction" and not rule.amount:
-            applying = [c.amount for c in result.components if c.applies]
+            applying = [c.amount for c in result.components if c.applies is not False]
             known = [amount for amount in applying if amount is not None]
             result.amount = sum(known, Decimal("0.00")) if len(known) == len(applying) else None
     if rule.period is not None:

@@ -98,9 +98,9 @@ def format_yuan(amount: Decimal) -> str:
 
 def format_rate(rate: Decimal, places: int = 2) -> str:
     """`0.0435` -> `4.35%`, `0.03` -> `3.00%`; with places=0, `0.4` -> `40%`."""
-    percent = CONTEXT.multiply(rate, Decimal(100)).normalize()
+    percent = CONTEXT.multiply(rate, Decimal(100)).normalize(CONTEXT)
     if percent.as_tuple().exponent < -4:  # type: ignore[operator]
-        percent = percent.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
+        percent = percent.quantize(Decimal("0.0001"), ROUND_HALF_UP, CONTEXT).normalize(CONTEXT)
     if percent.as_tuple().exponent > -places:  # type: ignore[operator]
-        percent = percent.quantize(Decimal(1).scaleb(-places))
+        percent = percent.quantize(Decimal(1).scaleb(-places), context=CONTEXT)
     return f"{percent:f}%"

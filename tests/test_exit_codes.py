@@ -123,6 +123,15 @@ def test_an_amount_too_long_to_work_out_names_the_rule() -> None:
                     "too many digits to work out to the fen", "--param")
 
 
+def test_the_largest_rate_a_parameter_may_take_is_shown() -> None:
+    """Found reviewing mutants: format_rate rounded in the caller's 28-digit context, so
+    `explain` with a rate of 10^32 hit decimal.InvalidOperation (exit 1)."""
+    result = invoke("explain", SURPLUS, "zhengzhou.sponsor-annual-award-cap", *AS_OF,
+                    "--param", "lending_rate=" + "9" * 24 + "亿")
+    assert result.exit_code == 0, result.output
+    assert "9" * 24 + "0" * 10 + ".00%" in result.output
+
+
 def test_the_report_file_cannot_be_written(tmp_path: Path) -> None:
     for command in ("check", "compare"):
         result = invoke(command, EXAMPLE, *AS_OF, "--format", "html", "-o", unwritable(tmp_path))
@@ -138,10 +147,12 @@ def test_init_will_not_replace_a_file_unasked(tmp_path: Path) -> None:
     assert existing.read_text(encoding="utf-8") == "# mine\n"
 
 
-def test_init_refuses_an_answer_and_asks_again() -> None:
-    result = invoke("init", "-o", "/dev/null", stdin="上海\n" + "\n" * 40)
-    assert "上海" in result.output
-    assert result.exit_code in (0, 2), result.output  # never a bug
+def test_init_refuses_an_answer_and_asks_again(tmp_path: Path) -> None:
+    written = tmp_path / "profile.toml"
+    result = invoke("init", "--lang", "en", "-o", written, stdin="上海\n郑州\n" + "\n" * 40)
+    assert result.exit_code == 0, result.output
+    assert "上海" in result.output  # refused, with what is allowed
+    assert 'city = "zhengzhou"' in written.read_text(encoding="utf-8")
 
 
 def test_batch_input_that_cannot_be_used(tmp_path: Path) -> None:
@@ -215,8 +226,8 @@ def test_a_bug_in_loading_the_rules_is_a_bug_too() -> None:
     assert "internal error: KeyError" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_standard_input_that_ends_during_questions_exits_2() -> None:
-    done = main("init", "-o", "/dev/null", stdin="")
+def test_standard_input_that_ends_during_questions_exits_2(tmp_path: Path) -> None:
+    done = main("init", "-o", tmp_path / "profile.toml", stdin="郑州\n")
     assert done.returncode == 2, done.stderr
     assert "standard input ended" in done.stderr
     assert "Traceback" not in done.stderr

@@ -87,6 +87,7 @@ MESSAGES = [
     ("kind in ['spa']", "['spa']", f"'spa' is not a kind; one of {KINDS}"),
     ("kind in [1, 2]", "[1, 2]", f"1 is not a kind; one of {KINDS}"),
     ("fixed_asset_investment in ['a']", "['a']", "cannot look for a number in a list of str"),
+    ("kind in []", "[]", "cannot look for a kind value in a list of str"),
     ("fixed_asset_investment in SHORT", "SHORT", "cannot look for a number in a list of str"),
     ("opened_on == grade", "grade", "cannot compare a date with a grade value"),
     ("grade == kind", "kind", "cannot compare a grade value with a kind value"),
@@ -137,6 +138,8 @@ def test_each_limit_is_inclusive() -> None:
     assert ev("fixed_asset_investment < " + "9" * MAX_DIGITS,
               fixed_asset_investment=D(1)) is True
     assert ev("name == '" + "x" * 200 + "'", name="x" * 200) is True
+    assert ev("opened_on >= date('1800-01-01')", opened_on=date(1800, 1, 1)) is True
+    assert ev("opened_on <= date('2199-12-31')", opened_on=date(2199, 12, 31)) is True
 
 
 def test_newlines_and_tabs_are_spaces() -> None:
@@ -259,6 +262,17 @@ def test_split_is_exact_whatever_the_callers_precision(whole: Decimal,
         parts = split(whole, shares)
     assert parts == largest_remainder(whole, shares)
     assert sum(map(Fraction, parts)) == Fraction(whole)
+
+
+def test_format_rate_ignores_the_callers_decimal_context() -> None:
+    with localcontext(Context(prec=6)):
+        assert format_rate(D("12.3456789")) == "1234.5679%"
+        assert format_rate(D("1234.5678912")) == "123456.7891%"
+
+
+def test_format_rate_of_the_largest_rate_a_parameter_may_take() -> None:
+    largest = parse_amount("9" * MAX_DIGITS + "亿")  # 10^32, a --param value that is allowed
+    assert format_rate(largest) == "9" * MAX_DIGITS + "0" * 10 + ".00%"
 
 
 @pytest.mark.parametrize(("rate", "text"), [

@@ -50,6 +50,9 @@ class BatchOptions:
     per_institution: bool = False
     keep: tuple[str, ...] = ()  # input columns carried to the output, not assessed
     jobs: int | None = None  # worker processes; None: one per core, up to 2
+    # None: the columnar path where it applies (CSV in and out, numpy and pyarrow there);
+    # False: the row-by-row reference path only. Both write the same bytes.
+    columnar: bool | None = None
 
     def errors_path(self, output: Path) -> Path:
         return self.errors or default_errors_path(output)
@@ -76,6 +79,14 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
             atomic_write(output) as out, atomic_write(errors_path) as err:
         Writer(out, out_format, options.per_institution, job.payers, options.keep)
         ErrorWriter(err)
+        if _columnar(job, registry):
+            from .batch_columnar import run_columnar
+
+            done = (lambda n: progress(n, registry.size, summary.read)) if progress else None
+            run_columnar(registry, job, out, err, summary, done)
+            if progress is not None:
+                progress(registry.size, registry.size, summary.read)
+            return summary
         for text, errors, part in assess_chunks(job, chunks(registry), registry.size):
             out.write(text)
             err.write(errors)
@@ -85,6 +96,25 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
         if progress is not None:
             progress(registry.size, registry.size, summary.read)
     return summary
+
+
+def _columnar(job: Job, registry: Registry) -> bool:
+    """Whether the columnar path takes this run: CSV in and out, a one-line header, numpy
+    and pyarrow installed, and every rule within what it evaluates exactly."""
+    if job.options.columnar is False or job.format != "csv" or registry.format != "csv":
+        return False
+    if registry.reader.line_num != 1:  # a header with a quoted line break
+        return False
+    try:
+        from .batch_columnar import Plan
+        from .vector import Unsupported
+    except ImportError:
+        return False
+    try:
+        Plan(job.book, job.options.as_of, job.options.overrides)
+    except Unsupported:
+        return False
+    return True
 
 
 def chunks(rows: Iterable[RawRow], size: int = CHUNK) -> Iterator[list[RawRow]]:

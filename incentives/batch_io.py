@@ -92,10 +92,10 @@ class Registry:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _lines(self) -> Iterator[str]:
+    def _lines(self, first: int = 1) -> Iterator[str]:
         """The file's lines as text, counting bytes for the progress bar; a line that is
         not UTF-8 is remembered (its row is rejected) and read with replacement marks."""
-        for number, data in enumerate(self.handle, 1):
+        for number, data in enumerate(self.handle, first):
             self.bytes_read += len(data)
             try:
                 text = data.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -121,10 +121,20 @@ class Registry:
     def __iter__(self) -> Iterator[RawRow]:
         return self._csv_rows() if self.format == "csv" else self._jsonl_rows()
 
-    def _csv_rows(self) -> Iterator[RawRow]:
+    def rows_from(self, offset: int, line: int, number: int) -> Iterator[RawRow]:
+        """The CSV rows from a byte offset on: the start of file line `line`, which is
+        row `number` (for a reader that has taken the rows before it some other way)."""
+        self.handle.seek(offset)
+        self.bytes_read, self.bad_lines = offset, []
+        self.lines = self._lines(line)
+        self.reader = csv.reader(self.lines)
+        return self._csv_rows(number - 1, line - 1)
+
+    def _csv_rows(self, number: int = 0, base: int = 0) -> Iterator[RawRow]:
+        """The rows, numbered on from `number`; `base` lines come before the reader's."""
         reader, columns, width = self.reader, self.columns, len(self.columns)
         pairs = list(enumerate(columns))
-        number, line = 0, reader.line_num + 1
+        line = base + reader.line_num + 1
         while True:
             try:
                 cells = next(reader)
@@ -135,7 +145,7 @@ class Registry:
                 yield RawRow(number, line, {}, {}, [("", f"not readable as CSV: {error}")], False)
                 return
             if not cells:  # a blank line is no row
-                line = reader.line_num + 1
+                line = base + reader.line_num + 1
                 continue
             number += 1
             row = RawRow(number, line, {key: cells[i] for i, key in pairs
@@ -146,8 +156,8 @@ class Registry:
             if len(cells) != width:
                 row.problems.append(("", f"has {len(cells)} cells; the header has {width}"))
             if self.bad_lines:
-                self._check_encoding(row, line, reader.line_num)
-            line = reader.line_num + 1
+                self._check_encoding(row, line, base + reader.line_num)
+            line = base + reader.line_num + 1
             yield row
 
     def _check_encoding(self, row: RawRow, first: int, last: int) -> None:

@@ -1,10 +1,11 @@
 """Assessing a batch's chunks on several cores, written back in input order.
 
 Worker processes are forked, so they share the loaded rule book with the parent (it is
-never pickled); each gets a chunk of rows and returns the chunk's output text, errors
-text and summary. At most a few chunks are in flight at once, so memory stays flat
-however long the registry. Where fork isn't available, or for a small file, or with
-`jobs=1`, the chunks are assessed in this process, the same way.
+never pickled); each gets a chunk of rows (or, on the columnar path, a piece of the
+file) and returns the chunk's output text, errors text and summary. At most a few
+chunks are in flight at once, so memory stays flat however long the registry. Where
+fork isn't available, or for a small file, or with `jobs=1`, the chunks are assessed in
+this process, the same way.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 
 Part = tuple[str, str, "Summary"]
 SMALL_FILE = 256 * 1024  # bytes: below this, starting workers costs more than it saves
-_JOB: Job | None = None  # the job of the batch being run, inherited by forked workers
+# what the workers of the batch being run do to each item: set before they are forked, so
+# they inherit it (with the loaded rule book) and it is never pickled
+_WORK: Callable[[Any], Any] | None = None
 
 
 def workers(requested: int | None, size: int) -> int:
@@ -40,18 +43,24 @@ def assess_chunks(job: Job, chunks: Iterable[list[RawRow]], size: int) -> Iterat
     from .batch import assess_chunk
 
     count = workers(job.options.jobs, size)
+    return in_order(lambda chunk: assess_chunk(job, chunk), chunks, count)
+
+
+def in_order(work: Callable[[Any], Any], items: Iterable[Any], count: int) -> Iterator[Any]:
+    """work(item) for each item, on `count` forked workers (0: here), in the items' order,
+    with at most a few items in flight."""
     if count == 0:
-        for chunk in chunks:
-            yield assess_chunk(job, chunk)
+        for item in items:
+            yield work(item)
         return
-    global _JOB
-    _JOB = job
+    global _WORK
+    _WORK = work
     context = multiprocessing.get_context("fork")
     pool = context.Pool(count, initializer=_quiet_worker)
     try:
         waiting: deque[Any] = deque()
-        for chunk in chunks:
-            waiting.append(pool.apply_async(_assess_in_worker, (chunk,)))
+        for item in items:
+            waiting.append(pool.apply_async(_in_worker, (item,)))
             if len(waiting) > 2 * count:
                 yield waiting.popleft().get()
         while waiting:
@@ -60,7 +69,7 @@ def assess_chunks(job: Job, chunks: Iterable[list[RawRow]], size: int) -> Iterat
     finally:
         pool.terminate()
         pool.join()
-        _JOB = None
+        _WORK = None
 
 
 def _quiet_worker() -> None:
@@ -69,8 +78,6 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _assess_in_worker(chunk: list[RawRow]) -> Part:
-    from .batch import assess_chunk
-
-    assert _JOB is not None
-    return assess_chunk(_JOB, chunk)
+def _in_worker(item: Any) -> Any:
+    assert _WORK is not None
+    return _WORK(item)

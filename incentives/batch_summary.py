@@ -59,6 +59,7 @@ class Summary:
         default_factory=lambda: defaultdict(_counts))
     open_ended: dict[str, int] = field(default_factory=_counts)
     overrides: dict[str, Decimal] = field(default_factory=dict)
+    columnar: int = 0  # rows assessed on the columnar path (not part of the report)
 
     def add(self, assessment: Assessment) -> None:
         """Count one institution's results in."""
@@ -93,6 +94,7 @@ class Summary:
         self.read += other.read
         self.assessed += other.assessed
         self.rejected += other.rejected
+        self.columnar += other.columnar
         for key, years in other.cash.items():
             for year, amount in years.items():
                 self.cash[key][year] += amount

@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from .conditions import Expression
 
+_DAY_BEFORE, _DAY_AFTER = relativedelta(days=-1), relativedelta(days=1)
 KINDS = ("cash", "tax_exemption", "cap", "deduction", "eligibility_date", "procedure")
 PAYERS = ("city", "district", "province", "state")
 TIMINGS = ("on", "on_or_after", "no_later_than")
@@ -48,13 +49,13 @@ class Offset:
         """The anniversary: `start` moved on by the offset."""
         moved = start + self.delta
         if moved.day < start.day and not self.days:  # relativedelta clipped to the month's end
-            moved += relativedelta(days=1)
+            moved += _DAY_AFTER
         return moved
 
     def last_day(self, start: date) -> date:
         """The last day of a period of this length from `start`, that day included:
         three years from 2024-03-15 end 2027-03-14; from 2025-03-01, 2028-02-29."""
-        return self.point(start) - relativedelta(days=1)
+        return self.point(start) + _DAY_BEFORE
 
 
 @dataclass

@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import incentives.batch_columnar
 import incentives.batch_output
 from cli import cli
 from incentives import assess, load_rulebook, parse_profile
@@ -263,23 +264,29 @@ def test_unusable_input_exits_2(tmp_path: Path, case: str, expected: str) -> Non
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+@pytest.mark.parametrize("columnar", [False, True])
 def test_a_failure_midway_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           failure: BaseException) -> None:
-    source = write_csv(tmp_path / "r.csv", [REHAB] * 5)
+                                           failure: BaseException, columnar: bool) -> None:
+    source = write_csv(tmp_path / "r.csv", [REHAB, BAD] * 3)
     output = tmp_path / "o.csv"
     output.write_text("the previous run\n", "utf-8")
-    real_write = incentives.batch_output.Writer.write
+    where: Any = incentives.batch_output.Writer
+    name = "write"
+    if columnar:  # the good rows are done together, then the bad ones row by row
+        where, name = incentives.batch_columnar, "assess_rows"
+    real = getattr(where, name)
     calls = []
 
-    def failing(self: Any, *args: Any) -> None:
+    def failing(*args: Any) -> Any:
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 2 - columnar:
             raise failure
-        real_write(self, *args)
+        return real(*args)
 
-    monkeypatch.setattr(incentives.batch_output.Writer, "write", failing)
+    monkeypatch.setattr(where, name, failing)
     with pytest.raises(type(failure)):
-        run_batch(source, output, BOOK, BatchOptions(AS_OF, jobs=1))
+        run_batch(source, output, BOOK, BatchOptions(AS_OF, jobs=1, columnar=columnar))
+    assert calls, "the failure was never reached"
     assert output.read_text("utf-8") == "the previous run\n"  # untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv", "r.csv"]  # no temp file
 

@@ -249,10 +249,14 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
               show_default=True, help="The summary as tables, or as JSON on standard output.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core, up to 2).")
+@click.option("--columnar/--no-columnar", default=None,
+              help="CSV to CSV is assessed over columns, a block of rows at a time (the "
+                   "default); --no-columnar assesses row by row. Both write the same bytes.")
 @rules_option
 def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
           errors: Path | None, per_institution: bool, keep: tuple[str, ...], summary: bool,
-          summary_format: str, jobs: int | None, rules: tuple[Path, ...]) -> None:
+          summary_format: str, jobs: int | None, columnar: bool | None,
+          rules: tuple[Path, ...]) -> None:
     """Assess every institution of INPUT, a registry (.csv with profile keys as columns, or
     .jsonl with one profile object a line), into OUTPUT (.csv or .jsonl).
 
@@ -271,7 +275,7 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
 
     book = _load(rules)
     options = BatchOptions(as_of, _overrides(book, params), errors, per_institution, keep,
-                           jobs=jobs)
+                           jobs=jobs, columnar=columnar)
     import signal
 
     def stop(_signum: int, _frame: object) -> None:

@@ -26,6 +26,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-22"
@@ -124,9 +125,11 @@ def measure(args: list[str]) -> tuple[float, float]:
 
 
 SHAPES = {"institution": ("per institution", ["--per-institution"]), "result": ("per result", [])}
+PATHS = {"columnar": [], "reference": ["--no-columnar"]}
 
 
-def end_to_end(sizes: list[int], shapes: list[str], extra: list[str], folder: Path) -> None:
+def end_to_end(sizes: list[int], shapes: list[str], path: str, extra: list[str],
+               folder: Path) -> None:
     for n in sizes:
         source = folder / f"registry-{n}.csv"
         if not source.exists():
@@ -135,7 +138,8 @@ def end_to_end(sizes: list[int], shapes: list[str], extra: list[str], folder: Pa
         for label, shape in (SHAPES[s] for s in shapes):
             output = folder / f"out-{n}.csv"
             seconds, peak = measure([*command(), "batch", str(source), "-o", str(output),
-                                     "--as-of", AS_OF, "--summary", *shape, *extra])
+                                     "--as-of", AS_OF, "--summary", *shape, *PATHS[path],
+                                     *extra])
             print(f"  N={n:>9,}  {label:<16} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s  "
                   f"peak {peak:6.0f} MiB  (input {size:.0f} MiB, output "
                   f"{output.stat().st_size / 2**20:.0f} MiB)", flush=True)
@@ -143,8 +147,13 @@ def end_to_end(sizes: list[int], shapes: list[str], extra: list[str], folder: Pa
 
 
 def evaluation_alone(n: int, folder: Path) -> None:
+    """Both engines on the same parsed profiles, every rule of the city, trace kept."""
+    import numpy as np
+
     from incentives import assess, load_rulebook
     from incentives.batch import profile_rows
+    from incentives.batch_columnar import Plan, assess_city
+    from incentives.columnar_frame import facts_of
 
     book = load_rulebook()
     source = folder / f"registry-{n}.csv"
@@ -152,12 +161,26 @@ def evaluation_alone(n: int, folder: Path) -> None:
         generate(source, n)
     profiles = profile_rows(source, book)
     as_of = date.fromisoformat(AS_OF)
+    sample = profiles[:2_000]
     start = time.perf_counter()
-    for item in profiles:
+    for item in sample:
         assess(item, book, as_of)
     seconds = time.perf_counter() - start
-    print(f"  assess(), full trace kept: {seconds / len(profiles) * 1e6:8.1f} µs a profile "
-          f"({len(profiles):,} profiles)")
+    print(f"  reference, assess() row by row: {seconds / len(sample) * 1e6:8.2f} µs a profile "
+          f"({len(sample):,} profiles)")
+    facts = facts_of(profiles, book.schema, book.cities)
+    plan = Plan(book, as_of, {})
+    rows = np.flatnonzero(facts.city == facts.city_ids.index("zhengzhou"))
+    assess_city(plan, "zhengzhou", facts, rows[:1000])  # dates met once, as in a long run
+    best = min(_timed(lambda: assess_city(plan, "zhengzhou", facts, rows)) for _ in range(3))
+    print(f"  columnar, assess_city() at once: {best / len(rows) * 1e6:8.2f} µs a profile "
+          f"({len(rows):,} profiles, best of 3)")
+
+
+def _timed(work: Any) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -165,6 +188,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k")
     parser.add_argument("--shapes", default="institution,result",
                         help="output shapes to time: institution, result or both")
+    parser.add_argument("--path", choices=sorted(PATHS), default="columnar",
+                        help="the columnar path (the default) or the row-by-row reference")
     parser.add_argument("--eval-only", action="store_true")
     parser.add_argument("--eval-n", default="20k")
     parser.add_argument("--dir", help="keep the generated registries here (default: a temp dir)")
@@ -176,9 +201,10 @@ def main() -> None:
         print("evaluation alone (profiles parsed beforehand)")
         evaluation_alone(parse_size(options.eval_n), folder)
         if not options.eval_only:
-            print("incentives batch, end to end, fresh process, CSV in and out, --summary")
+            print(f"incentives batch ({options.path} path), end to end, fresh process, "
+                  "CSV in and out, --summary")
             end_to_end([parse_size(s) for s in options.sizes.split(",")],
-                       options.shapes.split(","), options.extra, folder)
+                       options.shapes.split(","), options.path, options.extra, folder)
     print(f"  (peak = the largest process's max RSS; {resource.getpagesize()}-byte pages)")
 
 

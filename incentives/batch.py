@@ -169,10 +169,13 @@ def assess_row(row: RawRow, book: RuleBook, options: BatchOptions,
     except InputError as error:
         problems += [(p.where.removeprefix(where).removeprefix(": "), p.message)
                      for p in error.problems]
-    if problems:
-        rejected.write(row.number, row.line, problems)
-        return None
-    return assess(profile, book, options.as_of, options.overrides)
+    if not problems:
+        try:
+            return assess(profile, book, options.as_of, options.overrides)
+        except InputError as error:  # an amount too large to work out to the fen
+            problems = [(p.where, p.message) for p in error.problems]
+    rejected.write(row.number, row.line, problems)
+    return None
 
 
 def _check_paths(source: Path, output: Path, errors: Path, keep: tuple[str, ...]) -> None:

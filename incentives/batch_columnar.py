@@ -163,79 +163,65 @@ def money_coded(fen: Any, known: np.ndarray) -> Texts:
     return coded(fen, known, lambda v: _yuan(int(v)))
 
 
-def money_texts(fen: Any, known: np.ndarray) -> np.ndarray:
-    """Yuan with two decimals ('' where not known), one per row."""
-    return money_coded(fen, known).objects()
-
-
 def _yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, part = divmod(abs(fen), 100)
     return f"{sign}{whole}.{part:02d}"
 
 
-_ISO = DayTable(lambda day: day.isoformat(), object)
 _YEAR = DayTable(lambda day: day.year)
-
-
-def date_texts(ordinals: np.ndarray, known: np.ndarray, empty: str = "") -> np.ndarray:
-    out = _ISO.apply(ordinals, known)
-    out[~known] = empty
-    return out
 
 
 def missing_coded(masks: np.ndarray, bits: FactBits) -> Texts:
     return coded(masks, np.ones(len(masks), dtype=bool), lambda m: ";".join(bits.decode(int(m))))
 
 
-def missing_texts(masks: np.ndarray, bits: FactBits) -> np.ndarray:
-    return missing_coded(masks, bits).objects()
-
-
-def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> np.ndarray:
-    """Each row's cells from `rule` on, as `batch_output._result_cells` writes them."""
+def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
+    """Each row's cells from `rule` on, as `batch_output._result_cells` writes them (a
+    pyarrow string array)."""
     rule, size = result.rule, len(result.status)
-    status = np.array(STATUS_NAMES, dtype=object)[result.status]
-    known = result.amount_known if result.amount_known is not None else np.zeros(size, bool)
-    amount = money_texts(result.amount, known) if known.any() else np.full(size, "", object)
-    cells = [np.full(size, rule.id, dtype=object), status,
-             np.full(size, rule.kind, dtype=object), amount]
-    paid = result.paid if result.paid is not None else np.zeros(size, dtype=bool)
+    none = np.zeros(size, dtype=bool)
+    known = result.amount_known if result.amount_known is not None else none
+    paid = result.paid if result.paid is not None else none
+    cells = [_same(rule.id, size), Texts(list(STATUS_NAMES), result.status), _same(rule.kind, size),
+             money_coded(result.amount, known)]
     for payer in payers:
         index = next((i for i, (p, _) in enumerate(rule.payers) if p == payer), None)
-        cells.append(np.full(size, "", dtype=object) if index is None or not paid.any()
-                     else money_texts(result.parts[index], paid))
-    cells += _period_cells(result, size)
-    cells.append(_schedule_cells(result, paid, size))
-    cells.append(missing_texts(result.missing, bits))
-    return _join(cells)
-
-
-def _period_cells(result: RuleColumns, size: int) -> list[np.ndarray]:
+        cells.append(_same("", size) if index is None or not paid.any()
+                     else money_coded(result.parts[index], paid))
     if result.period is None:
-        return [np.full(size, "", dtype=object), np.full(size, "", dtype=object)]
-    assert result.start is not None and result.start_known is not None
-    assert result.end is not None and result.end_known is not None
-    return [date_texts(result.start, result.period & result.start_known),
-            date_texts(result.end, result.period & result.end_known)]
+        cells += [_same("", size), _same("", size)]
+    else:
+        assert result.start is not None and result.start_known is not None
+        assert result.end is not None and result.end_known is not None
+        cells += [date_coded(result.start, result.period & result.start_known),
+                  date_coded(result.end, result.period & result.end_known)]
+    arrays = [cell.arrow() for cell in cells]
+    arrays += [_schedule_cells(result, paid), missing_coded(result.missing, bits).arrow()]
+    return _joined(arrays, ",")
 
 
-def _schedule_cells(result: RuleColumns, paid: np.ndarray, size: int) -> np.ndarray:
+def _same(text: str, size: int) -> Texts:
+    return Texts([text], np.zeros(size, dtype=np.int64))
+
+
+def date_coded(ordinals: np.ndarray, known: np.ndarray, empty: str = "") -> Texts:
+    texts = coded(ordinals, known, lambda o: date.fromordinal(int(o)).isoformat())
+    texts.texts.append(empty)  # an unknown date is the text after the last
+    return texts
+
+
+def _schedule_cells(result: RuleColumns, paid: np.ndarray) -> Any:
+    """`2025-04-28 519000.00; 2027-04-28 519000.00` (`undated` for a date not known)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    size = len(paid)
     if not result.dues or not paid.any():
-        return np.full(size, "", dtype=object)
-    parts = []
-    for due in result.dues:
-        when = date_texts(due.due, paid & due.due_known, "undated")
-        parts.append(_join([when, money_texts(due.amount, paid)], " "))
-    joined: np.ndarray = np.where(paid, _join(parts, "; "), "")
-    return joined
-
-
-def _join(columns: list[np.ndarray], sep: str = ",") -> np.ndarray:
-    """Row by row, the columns' texts joined."""
-    joined = [sep.join(cells) for cells in
-              zip(*(column.tolist() for column in columns), strict=True)]
-    return np.array(joined, dtype=object)
+        return _same("", size).arrow()
+    parts = [_joined([date_coded(due.due, paid & due.due_known, "undated").arrow(),
+                      money_coded(due.amount, paid).arrow()], " ") for due in result.dues]
+    return pc.if_else(pa.array(paid), _joined(parts, "; "), "")
 
 
 def _joined(columns: list[Any], sep: str, end: str = "") -> Any:
@@ -381,36 +367,42 @@ class BlockWriter:
         if self.per_institution:
             tails = institution_tails(assessed, self.payers, self.plan.bits)
             return _joined([*who, *(tail.arrow() for tail in tails)], ",", "\n")
-        heads = _joined(who, ",").to_pylist()
-        return _arrow_texts(self._result_lines(assessed, heads))
+        return self._result_lines(assessed, _joined(who, ","))
 
-    def _result_lines(self, assessed: Assessed, who: list[str]) -> list[str]:
-        city = assessed.city.id
-        size = len(assessed.rows)
-        tails: list[list[str]] = []
-        keys: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
+    def _result_lines(self, assessed: Assessed, heads: Any) -> Any:
+        """One line per result, in the order `check` shows them: by document, so a row
+        whose national rule leads puts it with the national rules (pyarrow throughout)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        city, size = assessed.city.id, len(assessed.rows)
+        lines, keys = [], []
         for slot in range(len(assessed.primary)):
-            chosen = np.full(size, "", dtype=object)
-            for result, rows in assessed.chosen(slot):
-                if rows.any():
-                    chosen[rows] = result_tails(result, self.payers, self.plan.bits)[rows]
-            tails.append(chosen.tolist())
+            tails = [(result_tails(result, self.payers, self.plan.bits), rows)
+                     for result, rows in assessed.chosen(slot)]
+            tail = tails[0][0] if len(tails) == 1 else pc.if_else(
+                pa.array(tails[1][1]), tails[1][0], tails[0][0])
+            lines.append(_joined([heads, tail], ",", "\n"))
             other = assessed.other[slot]
             keys.append((order_key(assessed.primary[slot].rule, city),
                          () if other is None else order_key(other.rule, city)))
-        leads = (np.stack(assessed.lead_other).T.tolist() if keys
-                 else [[] for _ in range(size)])
-        orders: dict[tuple[bool, ...], list[int]] = {}
-        lines = []
-        for index in range(size):
-            pattern = tuple(leads[index])
-            order = orders.get(pattern)
-            if order is None:
-                order = sorted(range(len(keys)), key=lambda s: keys[s][pattern[s]])
-                orders[pattern] = order
-            head = who[index]
-            lines.append("".join(f"{head},{tails[s][index]}\n" for s in order))
-        return lines
+        if not lines:
+            return pa.array([""] * size, pa.string())
+        pattern = np.zeros(size, dtype=np.int64)
+        for slot, lead in enumerate(assessed.lead_other):
+            pattern |= lead.astype(np.int64) << slot
+        groups = []
+        for code in np.unique(pattern).tolist():
+            rows = np.flatnonzero(pattern == code)
+            order = sorted(range(len(keys)), key=lambda s: keys[s][code >> s & 1])
+            picked = [lines[s].take(pa.array(rows)) for s in order]
+            groups.append((rows, pc.binary_join_element_wise(*picked, "")))
+        if len(groups) == 1:
+            return groups[0][1]
+        rows = np.concatenate([rows for rows, _ in groups])
+        joined = pa.concat_arrays([texts for _, texts in groups])
+        return joined.take(pa.array(np.argsort(rows, kind="stable")))
+
 
 def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
                       ) -> list[Texts]:
@@ -577,10 +569,18 @@ def run_columnar(registry: Registry, job: Any, out: IO[str], err: IO[str], summa
                 return
             yield piece
 
+    def first_here() -> Iterator[tuple[bytes, str, Summary, int]]:
+        # The first piece is done before the workers are forked, so they inherit what it
+        # taught the caches (each distinct date moved by each offset, each text converted).
+        items = plain_pieces()
+        first = next(items, None)
+        if first is not None:
+            yield work(first)
+            yield from in_order(work, items, workers(job.options.jobs, registry.size))
+
     done_bytes = 0
-    count = workers(job.options.jobs, registry.size)
     out.flush()
-    for text, errors, part, size in in_order(work, plain_pieces(), count):
+    for text, errors, part, size in first_here():
         out.buffer.write(text)  # type: ignore[attr-defined]
         err.write(errors)
         summary.merge(part)

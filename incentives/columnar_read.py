@@ -59,6 +59,7 @@ class Piece:
     data: bytes
     line: int
     row: int
+    lines: int = -1  # how many lines it holds, if counted already
 
 
 def pieces(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
@@ -86,15 +87,17 @@ def pieces(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]
                     row += _rows_in(chunk[:stop])
                 yield Rest(offset + stop, line, row)
                 return
-            yield Piece(chunk, line, row)
+            lines = chunk.count(b"\n")
+            yield Piece(chunk, line, row, lines + (not chunk.endswith(b"\n")))
             offset += len(chunk)
-            line += chunk.count(b"\n")
-            row += _rows_in(chunk)
+            line += lines
+            row += _rows_in(chunk, lines + (not chunk.endswith(b"\n")))
 
 
-def _rows_in(chunk: bytes) -> int:
+def _rows_in(chunk: bytes, lines: int = -1) -> int:
     """The rows among whole lines: the lines that are not blank."""
-    lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+    if lines < 0:
+        lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
     if b"\n\n" not in chunk and b"\n\r\n" not in chunk and chunk[:1] not in (b"\n", b"\r"):
         return lines
     starts, stops = _line_spans(np.frombuffer(chunk, dtype=np.uint8), len(chunk))
@@ -103,7 +106,8 @@ def _rows_in(chunk: bytes) -> int:
 
 def read_block(piece: Piece, registry: Registry) -> Block:
     """A piece's lines: the plain ones as string columns, the others as `RawRow`s."""
-    return _block(piece.data, registry, len(registry.columns), piece.line, piece.row)
+    return _block(piece.data, registry, len(registry.columns), piece.line, piece.row,
+                  piece.lines)
 
 
 def _first_unplain(chunk: bytes) -> int | None:
@@ -123,8 +127,9 @@ def _stray_cr(chunk: bytes) -> int:
         start = at + 1
 
 
-def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int) -> Block:
-    fast = _all_plain(chunk, width, line, row)
+def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
+           lines: int = -1) -> Block:
+    fast = _all_plain(chunk, width, line, row, lines)
     if fast is not None:
         return fast
     buffer = np.frombuffer(chunk, dtype=np.uint8)
@@ -147,14 +152,16 @@ def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int) ->
                  int((~blank).sum()), len(chunk))
 
 
-def _all_plain(chunk: bytes, width: int, line: int, row: int) -> Block | None:
+def _all_plain(chunk: bytes, width: int, line: int, row: int, lines: int = -1
+               ) -> Block | None:
     """The block when every line is a plain row (the usual case), read in one go; None
     when any line needs a closer look (a blank line, the wrong number of cells, text that
     is not UTF-8, a BOM): pyarrow refuses those, or reads a different number of rows."""
     if b"\n\n" in chunk or b"\n\r\n" in chunk or chunk[:1] in (b"\n", b"\r") \
             or (row == 1 and chunk.startswith(_BOM)):
         return None
-    lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+    if lines < 0:
+        lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
     import pyarrow as pa
 
     try:

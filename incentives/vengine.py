@@ -121,6 +121,9 @@ class DateMap(DayTable):
         super().__init__(lambda day: move(day).toordinal())
 
 
+_DATE_MAPS: dict[tuple[int, int, int, bool], DateMap] = {}
+
+
 class Prepared:
     """A rule ready to be assessed over columns on one date, its parameters resolved."""
 
@@ -131,16 +134,15 @@ class Prepared:
         if set(uses) != set(rule.param_names):
             raise Unsupported("a parameter with no value on the date")
         self.params = {name: use.value for name, use in uses.items()}
-        self.dates: dict[tuple[int, bool], DateMap] = {}
         self.in_force = rule.effective_from <= as_of and (
             rule.effective_to is None or as_of <= rule.effective_to)
 
     def moved(self, offset: Offset, ordinals: np.ndarray, known: np.ndarray,
               last: bool) -> np.ndarray:
-        key = (id(offset), last)
-        if key not in self.dates:
-            self.dates[key] = DateMap(offset, last)
-        return self.dates[key].apply(ordinals, known)
+        key = (offset.years, offset.months, offset.days, last)
+        if key not in _DATE_MAPS:  # shared by every rule with the same offset
+            _DATE_MAPS[key] = DateMap(offset, last)
+        return _DATE_MAPS[key].apply(ordinals, known)
 
     def assess(self, frame: Frame, bits: FactBits) -> RuleColumns:
         rule, size = self.rule, frame.size

@@ -151,8 +151,10 @@ class Texts:
                                               dictionary).dictionary_decode()
 
 
-def coded(values: np.ndarray, known: np.ndarray, text: Callable[[Any], str]) -> Texts:
+def coded(values: np.ndarray | None, known: np.ndarray, text: Callable[[Any], str]) -> Texts:
     """Each known value's text, each distinct value worked out once."""
+    if values is None or not known.any():  # e.g. an amount no row got as far as
+        return Texts([], np.zeros(len(known), dtype=np.int64))
     distinct, where = np.unique(np.asarray(values)[known], return_inverse=True)
     index = np.full(len(known), len(distinct), dtype=np.int64)
     index[known] = where

@@ -36,7 +36,7 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
             raise MoneyError("not a finite number")
         if len(text.as_tuple().digits) > MAX_DIGITS or abs(text.adjusted()) > MAX_DIGITS:
             raise MoneyError(f"more than {MAX_DIGITS} digits")
-        return text
+        return text.copy_abs() if text.is_zero() else text
     if isinstance(text, int):
         if abs(text) >= 10**MAX_DIGITS:
             raise MoneyError(f"more than {MAX_DIGITS} digits")
@@ -53,7 +53,7 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
     value = Decimal(sign + digits)
     if unit:
         value = CONTEXT.multiply(value, UNITS[unit])
-    return value
+    return value.copy_abs() if value.is_zero() else value  # "-0" is 0, never "-0.00"
 
 
 def to_fen(amount: Decimal) -> Decimal:

@@ -356,3 +356,10 @@ def test_format_yuan_round_trips(amount: Decimal) -> None:
     text = format_yuan(amount)
     assert text.split(".")[-1].isdigit() and len(text.split(".")[-1]) == 2
     assert parse_amount(text) == amount
+
+
+@pytest.mark.parametrize("text", ["-0", "-0.00", "-0万", Decimal("-0.000")])
+def test_negative_zero_is_zero(text: object) -> None:
+    value = parse_amount(text)  # type: ignore[arg-type]
+    assert value == 0 and not value.is_signed()
+    assert f"{to_fen(value):f}" == "0.00"  # never "-0.00" in a report

@@ -143,10 +143,10 @@ class Texts:
         texts: np.ndarray = np.array([*self.texts, ""], dtype=object)[self.index]
         return texts
 
-    def arrow(self) -> Any:
+    def arrow(self, suffix: str = "") -> Any:
         import pyarrow as pa
 
-        dictionary = pa.array([*self.texts, ""], pa.string())
+        dictionary = pa.array([text + suffix for text in [*self.texts, ""]], pa.string())
         return pa.DictionaryArray.from_arrays(pa.array(self.index.astype(np.int32)),
                                               dictionary).dictionary_decode()
 
@@ -368,7 +368,8 @@ class BlockWriter:
         who = self._who(assessed, facts, block, kept)
         if self.per_institution:
             tails = institution_tails(assessed, self.payers, self.plan.bits)
-            return _joined([*who, *(tail.arrow() for tail in tails)], ",", "\n")
+            cells = [tail.arrow() for tail in tails[:-1]] + [tails[-1].arrow("\n")]
+            return _joined([*who, *cells], ",")
         return self._result_lines(assessed, _joined(who, ","))
 
     def _result_lines(self, assessed: Assessed, heads: Any) -> Any:

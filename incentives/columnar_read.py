@@ -60,6 +60,7 @@ class Piece:
     line: int
     row: int
     lines: int = -1  # how many lines it holds, if counted already
+    rows: int = -1  # how many of them are rows (not blank), if counted already
 
 
 def pieces(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
@@ -81,23 +82,20 @@ def pieces(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]
                 return
             stop = _first_unplain(chunk)
             if stop is not None:
-                if stop:
-                    yield Piece(chunk[:stop], line, row)
-                    line += chunk.count(b"\n", 0, stop)
-                    row += _rows_in(chunk[:stop])
+                chunk = chunk[:stop]
+            lines = chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
+            rows = _rows_in(chunk, lines)
+            if chunk:
+                yield Piece(chunk, line, row, lines, rows)
+            line, row = line + chunk.count(b"\n"), row + rows
+            if stop is not None:
                 yield Rest(offset + stop, line, row)
                 return
-            lines = chunk.count(b"\n")
-            yield Piece(chunk, line, row, lines + (not chunk.endswith(b"\n")))
             offset += len(chunk)
-            line += lines
-            row += _rows_in(chunk, lines + (not chunk.endswith(b"\n")))
 
 
-def _rows_in(chunk: bytes, lines: int = -1) -> int:
+def _rows_in(chunk: bytes, lines: int) -> int:
     """The rows among whole lines: the lines that are not blank."""
-    if lines < 0:
-        lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
     if b"\n\n" not in chunk and b"\n\r\n" not in chunk and chunk[:1] not in (b"\n", b"\r"):
         return lines
     starts, stops = _line_spans(np.frombuffer(chunk, dtype=np.uint8), len(chunk))
@@ -107,7 +105,7 @@ def _rows_in(chunk: bytes, lines: int = -1) -> int:
 def read_block(piece: Piece, registry: Registry) -> Block:
     """A piece's lines: the plain ones as string columns, the others as `RawRow`s."""
     return _block(piece.data, registry, len(registry.columns), piece.line, piece.row,
-                  piece.lines)
+                  piece.lines == piece.rows)
 
 
 def _first_unplain(chunk: bytes) -> int | None:
@@ -128,8 +126,8 @@ def _stray_cr(chunk: bytes) -> int:
 
 
 def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
-           lines: int = -1) -> Block:
-    fast = _all_plain(chunk, width, line, row, lines)
+           no_blank_line: bool) -> Block:
+    fast = _all_plain(chunk, width, line, row) if no_blank_line else None
     if fast is not None:
         return fast
     buffer = np.frombuffer(chunk, dtype=np.uint8)
@@ -152,16 +150,14 @@ def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
                  int((~blank).sum()), len(chunk))
 
 
-def _all_plain(chunk: bytes, width: int, line: int, row: int, lines: int = -1
-               ) -> Block | None:
-    """The block when every line is a plain row (the usual case), read in one go; None
-    when any line needs a closer look (a blank line, the wrong number of cells, text that
-    is not UTF-8, a BOM): pyarrow refuses those, or reads a different number of rows."""
-    if b"\n\n" in chunk or b"\n\r\n" in chunk or chunk[:1] in (b"\n", b"\r") \
-            or (row == 1 and chunk.startswith(_BOM)):
+def _all_plain(chunk: bytes, width: int, line: int, row: int) -> Block | None:
+    """The block, when it has no blank line and every line is a plain row (the usual
+    case), read in one go; None when a line needs a closer look (the wrong number of
+    cells, text that is not UTF-8, a BOM): pyarrow refuses those, or reads a different
+    number of rows."""
+    if row == 1 and chunk.startswith(_BOM):
         return None
-    if lines < 0:
-        lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+    lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
     import pyarrow as pa
 
     try:

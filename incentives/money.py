@@ -61,7 +61,8 @@ def to_fen(amount: Decimal) -> Decimal:
     amount with more digits than CONTEXT holds, which can't be exact to the fen."""
     if amount.is_finite() and amount.adjusted() >= CONTEXT.prec - 3:  # rounding adds one
         raise MoneyError(f"{amount:.3E} yuan has too many digits to work out to the fen")
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP, context=CONTEXT)
+    fen = amount.quantize(FEN, rounding=ROUND_HALF_UP, context=CONTEXT)
+    return fen.copy_abs() if fen.is_zero() else fen  # -0.004 is 0.00, never "-0.00"
 
 
 def split(whole: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:

@@ -363,3 +363,8 @@ def test_negative_zero_is_zero(text: object) -> None:
     value = parse_amount(text)  # type: ignore[arg-type]
     assert value == 0 and not value.is_signed()
     assert f"{to_fen(value):f}" == "0.00"  # never "-0.00" in a report
+
+
+def test_a_negative_amount_that_rounds_to_nothing_is_zero() -> None:
+    assert f"{to_fen(Decimal('-0.004')):f}" == "0.00"
+    assert f"{to_fen(Decimal('-0.005')):f}" == "-0.01"  # half-up: away from zero

@@ -152,8 +152,8 @@ def evaluation_alone(n: int, folder: Path) -> None:
 
     from incentives import assess, load_rulebook
     from incentives.batch import profile_rows
-    from incentives.batch_columnar import Plan, assess_city
     from incentives.columnar_frame import facts_of
+    from incentives.columnar_plan import Plan, assess_city
 
     book = load_rulebook()
     source = folder / f"registry-{n}.csv"

@@ -106,7 +106,7 @@ def _columnar(job: Job, registry: Registry) -> bool:
     if registry.reader.line_num != 1:  # a header with a quoted line break
         return False
     try:
-        from .batch_columnar import Plan
+        from .columnar_plan import Plan
         from .vector import Unsupported
     except ImportError:
         return False

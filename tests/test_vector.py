@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives import assess, load_rulebook, parse_profile
-from incentives.batch_columnar import Plan, assess_city
 from incentives.columnar_frame import facts_of
+from incentives.columnar_plan import Plan, assess_city
 from incentives.conditions import Context
 from incentives.engine import ELIGIBLE, Result
 from incentives.money import split, to_fen

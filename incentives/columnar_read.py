@@ -105,7 +105,7 @@ def _rows_in(chunk: bytes, lines: int) -> int:
 def read_block(piece: Piece, registry: Registry) -> Block:
     """A piece's lines: the plain ones as string columns, the others as `RawRow`s."""
     return _block(piece.data, registry, len(registry.columns), piece.line, piece.row,
-                  piece.lines == piece.rows)
+                  piece.lines if piece.lines == piece.rows else -1)
 
 
 def _first_unplain(chunk: bytes) -> int | None:
@@ -126,8 +126,10 @@ def _stray_cr(chunk: bytes) -> int:
 
 
 def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
-           no_blank_line: bool) -> Block:
-    fast = _all_plain(chunk, width, line, row) if no_blank_line else None
+           plain_lines: int) -> Block:
+    """The block of a piece; `plain_lines` is its number of lines when none is blank (-1
+    when some are, or they were not counted)."""
+    fast = _all_plain(chunk, width, line, row, plain_lines) if plain_lines >= 0 else None
     if fast is not None:
         return fast
     buffer = np.frombuffer(chunk, dtype=np.uint8)
@@ -150,14 +152,13 @@ def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
                  int((~blank).sum()), len(chunk))
 
 
-def _all_plain(chunk: bytes, width: int, line: int, row: int) -> Block | None:
+def _all_plain(chunk: bytes, width: int, line: int, row: int, lines: int) -> Block | None:
     """The block, when it has no blank line and every line is a plain row (the usual
     case), read in one go; None when a line needs a closer look (the wrong number of
     cells, text that is not UTF-8, a BOM): pyarrow refuses those, or reads a different
     number of rows."""
     if row == 1 and chunk.startswith(_BOM):
         return None
-    lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
     import pyarrow as pa
 
     try:

@@ -131,7 +131,10 @@ class Prepared:
                  overrides: dict[str, Decimal]) -> None:
         self.rule, self.as_of = rule, as_of
         uses = resolve(book.param_tables(city), rule.param_names, as_of, overrides)
-        if set(uses) != set(rule.param_names):
+        evaluated = [rule.when, *(c.when for c in rule.amount), *(c.value for c in rule.amount),
+                     *(c.when for c in rule.components), *(c.amount for c in rule.components)]
+        needed = frozenset().union(*(e.params for e in evaluated if e is not None))
+        if not needed <= set(uses):  # (a saving's or a note's parameter is never read here)
             raise Unsupported("a parameter with no value on the date")
         self.params = {name: use.value for name, use in uses.items()}
         self.in_force = rule.effective_from <= as_of and (

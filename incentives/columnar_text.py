@@ -211,10 +211,12 @@ def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBi
     for slot, lead in enumerate(assessed.lead_other):
         pattern |= lead.astype(np.int64) << slot
     groups = []
-    for code in np.unique(pattern).tolist():
+    codes = np.unique(pattern).tolist()
+    for code in codes:
         rows = np.flatnonzero(pattern == code)
         order = sorted(range(len(keys)), key=lambda s: keys[s][code >> s & 1])
-        picked = [lines[s].take(pa.array(rows)) for s in order]
+        picked = [lines[s] if len(codes) == 1 else lines[s].take(pa.array(rows))
+                  for s in order]
         groups.append((rows, pc.binary_join_element_wise(*picked, "")))
     if len(groups) == 1:
         return groups[0][1]

@@ -7,9 +7,11 @@ both paths see the same cells and report the same problems:
 
 - a line with the wrong number of cells, or that is not UTF-8: a `RawRow` with its problem;
 - a blank line: no row, as for the `csv` module;
-- a quote, a NUL byte or a carriage return inside a line: from that line on, the rest of
-  the file is read by `Registry` itself (quoted cells may span lines, and `csv` stops at
-  a NUL), so nothing depends on two parsers agreeing about quoting.
+- a line with quotes: a `RawRow` read by the `csv` module, so nothing depends on two
+  parsers agreeing about quoting;
+- a quoted cell that runs on to the next line, a NUL byte or a carriage return inside a
+  line: from that line on, the rest of the file is read by `Registry` itself (`csv`
+  stops at a NUL).
 
 Row numbers count data rows from 1 and lines count the file's lines, header included.
 """
@@ -109,11 +111,30 @@ def read_block(piece: Piece, registry: Registry) -> Block:
 
 
 def _first_unplain(chunk: bytes) -> int | None:
-    """Where the line holding the first quote, NUL or stray carriage return starts."""
-    found = [i for i in (chunk.find(b'"'), chunk.find(b"\0"), _stray_cr(chunk)) if i >= 0]
-    if not found:
-        return None
-    return chunk.rfind(b"\n", 0, min(found)) + 1
+    """Where the first line starts that the rest of the file must be read from row by row:
+    one holding a NUL or a stray carriage return, or one whose quoted cell runs on past
+    its end. A line with quoted cells that close on it is read on its own (`_block`)."""
+    found = [i for i in (chunk.find(b"\0"), _stray_cr(chunk)) if i >= 0]
+    limit = min(found) if found else len(chunk)
+    quote = chunk.find(b'"', 0, limit)
+    while quote >= 0:
+        start = chunk.rfind(b"\n", 0, quote) + 1
+        end = chunk.find(b"\n", quote)
+        end = len(chunk) if end < 0 else end + 1
+        if _runs_on(chunk[start:end]):
+            return start
+        quote = chunk.find(b'"', end, limit)
+    return None if not found else chunk.rfind(b"\n", 0, limit) + 1
+
+
+def _runs_on(line: bytes) -> bool:
+    """Whether the CSV record that starts with this line goes on to the next line."""
+    reader = csv.reader(iter([line.decode("utf-8", "replace"), "next\n"]))
+    try:
+        next(reader)
+    except (csv.Error, StopIteration):
+        return True
+    return reader.line_num > 1
 
 
 def _stray_cr(chunk: bytes) -> int:
@@ -129,7 +150,9 @@ def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
            plain_lines: int) -> Block:
     """The block of a piece; `plain_lines` is its number of lines when none is blank (-1
     when some are, or they were not counted)."""
-    fast = _all_plain(chunk, width, line, row, plain_lines) if plain_lines >= 0 else None
+    quoted = b'"' in chunk
+    fast = (_all_plain(chunk, width, line, row, plain_lines)
+            if plain_lines >= 0 and not quoted else None)
     if fast is not None:
         return fast
     buffer = np.frombuffer(chunk, dtype=np.uint8)
@@ -138,6 +161,9 @@ def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
     cells = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
     blank = stops == starts
     plain = ~blank & (cells == width)
+    if quoted:  # a line with quotes is read by the csv module, as Registry reads it
+        quotes = np.flatnonzero(buffer == 34)
+        plain &= np.searchsorted(quotes, stops) == np.searchsorted(quotes, starts)
     bad_text = _not_utf8(chunk, starts, stops)
     plain &= ~bad_text
     if row == 1 and len(starts) and chunk.startswith(_BOM):

@@ -202,7 +202,10 @@ def awkward(registry: Path, copy: Path, quotes: bool) -> Path:
 def test_a_realistic_registry_with_awkward_lines(registry: Path, tmp_path: Path,
                                                  per_institution: bool) -> None:
     source = awkward(registry, tmp_path / "awkward.csv", quotes=True)
-    assert same_on_both(source, tmp_path, per_institution=per_institution).columnar > 0
+    summary = same_on_both(source, tmp_path, per_institution=per_institution)
+    # the quoted, CRLF, non-UTF-8 and short lines go row by row; every other row stays
+    # on the columnar path (quotes that close on their line don't end it)
+    assert summary.columnar > summary.assessed - 20
 
 
 def test_a_registry_larger_than_a_block(tmp_path: Path) -> None:

@@ -467,3 +467,16 @@ def test_every_row_equals_check(tmp_path_factory: pytest.TempPathFactory,
         assert written[number]["results"] == expected
         total += Decimal(written[number]["totals"]["cash"])
     assert summary.total() == total
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_progress_goes_forward_to_the_end(tmp_path: Path, columnar: bool) -> None:
+    source = write_csv(tmp_path / "r.csv", [REHAB, BAD, GRADE_3A] * 40)
+    calls: list[tuple[int, int, int]] = []
+    summary = run_batch(source, tmp_path / "o.csv", BOOK,
+                        BatchOptions(AS_OF, jobs=1, columnar=columnar),
+                        lambda done, total, rows: calls.append((done, total, rows)))
+    size = source.stat().st_size
+    assert calls and calls[-1] == (size, size, summary.read) and summary.read == 120
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    assert (summary.columnar > 0) == columnar

@@ -158,6 +158,12 @@ RULES = {
     "a-year-from-the-rule": 'kind = "tax_exemption"\nperiod = { years = 1 }',
     "too-big": 'kind = "cash"\namount = "payroll_total * 1亿 * 1亿"\n'
                'payers = [{ payer = "city", share = 1 }]',
+    "no-case-applies": 'kind = "cash"\namount = [{ when = "newly_built", value = "100" }]\n'
+                       'payers = [{ payer = "city", share = 1 }]',
+    "paid-from-the-rules-start": 'kind = "cash"\namount = "100"\n'
+                                 'payers = [{ payer = "city", share = 1 }]\n'
+                                 'schedule = [{ share = "50%" }, '
+                                 '{ share = "50%", years = 1, timing = "no_later_than" }]',
 }
 
 
@@ -229,3 +235,15 @@ def test_the_fen_limit_is_exact() -> None:
     assert to_fen(D("9" * 37 + ".995")) == D("1" + "0" * 37 + ".00")  # 40 digits: the most
     with pytest.raises(MoneyError):
         to_fen(D("1E+37"))
+
+
+def test_no_amount_case_applying_gives_zero(edge: Any) -> None:
+    result = edge(newly_built=False)["no-case-applies"]
+    assert result.status == "eligible"
+    assert result.amount == D("0.00") and str(result.amount) == "0.00"
+
+
+def test_an_instalment_without_a_start_dates_from_the_rule(edge: Any) -> None:
+    result = edge(newly_built=False)["paid-from-the-rules-start"]
+    assert [(due.due, due.amount) for due in result.schedule] == [
+        (date(2020, 1, 1), D("50.00")), (date(2021, 1, 1), D("50.00"))]

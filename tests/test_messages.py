@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from incentives import assess, load_rulebook
 from incentives.conditions import (
     BOOL,
     MAX_DEPTH,
@@ -31,7 +29,6 @@ from incentives.conditions import (
 from incentives.conditions import Context as Facts
 from incentives.facts import load_base_schema
 from incentives.money import MAX_DIGITS, MoneyError, format_rate, parse_amount, split
-from incentives.profile import Profile
 
 D = Decimal
 ENV = Env(load_base_schema(), frozenset({"lending_rate"}),
@@ -283,63 +280,3 @@ def test_format_rate_of_the_largest_rate_a_parameter_may_take() -> None:
 ])
 def test_format_rate_rounds_to_four_places_half_up(rate: str, text: str) -> None:
     assert format_rate(D(rate)) == text
-
-
-# --- the engine, on rules the bundled ones don't exercise ---------------------------------------
-
-CITY = """[city]
-id = "edge"
-zh = "边缘市"
-aliases = ["边缘"]
-
-[[documents]]
-id = "DOC-1"
-
-[divisions]
-district = ["东区"]
-"""
-RULES = """[[rule]]
-id = "edge.no-case-applies"
-document = "DOC-1"
-article = "一"
-quote = "引文"
-title = "No case applies"
-effective_from = 2020-01-01
-kind = "cash"
-amount = [{ when = "newly_built", value = "100" }]
-payers = [{ payer = "city", share = 1 }]
-
-[[rule]]
-id = "edge.paid-from-the-rules-start"
-document = "DOC-1"
-article = "二"
-quote = "引文"
-title = "Paid from the rule's start"
-effective_from = 2020-01-01
-kind = "cash"
-amount = "100"
-payers = [{ payer = "city", share = 1 }]
-schedule = [{ share = "50%" }, { share = "50%", years = 1, timing = "no_later_than" }]
-"""
-
-
-@pytest.fixture(scope="module")
-def edge(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    folder = tmp_path_factory.mktemp("edge")
-    (folder / "city.toml").write_text(CITY, encoding="utf-8")
-    (folder / "rules.toml").write_text(RULES, encoding="utf-8")
-    book = load_rulebook([Path(folder)])
-    profile = Profile("edge", {"city": "edge", "newly_built": False})
-    return {r.rule.id: r for r in assess(profile, book, date(2026, 11, 22)).results}
-
-
-def test_no_amount_case_applying_gives_zero(edge: dict[str, Any]) -> None:
-    result = edge["edge.no-case-applies"]
-    assert result.status == "eligible"
-    assert result.amount == D("0.00") and str(result.amount) == "0.00"
-
-
-def test_an_instalment_without_a_start_dates_from_the_rule(edge: dict[str, Any]) -> None:
-    result = edge["edge.paid-from-the-rules-start"]
-    assert [(due.due, due.amount) for due in result.schedule] == [
-        (date(2020, 1, 1), D("50.00")), (date(2021, 1, 1), D("50.00"))]

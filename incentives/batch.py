@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .batch_io import RawRow, Registry, RegistryError, atomic_write, file_format
 from .batch_output import ErrorWriter, Writer, payers_in
@@ -30,6 +31,9 @@ from .batch_summary import Summary
 from .engine import Assessment, assess
 from .profile import InputError, Profile, parse_profile
 from .rulebook import RuleBook
+
+if TYPE_CHECKING:
+    from .columnar_plan import Plan
 
 Progress = Callable[[int, int, int], None]  # bytes read, bytes in all, rows read
 CHUNK = 500  # rows assessed and written together
@@ -79,11 +83,12 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
             atomic_write(output) as out, atomic_write(errors_path) as err:
         Writer(out, out_format, options.per_institution, job.payers, options.keep)
         ErrorWriter(err)
-        if _columnar(job, registry):
+        plan = _columnar_plan(job, registry)
+        if plan is not None:
             from .batch_columnar import run_columnar
 
             done = (lambda n: progress(n, registry.size, summary.read)) if progress else None
-            run_columnar(registry, job, out, err, summary, done)
+            run_columnar(plan, registry, job, out, err, summary, done)
             if progress is not None:
                 progress(registry.size, registry.size, summary.read)
             return summary
@@ -98,23 +103,22 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
     return summary
 
 
-def _columnar(job: Job, registry: Registry) -> bool:
-    """Whether the columnar path takes this run: CSV in and out, a one-line header, numpy
-    and pyarrow installed, and every rule within what it evaluates exactly."""
+def _columnar_plan(job: Job, registry: Registry) -> Plan | None:
+    """The columnar path's plan when it takes this run (CSV in and out, a one-line header,
+    numpy and pyarrow installed, every rule within what it evaluates exactly), else None."""
     if job.options.columnar is False or job.format != "csv" or registry.format != "csv":
-        return False
+        return None
     if registry.reader.line_num != 1:  # a header with a quoted line break
-        return False
+        return None
     try:
         from .columnar_plan import Plan
         from .vector import Unsupported
     except ImportError:
-        return False
+        return None
     try:
-        Plan(job.book, job.options.as_of, job.options.overrides)
+        return Plan(job.book, job.options.as_of, job.options.overrides)
     except Unsupported:
-        return False
-    return True
+        return None
 
 
 def chunks(rows: Iterable[RawRow], size: int = CHUNK) -> Iterator[list[RawRow]]:
@@ -146,15 +150,21 @@ def assess_chunk(job: Job, rows: list[RawRow]) -> tuple[str, str, Summary]:
     rejected = ErrorWriter(err, header=False)
     summary = Summary(options.as_of)
     for row in rows:
-        summary.read += 1
-        assessment = assess_row(row, job.book, options, rejected)
-        if assessment is None:
-            summary.rejected += 1
-        else:
-            summary.assessed += 1
-            writer.write(row.number, row.kept, assessment)
-            summary.add(assessment)
+        take_row(job, row, writer, rejected, summary)
     return out.getvalue(), err.getvalue(), summary
+
+
+def take_row(job: Job, row: RawRow, writer: Writer, rejected: ErrorWriter,
+             summary: Summary) -> None:
+    """Assess one row into `writer` (or its problems into `rejected`), counting it."""
+    summary.read += 1
+    assessment = assess_row(row, job.book, job.options, rejected)
+    if assessment is None:
+        summary.rejected += 1
+        return
+    summary.assessed += 1
+    writer.write(row.number, row.kept, assessment)
+    summary.add(assessment)
 
 
 def assess_row(row: RawRow, book: RuleBook, options: BatchOptions,

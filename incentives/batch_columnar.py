@@ -121,13 +121,12 @@ class BlockWriter:
         return result_lines(assessed, joined(who, ","), self.payers, self.plan.bits)
 
 
-def run_columnar(registry: Registry, job: Any, out: IO[str], err: IO[str], summary: Summary,
-                 progress: Progress | None = None) -> None:
+def run_columnar(plan: Plan, registry: Registry, job: Any, out: IO[str], err: IO[str],
+                 summary: Summary, progress: Progress | None = None) -> None:
     """Assess the whole registry into `out` and `err` (headers already written), the
     file's pieces on worker processes (`batch_parallel`) and written in order."""
     from .batch_parallel import in_order, workers
 
-    plan = Plan(job.book, job.options.as_of, job.options.overrides)
     writer = BlockWriter(plan, job, registry)
     rest: list[Rest] = []
 
@@ -168,22 +167,14 @@ def run_columnar(registry: Registry, job: Any, out: IO[str], err: IO[str], summa
 
 def assess_rows(job: Any, rows: list[RawRow], summary: Summary) -> list[tuple[int, str, str]]:
     """Rows on the reference path: (row number, output text, errors text) for each."""
-    from .batch import assess_row
+    from .batch import take_row
 
     done = []
     for row in rows:
         text, errors = io.StringIO(), io.StringIO()
         writer = Writer(text, job.format, job.options.per_institution, job.payers,
                         job.options.keep, False)
-        rejected = ErrorWriter(errors, header=False)
-        summary.read += 1
-        assessment = assess_row(row, job.book, job.options, rejected)
-        if assessment is None:
-            summary.rejected += 1
-        else:
-            summary.assessed += 1
-            writer.write(row.number, row.kept, assessment)
-            summary.add(assessment)
+        take_row(job, row, writer, ErrorWriter(errors, header=False), summary)
         done.append((row.number, text.getvalue(), errors.getvalue()))
     return done
 

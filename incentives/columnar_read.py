@@ -40,9 +40,6 @@ class Block:
     rows: np.ndarray  # row number of each plain row
     lines: np.ndarray  # file line of each plain row
     others: list[RawRow] = field(default_factory=list)
-    first_row: int = 1
-    count: int = 0  # rows in the block, plain and other
-    size: int = 0  # bytes of the file in the block
 
 
 @dataclass
@@ -174,8 +171,7 @@ def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
     others = [_raw_row(chunk[starts[i]:stops[i]], registry, int(numbers[i]),
                        int(file_lines[i]), bool(bad_text[i]), width)
               for i in np.flatnonzero(~plain & ~blank)]
-    return Block(columns, numbers[plain], file_lines[plain], others, row,
-                 int((~blank).sum()), len(chunk))
+    return Block(columns, numbers[plain], file_lines[plain], others)
 
 
 def _all_plain(chunk: bytes, width: int, line: int, row: int, lines: int) -> Block | None:
@@ -194,7 +190,7 @@ def _all_plain(chunk: bytes, width: int, line: int, row: int, lines: int) -> Blo
     if len(columns[0]) != lines:
         return None
     numbers = np.arange(row, row + lines, dtype=np.int64)
-    return Block(columns, numbers, numbers - row + line, [], row, lines, len(chunk))
+    return Block(columns, numbers, numbers - row + line)
 
 
 def _line_spans(buffer: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .conditions import (
+    _ORDER_OPS,
     Arith,
     BoolLeaf,
     BoolOp,
@@ -294,13 +295,9 @@ def _isin(left: Any, right: list[Any]) -> np.ndarray:
     return np.isin(left, right) if len(right) else np.zeros(np.shape(left), dtype=bool)
 
 
+# the reference engine's comparisons work on arrays as they are; only `in` needs numpy's
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+    **_ORDER_OPS,
     "in": _isin,
     "not in": lambda a, b: ~_isin(a, b),
 }

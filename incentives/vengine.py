@@ -22,7 +22,7 @@ from .engine import DERIVED_FROM
 from .params import resolve
 from .rule import Offset, Rule
 from .rulebook import RuleBook
-from .vector import Cond, Frame, Unsupported, condition, number, to_fen
+from .vector import Cond, Frame, Unsupported, add, condition, multiply, number, to_fen
 
 NOT, NEEDS, ELIGIBLE = 0, 1, 2  # ranked: the better result for the institution is higher
 STATUS_NAMES = ("not_eligible", "needs_info", "eligible")
@@ -274,7 +274,7 @@ class Prepared:
             known &= ~(no_value | maybe)
             fen = to_fen(value)
             self.too_large |= applying & value.known & (abs(fen) >= FEN_LIMIT)
-            total = _merge(total, applying & value.known, _add(total, fen))
+            total = _merge(total, applying & value.known, add(total, fen))
         return total, known
 
     def _split(self, frame: Frame, bits: FactBits, result: RuleColumns, paid: np.ndarray,
@@ -296,13 +296,8 @@ class Prepared:
             parts = [column[index] for column in columns]
             total: Any = parts[0]
             for part in parts[1:]:
-                total = _add(total, part)
+                total = add(total, part)
             result.dues.append(Dues(due, known, total, parts))
-
-
-def _add(a: Any, b: Any) -> Any:
-    from .vector import add
-    return add(a, b)
 
 
 def _merge(base: Any, mask: np.ndarray, values: Any) -> Any:
@@ -351,7 +346,6 @@ def split_columns(fen: Any, shares: list[Decimal]) -> list[Any]:
     total = sum(weights)
     if total == 0:
         raise Unsupported("shares that are all zero")
-    from .vector import multiply
     products = [multiply(fen, weight) for weight in weights]
     parts = [product // total for product in products]
     remainders = [product % total for product in products]

@@ -154,9 +154,7 @@ def to_fen(num: Num) -> Any:
     if num.exp <= 2:
         return rescale(num, 2)
     step = 10 ** (num.exp - 2)
-    ints = num.ints
-    if isinstance(ints, int):
-        ints = np.full(num.known.shape, ints, dtype=object if abs(ints) >= INT64_SAFE else np.int64)
+    ints = _broadcast(num.ints, len(num.known))
     magnitude = (abs(ints) + step // 2) // step
     return np.where(ints < 0, -magnitude, magnitude)
 

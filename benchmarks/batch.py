@@ -151,9 +151,9 @@ def evaluation_alone(n: int, folder: Path) -> None:
     import numpy as np
 
     from incentives import assess, load_rulebook
-    from incentives.batch import profile_rows
-    from incentives.columnar_frame import facts_of
-    from incentives.columnar_plan import Plan, assess_city
+    from incentives.batch.columnar.frame import facts_of
+    from incentives.batch.columnar.plan import Plan, assess_city
+    from incentives.batch.run import profile_rows
 
     book = load_rulebook()
     source = folder / f"registry-{n}.csv"

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .engine import Assessment, Result, assess
-from .profile import InputError, Profile, parse_profile, read_profile_file
-from .rulebook import RuleBook, RuleFileError, load_rulebook
+from incentives.assessment.engine import assess
+from incentives.errors import InputError, RuleFileError
+from incentives.load.profile_file import read_profile_file
+from incentives.load.rulebook import RuleBook, load_rulebook
+from incentives.model.profile import Profile, parse_profile
+from incentives.model.result import Assessment, Result
 
 __all__ = [
     "Assessment",

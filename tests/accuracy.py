@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from incentives import assess, parse_profile
-from incentives.engine import Result
-from incentives.rulebook import RuleBook
+from incentives.load.rulebook import RuleBook
+from incentives.model.result import Result
 
 D = Decimal
 ZZ_SIGNED = date(2018, 8, 6)     # 郑政办〔2018〕71号

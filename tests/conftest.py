@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from incentives import assess, load_rulebook, parse_profile
-from incentives.engine import Assessment, Result
-from incentives.rulebook import RuleBook
+from incentives.load.rulebook import RuleBook
+from incentives.model.result import Assessment, Result
 
 # The parsed-TOML cache goes to a folder of this run's, not the user's.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="incentives-test-cache-")

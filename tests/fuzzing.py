@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from incentives.facts import load_base_schema
+from incentives.load.facts import load_base_schema
 
 SCHEMA = load_base_schema()
 PROFILE_KEYS = sorted(SCHEMA.facts)

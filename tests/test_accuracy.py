@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incentives.conditions import Compare, Const, Expression, FactRef, Node
-from incentives.engine import Result
-from incentives.money import FEN, to_fen
-from incentives.rule import Rule
+from incentives.model.conditions import Compare, Const, Expression, FactRef, Node
+from incentives.model.money import FEN, to_fen
+from incentives.model.result import Result
+from incentives.model.rule import Rule
 
 from .accuracy import PROVISIONS, Provision, Threshold, anniversary, rule_result
 from .conftest import BOOK

@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives import assess, load_rulebook, parse_profile
-from incentives.engine import Result
-from incentives.report import assessment_to_dict
-from incentives.rulebook import RuleBook, bundled_rules_dir
+from incentives.load.rulebook import RuleBook, bundled_rules_dir
+from incentives.model.result import Result
+from incentives.render.json import assessment_to_dict
 
 from .conftest import BOOK
 

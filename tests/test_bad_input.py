@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli import cli
 from incentives import assess
-from incentives.profile import InputError, Problem, parse_profile, read_profile_file
-from incentives.rulebook import RuleBook, RuleFileError, RuleProblem, load_rulebook
-from incentives.source import MAX_RULE_FILE_BYTES
+from incentives.cli import cli
+from incentives.errors import InputError, Problem, RuleFileError, RuleProblem
+from incentives.load.profile_file import read_profile_file
+from incentives.load.rulebook import RuleBook, load_rulebook
+from incentives.load.source import MAX_RULE_FILE_BYTES
+from incentives.model.profile import parse_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -16,12 +16,13 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import incentives.batch_columnar
-import incentives.batch_output
-from cli import cli
+import incentives.batch.columnar.run
+import incentives.batch.output
 from incentives import assess, load_rulebook, parse_profile
-from incentives.batch import BatchOptions, RegistryError, run_batch
-from incentives.report import assessment_to_dict
+from incentives.batch.run import BatchOptions, run_batch
+from incentives.cli import cli
+from incentives.errors import RegistryError
+from incentives.render.json import assessment_to_dict
 
 BOOK = load_rulebook()
 AS_OF = date(2026, 11, 22)
@@ -270,10 +271,10 @@ def test_a_failure_midway_leaves_no_output(tmp_path: Path, monkeypatch: pytest.M
     source = write_csv(tmp_path / "r.csv", [REHAB, BAD] * 3)
     output = tmp_path / "o.csv"
     output.write_text("the previous run\n", "utf-8")
-    where: Any = incentives.batch_output.Writer
+    where: Any = incentives.batch.output.Writer
     name = "write"
     if columnar:  # the good rows are done together, then the bad ones row by row
-        where, name = incentives.batch_columnar, "assess_rows"
+        where, name = incentives.batch.columnar.run, "assess_rows"
     real = getattr(where, name)
     calls = []
 

@@ -27,9 +27,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives import load_rulebook
-from incentives.batch import BatchOptions, RegistryError, run_batch
-from incentives.batch_summary import Summary
-from incentives.rulebook import RuleBook
+from incentives.batch.run import BatchOptions, run_batch
+from incentives.batch.summary import Summary
+from incentives.errors import RegistryError
+from incentives.load.rulebook import RuleBook
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_rulebook()

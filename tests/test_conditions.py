@@ -1,4 +1,4 @@
-"""incentives.conditions: the expression language, its three-valued logic, trace and guards."""
+"""incentives.model.conditions: the expression language, three-valued logic, trace, guards."""
 
 from __future__ import annotations
 
@@ -12,16 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incentives.conditions import (
-    BOOL,
-    NUMBER,
-    Context,
-    Env,
-    ExprError,
-    Expression,
-    compile_expression,
-)
-from incentives.facts import load_base_schema
+from incentives.errors import ExprError
+from incentives.load.facts import load_base_schema
+from incentives.model.conditions import BOOL, NUMBER, Context, Env, Expression, compile_expression
 
 D = Decimal
 ENV = Env(load_base_schema(), frozenset({"lending_rate"}), {"SHORT": ("rehabilitation", "nursing")})

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 
 from incentives import assess, load_rulebook, parse_profile
-from incentives.conditions import Context, Env, compile_expression
-from incentives.engine import Check, Result
-from incentives.facts import load_base_schema
-from incentives.params import ParamTable, ParamValue, resolve
-from incentives.profile import InputError, Profile
+from incentives.errors import InputError
+from incentives.load.facts import load_base_schema
+from incentives.model.conditions import Context, Env, compile_expression
+from incentives.model.params import ParamTable, ParamValue, resolve
+from incentives.model.profile import Profile
+from incentives.model.result import Check, Result
 
 from .conftest import BOOK, result_of
 
@@ -230,7 +231,8 @@ def test_an_amount_too_long_names_the_rule_and_what_to_check(edge: Any) -> None:
 
 
 def test_the_fen_limit_is_exact() -> None:
-    from incentives.money import MoneyError, to_fen
+    from incentives.errors import MoneyError
+    from incentives.model.money import to_fen
 
     assert to_fen(D("9" * 37 + ".995")) == D("1" + "0" * 37 + ".00")  # 40 digits: the most
     with pytest.raises(MoneyError):

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import cli as cli_module
-from cli import cli
+import incentives.cli as cli_module
+from incentives.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "3a-general-hospital.toml"
@@ -166,7 +166,7 @@ def test_batch_input_that_cannot_be_used(tmp_path: Path) -> None:
 
 # --- through the real entry point: main() ---------------------------------------------------
 
-BOOM = "import incentives.engine as engine\n" \
+BOOM = "import incentives.assessment.engine as engine\n" \
        "def boom(*args, **kwargs):\n" \
        "    raise ZeroDivisionError('simulated bug ' + 'x' * 1000)\n" \
        "engine.assess = boom\n"
@@ -218,7 +218,7 @@ def test_unusable_input_through_main_exits_2_without_a_traceback() -> None:
 
 
 def test_a_bug_in_loading_the_rules_is_a_bug_too() -> None:
-    patch = ("import incentives.rulebook as rulebook\n"
+    patch = ("import incentives.load.rulebook as rulebook\n"
              "def boom(*args, **kwargs):\n    raise KeyError('simulated')\n"
              "rulebook.load_rulebook = boom\n")
     done = main("rules", "check", patch=patch)

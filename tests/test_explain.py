@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli import cli
 from incentives import assess, load_profile, load_rulebook
-from incentives.engine import NOT_ELIGIBLE
-from incentives.explain import UnknownRule, explain
-from incentives.money import to_fen
+from incentives.assessment.explain import explain
+from incentives.cli import cli
+from incentives.errors import UnknownRule
+from incentives.model.money import to_fen
+from incentives.model.result import NOT_ELIGIBLE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -20,13 +20,15 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli import cli
 from incentives import assess, load_rulebook
-from incentives.facts import EARLIEST_DATE, LATEST_DATE
-from incentives.profile import InputError, Profile, parse_profile, read_profile_file
-from incentives.reach import within_reach
-from incentives.report import assessment_to_dict
-from incentives.rulebook import RuleBook, RuleFileError
+from incentives.assessment.reach import within_reach
+from incentives.cli import cli
+from incentives.errors import InputError, RuleFileError
+from incentives.load.profile_file import read_profile_file
+from incentives.load.rulebook import RuleBook
+from incentives.model.facts import EARLIEST_DATE, LATEST_DATE
+from incentives.model.profile import Profile, parse_profile
+from incentives.render.json import assessment_to_dict
 
 from .conftest import BOOK
 from .fuzzing import (
@@ -290,7 +292,8 @@ def test_accepted_amounts_of_any_size_assess_or_are_refused(amounts: list[str]) 
 def registry_rows(path: Path) -> int:
     """Read a registry as `incentives batch` does, parse and assess each usable row; the
     number of rows. Only RegistryError (the whole file) and InputError (a row) may arise."""
-    from incentives.batch_io import Registry, RegistryError
+    from incentives.batch.io import Registry
+    from incentives.errors import RegistryError
 
     count = 0
     try:

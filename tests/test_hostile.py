@@ -22,23 +22,23 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
-from incentives import conditions
-from incentives.conditions import (
+from incentives.cli import cli
+from incentives.errors import ExprError, MoneyError, RuleFileError, RuleProblem
+from incentives.load.facts import load_base_schema
+from incentives.load.rulebook import load_rulebook
+from incentives.load.source import MAX_RULE_FILE_BYTES, MAX_TOML_NESTING
+from incentives.model import conditions
+from incentives.model.conditions import (
     BOOL,
     MAX_DEPTH,
     MAX_NODES,
     NUMBER,
     Context,
     Env,
-    ExprError,
     Node,
     compile_expression,
 )
-from incentives.facts import load_base_schema
-from incentives.money import CONTEXT, MAX_DIGITS, MoneyError, to_fen
-from incentives.rulebook import RuleFileError, RuleProblem, load_rulebook
-from incentives.source import MAX_RULE_FILE_BYTES, MAX_TOML_NESTING
+from incentives.model.money import CONTEXT, MAX_DIGITS, to_fen
 
 CITY = """\
 [city]

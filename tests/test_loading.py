@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from incentives import assess, load_rulebook, parse_profile
-from incentives.report import assessment_to_dict
-from incentives.rulebook import bundled_rules_dir
-from incentives.tomlcache import cache_dir, parse_toml
+from incentives.load.cache import cache_dir, parse_toml
+from incentives.load.rulebook import bundled_rules_dir
+from incentives.render.json import assessment_to_dict
 
 from .conftest import ROOT
 
@@ -76,7 +76,7 @@ def test_an_unknown_city_loads_everything_so_the_profile_error_is_the_usual_one(
 
 def test_a_colliding_entry_is_never_used(monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
-    import incentives.tomlcache as tomlcache
+    import incentives.load.cache as tomlcache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(tomlcache.zlib, "crc32", lambda _: 7)  # every text, one entry name

@@ -16,19 +16,19 @@ from typing import Any
 
 import pytest
 
-from incentives.conditions import (
+from incentives.errors import ExprError, MoneyError
+from incentives.load.facts import load_base_schema
+from incentives.model.conditions import (
     BOOL,
     MAX_DEPTH,
     MAX_NODES,
     MAX_SOURCE_CHARS,
     NUMBER,
     Env,
-    ExprError,
     compile_expression,
 )
-from incentives.conditions import Context as Facts
-from incentives.facts import load_base_schema
-from incentives.money import MAX_DIGITS, MoneyError, format_rate, parse_amount, split
+from incentives.model.conditions import Context as Facts
+from incentives.model.money import MAX_DIGITS, format_rate, parse_amount, split
 
 D = Decimal
 ENV = Env(load_base_schema(), frozenset({"lending_rate"}),

@@ -1,4 +1,4 @@
-"""incentives.money: exact literals, rounding to the fen, splits that add up."""
+"""incentives.model.money: exact literals, rounding to the fen, splits that add up."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from incentives.money import (
+from incentives.errors import MoneyError
+from incentives.model.money import (
     FEN,
     MAX_DIGITS,
-    MoneyError,
     format_rate,
     format_yuan,
     parse_amount,

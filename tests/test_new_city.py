@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
 from incentives import assess, load_rulebook, parse_profile
-from incentives.compare import compare
-from incentives.engine import Result
+from incentives.assessment.compare import compare
+from incentives.cli import cli
+from incentives.model.result import Result
 
 from .conftest import ROOT
 
@@ -81,7 +81,7 @@ def test_other_kinds_in_lakeside() -> None:
 
 
 def test_a_declared_fact_is_checked_like_any_other() -> None:
-    from incentives.profile import InputError
+    from incentives.errors import InputError
 
     with pytest.raises(InputError) as caught:
         parse_profile({**LAKESIDE, "accreditation": "ISO"}, BOOK.schema, BOOK.cities)

@@ -40,7 +40,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_the_rules_the_schema_and_the_cli(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
-        "cli.py",
+        "incentives/cli/__init__.py",
         "incentives/__init__.py",
         "incentives/facts.toml",
         "incentives/rules/zhengzhou/city.toml",
@@ -54,6 +54,7 @@ def test_wheel_carries_the_rules_the_schema_and_the_cli(wheel: Path) -> None:
         assert f"incentives/rules/{rule_file}" in names, f"{rule_file} is not in the wheel"
     # and nothing from the checkout that should not ship
     assert not any(n.startswith(("tests/", "examples/", "rules/")) for n in names)
+    assert "cli.py" not in names  # no top-level module to collide with another distribution's
 
 
 def test_wheel_rule_files_are_the_source_rule_files(wheel: Path) -> None:
@@ -68,7 +69,7 @@ def test_wheel_declares_the_console_script(wheel: Path) -> None:
         entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
         parser = configparser.ConfigParser()
         parser.read_string(archive.read(entry_points).decode())
-    assert parser["console_scripts"]["incentives"].strip() == "cli:main"
+    assert parser["console_scripts"]["incentives"].strip() == "incentives.cli:main"
 
 
 def test_installed_command_finds_the_bundled_rules(wheel: Path, tmp_path: Path) -> None:
@@ -94,7 +95,7 @@ def test_installed_command_finds_the_bundled_rules(wheel: Path, tmp_path: Path) 
 
     # the installed package is the one that ran: its rules live inside it, not in a checkout
     done = _run([str(bindir / "python"), "-c",
-                 "import incentives.rulebook as r; print(r.bundled_rules_dir())"], cwd=workdir)
+                 "import incentives.load.rulebook as r; print(r.bundled_rules_dir())"], cwd=workdir)
     assert done.returncode == 0, done.stderr
     bundled = Path(done.stdout.strip())
     assert bundled.is_relative_to(venv), bundled

@@ -17,11 +17,12 @@ from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cli import cli
 from incentives import load_profile, load_rulebook, parse_profile
-from incentives.profile import Profile, read_profile_file
-from incentives.questions import facts_used
-from incentives.tomlwrite import profile_to_toml, toml_string, toml_value
+from incentives.assessment.questions import facts_used
+from incentives.cli import cli
+from incentives.load.profile_file import read_profile_file
+from incentives.model.profile import Profile
+from incentives.render.profile_toml import profile_to_toml, toml_string, toml_value
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

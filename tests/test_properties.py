@@ -14,12 +14,12 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import incentives.report
+import incentives.render.json
 from incentives import Assessment, RuleBook, assess, load_rulebook, parse_profile
-from incentives.engine import Result
-from incentives.money import to_fen
-from incentives.report import assessment_to_dict
-from incentives.rulebook import bundled_rules_dir
+from incentives.load.rulebook import bundled_rules_dir
+from incentives.model.money import to_fen
+from incentives.model.result import Result
+from incentives.render.json import assessment_to_dict
 
 D = Decimal
 BOOK = load_rulebook()
@@ -349,7 +349,7 @@ def test_property_tax_exemption_examples(registered: date, end: date) -> None:
     result = result_of(run(raw, max(registered, POLICY_SIGNED)), PROPERTY_TAX)
     assert result.status == "eligible"
     assert result.period == (registered, end)
-    as_json = incentives.report.result_to_dict(result)
+    as_json = incentives.render.json.result_to_dict(result)
     assert as_json["period"] == {"start": registered.isoformat(), "end": end.isoformat()}
 
 
@@ -405,8 +405,8 @@ def test_profile_key_order_does_not_matter(data: st.DataObject, raw: dict[str, A
     shuffled = dict(data.draw(st.permutations(list(raw.items()))))
     assert assessment_to_dict(run(shuffled, as_of)) == assessment_to_dict(run(raw, as_of))
     reversed_raw = dict(reversed(list(raw.items())))
-    assert incentives.report.to_json(run(reversed_raw, as_of)) == \
-        incentives.report.to_json(run(raw, as_of))
+    assert incentives.render.json.to_json(run(reversed_raw, as_of)) == \
+        incentives.render.json.to_json(run(raw, as_of))
 
 
 def _reorder_rule_file(text: str) -> str:
@@ -478,7 +478,7 @@ def _amounts(node: Any) -> list[Any]:
 def test_json_round_trips_and_amounts_are_strings(raw: dict[str, Any], as_of: date) -> None:
     assessment = run(raw, as_of)
     data = assessment_to_dict(assessment)
-    assert json.loads(incentives.report.to_json(assessment)) == data
+    assert json.loads(incentives.render.json.to_json(assessment)) == data
     amounts = _amounts(data)
     assert len(amounts) >= len(data["results"])
     for amount in amounts:

@@ -21,15 +21,15 @@ from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cli import cli
 from incentives import assess, load_rulebook, parse_profile
-from incentives.conditions import Context
-from incentives.engine import NOT_ELIGIBLE, Result
-from incentives.profile import Profile, Value
-from incentives.reach import applies, reach_for, threshold, unit_of, within_reach
-from incentives.rule import Rule
-from incentives.rulebook import RuleBook
-from incentives.wording import option_text
+from incentives.assessment.reach import applies, reach_for, threshold, unit_of, within_reach
+from incentives.cli import cli
+from incentives.load.rulebook import RuleBook
+from incentives.model.conditions import Context
+from incentives.model.profile import Profile, Value
+from incentives.model.result import NOT_ELIGIBLE, Result
+from incentives.model.rule import Rule
+from incentives.render.wording import option_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

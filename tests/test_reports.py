@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
-from incentives.labels import default_lang
-from incentives.savings import months_by_year
-from incentives.timeline import cash_by_year, savings_by_year, timeline
+from incentives.assessment.savings import months_by_year
+from incentives.assessment.timeline import cash_by_year, savings_by_year, timeline
+from incentives.cli import cli
+from incentives.render.labels import default_lang
 
 from .conftest import ROOT, assess_raw, result_of
 

@@ -16,17 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives import assess, load_rulebook, parse_profile
-from incentives.columnar_frame import facts_of
-from incentives.columnar_plan import Plan, assess_city
-from incentives.conditions import Context
-from incentives.engine import ELIGIBLE, Result
-from incentives.money import split, to_fen
-from incentives.params import resolve
-from incentives.profile import Profile
-from incentives.rule import Offset
-from incentives.vector import Cond, Frame, Num, decimal_parts, evaluate
-from incentives.vector import to_fen as column_to_fen
-from incentives.vengine import STATUS_NAMES, DateMap, split_columns
+from incentives.batch.columnar.engine import STATUS_NAMES, DateMap, split_columns
+from incentives.batch.columnar.frame import facts_of
+from incentives.batch.columnar.plan import Plan, assess_city
+from incentives.batch.columnar.vector import Cond, Frame, Num, decimal_parts, evaluate
+from incentives.batch.columnar.vector import to_fen as column_to_fen
+from incentives.model.conditions import Context
+from incentives.model.money import split, to_fen
+from incentives.model.params import resolve
+from incentives.model.profile import Profile
+from incentives.model.result import ELIGIBLE, Result
+from incentives.model.rule import Offset
 
 from .test_properties import FACT_VALUES
 
@@ -133,8 +133,8 @@ def test_trace_kept_matches_the_reference_trace(raws: list[dict[str, Any]], as_o
 
 
 def _leaf(node: Any, trace: list[Any]) -> bool:
-    from incentives.conditions import BoolOp, Not
-    from incentives.vengine import _is_leaf
+    from incentives.batch.columnar.engine import _is_leaf
+    from incentives.model.conditions import BoolOp, Not
     return not isinstance(node, BoolOp) and (not isinstance(node, Not) or _is_leaf(node))
 
 
@@ -187,7 +187,7 @@ def _columnar(result: Any, row: int) -> tuple[Any, ...]:
     if result.period is not None and result.period[row]:
         period = (day(result.start[row], result.start_known[row]),
                   day(result.end[row], result.end_known[row]))
-    from incentives.vengine import FactBits
+    from incentives.batch.columnar.engine import FactBits
     bits = FactBits(list(BOOK.schema.facts))
     return (STATUS_NAMES[result.status[row]], yuan(result.amount[row]) if known else None,
             payers, dues, period, tuple(bits.decode(int(result.missing[row]))))

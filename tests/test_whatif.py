@@ -15,10 +15,10 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli import cli
 from incentives import load_profile, load_rulebook
-from incentives.engine import NOT_ELIGIBLE
-from incentives.whatif import whatif
+from incentives.assessment.whatif import whatif
+from incentives.cli import cli
+from incentives.model.result import NOT_ELIGIBLE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

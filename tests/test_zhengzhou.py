@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from incentives.money import split
+from incentives.model.money import split
 
 from .conftest import result_of
 

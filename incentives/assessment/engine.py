@@ -1,0 +1,268 @@
+"""assess(profile, rulebook, as_of) -> Assessment: every rule of the city, decided and explained.
+
+For each rule: is it in force on the as-of date; does its condition hold (true, false or
+unknown, with the trace); and if so, what it gives: an amount split among payers and
+instalments to the fen, a period, an earliest date, the parts that apply. A benefit whose
+amount or dates need a fact the profile lacks is `needs_info`, naming those facts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from incentives.assessment.savings import estimate_savings
+from incentives.errors import InputError, MoneyError, Problem
+from incentives.load.rulebook import RuleBook
+from incentives.model.conditions import Context, Step
+from incentives.model.money import split, to_fen
+from incentives.model.params import resolve
+from incentives.model.place import City
+from incentives.model.profile import Profile
+from incentives.model.result import (
+    ELIGIBLE,
+    NEEDS_INFO,
+    NOT_ELIGIBLE,
+    Assessment,
+    Check,
+    ComponentResult,
+    Due,
+    Payment,
+    Result,
+)
+from incentives.model.rule import Component, Offset, Rule, Text
+
+DERIVED_FROM = {"division_type": "district"}
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+def assess(
+    profile: Profile, book: RuleBook, as_of: date, overrides: dict[str, Decimal] | None = None
+) -> Assessment:
+    """Assess every rule of the profile's city on `as_of`, parameters overridden as given."""
+    city = book.cities[profile.city]
+    results = []
+    for rule, restated in book.rules_for(city.id, as_of):
+        result = _assess_rule(rule, profile, city, book, as_of, overrides or {})
+        if restated is not None:
+            other = _assess_rule(restated, profile, city, book, as_of, overrides or {})
+            result = _shown_once(result, other)
+        results.append(result)
+    results.sort(key=lambda r: _document_order(r.rule, city.id))
+    return Assessment(as_of, city, profile, results)
+
+
+_RANK = {ELIGIBLE: 2, NEEDS_INFO: 1, NOT_ELIGIBLE: 0}
+
+
+def _shown_once(city_result: Result, layer_result: Result) -> Result:
+    """A city rule and the national rule it restates, as one result citing both: the
+    better of the two for the institution leads (the city's on a tie)."""
+    if _RANK[layer_result.status] > _RANK[city_result.status]:
+        primary, other = layer_result, city_result
+    else:
+        primary, other = city_result, layer_result
+    primary.also.append(other)
+    return primary
+
+
+def _document_order(rule: Rule, city_id: str) -> tuple[Any, ...]:
+    numbers = [int(n) for n in re.findall(r"\d+", rule.provision)]
+    return (rule.city != city_id, rule.provision.rstrip("0123456789-"), numbers, rule.id)
+
+
+def _assess_rule(
+    rule: Rule, profile: Profile, city: City, book: RuleBook, as_of: date,
+    overrides: dict[str, Decimal],
+) -> Result:
+    uses = resolve(book.param_tables(city.id), rule.param_names, as_of, overrides)
+    ctx = Context(profile.facts, {name: use.value for name, use in uses.items()})
+    result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
+    if _in_force(rule, as_of, result):
+        if rule.when is not None:
+            result.trace = rule.when.trace(ctx)
+            result.checks += [_check(leaf) for leaf in result.trace.leaves()]
+            if result.trace.outcome is not True:
+                result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
+                result.missing = _missing_in_trace(result.trace, profile)
+        if result.status != NOT_ELIGIBLE and _window_ended(rule, profile, as_of, result):
+            result.status, result.missing = NOT_ELIGIBLE, []  # whatever the unknown facts
+        if result.status == ELIGIBLE:
+            try:
+                _work_out_benefit(rule, profile, city, ctx, as_of, result)
+            except MoneyError as error:  # an amount too large, a negative one to split
+                raise InputError([Problem(f"{rule.file}:{rule.line}", f"rule {rule.id!r}: "
+                                          f"{error}; check the amounts in the profile and any "
+                                          "--param")]) from None
+    if result.status == NOT_ELIGIBLE:
+        result.parameters = []  # nothing was worked out with them
+    result.notes = _notes(rule, ctx, result.status)
+    return result
+
+
+def _notes(rule: Rule, ctx: Context, status: str) -> list[Text]:
+    """The notes that bear on this result: for a rule that doesn't apply, only those whose
+    condition is known to hold (an open question that may be why it doesn't apply)."""
+    shown = []
+    for note in rule.notes:
+        holds = True if note.when is None else note.when.evaluate(ctx)
+        relevant = status != NOT_ELIGIBLE or (holds is True and note.when is not None)
+        if holds is not False and relevant:
+            shown.append(note.text)
+    return shown
+
+
+def _check(leaf: Step) -> Check:
+    return Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
+
+
+def _in_force(rule: Rule, as_of: date, result: Result) -> bool:
+    start, end = rule.effective_from, rule.effective_to
+    in_force = start <= as_of and (end is None or as_of <= end)
+    result.checks.append(Check(rule.in_force_text, {"as_of": as_of}, in_force, not in_force))
+    if not in_force:
+        result.status = NOT_ELIGIBLE
+    return in_force
+
+
+def _missing(names: frozenset[str] | set[str], profile: Profile) -> list[str]:
+    facts = {DERIVED_FROM.get(name, name) for name in names}
+    return sorted(f for f in facts if f not in profile.facts and f not in ("as_of",))
+
+
+def _missing_in_trace(trace: Step, profile: Profile) -> list[str]:
+    unknown = {name for leaf in trace.leaves() if leaf.decisive and leaf.outcome is None
+               for name, value in leaf.values.items() if value is None}
+    return _missing(unknown, profile)
+
+
+def _work_out_benefit(
+    rule: Rule, profile: Profile, city: City, ctx: Context, as_of: date, result: Result
+) -> None:
+    missing: set[str] = set()
+    if rule.amount:
+        result.amount, result.basis = _amount(rule, ctx, missing)
+    if rule.components:
+        result.components = [_component(c, ctx, missing) for c in rule.components]
+        if rule.kind == "deduction" and not rule.amount:
+            applying = [c.amount for c in result.components if c.applies is not False]
+            known = [amount for amount in applying if amount is not None]
+            result.amount = sum(known, Decimal("0.00")) if len(known) == len(applying) else None
+    if rule.period is not None:
+        result.period = _period(rule, rule.period, profile, missing)
+    if rule.date is not None:
+        start = _start(rule, rule.date, profile, missing)
+        result.period = (rule.date.point(start) if start else None, None)
+    essential = missing.copy()
+    if result.amount is not None and rule.payers:
+        district = profile.facts.get("district")
+        result.payers = _split_payers(rule, city, result.amount, district)
+        result.schedule = _schedule(rule, profile, result.payers, missing)
+    result.missing = _missing(missing, profile)
+    if essential:
+        result.status = NEEDS_INFO
+    elif rule.savings:
+        result.savings = estimate_savings(rule, ctx, result.period[0] if result.period else None)
+
+
+def _window_ended(rule: Rule, profile: Profile, as_of: date, result: Result) -> bool:
+    """Whether a bounded period (an exemption window) ended before the as-of date."""
+    if rule.period is None or not rule.period.bounded:
+        return False
+    start = profile.facts.get(rule.period.start) if rule.period.start else rule.effective_from
+    if not isinstance(start, date):
+        return False
+    last_day = rule.period.last_day(start)
+    result.period = (start, last_day)
+    if last_day >= as_of:
+        return False
+    result.checks.append(Check(f"the period has not ended (last day {last_day.isoformat()})",
+                               {"as_of": as_of}, False, True))
+    return True
+
+
+def _amount(rule: Rule, ctx: Context, missing: set[str]) -> tuple[Decimal | None, Text | None]:
+    for case in rule.amount:
+        applies = True if case.when is None else case.when.evaluate(ctx)
+        if applies is None:
+            missing.update(n for n in case.when.facts if ctx.facts.get(n) is None)  # type: ignore[union-attr]
+            return None, None
+        if applies:
+            value = case.value.evaluate(ctx)
+            if value is None:
+                missing.update(n for n in case.value.facts if ctx.facts.get(n) is None)
+                return None, case.label
+            return to_fen(value), case.label
+    return Decimal("0.00"), None
+
+
+def _component(component: Component, ctx: Context, missing: set[str]) -> ComponentResult:
+    applies = True if component.when is None else component.when.evaluate(ctx)
+    amount = None
+    if applies is None and component.amount is not None and component.when is not None:
+        # an item that may or may not count makes the total unknown, not smaller
+        missing.update(n for n in component.when.facts if ctx.facts.get(n) is None)
+    if applies and component.amount is not None:
+        amount = component.amount.evaluate(ctx)
+        if amount is None:
+            missing.update(n for n in component.amount.facts if ctx.facts.get(n) is None)
+        else:
+            amount = to_fen(amount)
+    return ComponentResult(component.label, applies, amount)
+
+
+def _start(rule: Rule, offset: Offset, profile: Profile, missing: set[str]) -> date | None:
+    if offset.start is None:
+        return rule.effective_from
+    start = profile.facts.get(offset.start)
+    if start is None:
+        missing.add(offset.start)
+        return None
+    assert isinstance(start, date)
+    return start
+
+
+def _period(rule: Rule, offset: Offset, profile: Profile, missing: set[str]
+            ) -> tuple[date | None, date | None]:
+    start = _start(rule, offset, profile, missing)
+    if start is None:
+        return (None, None)
+    return (start, offset.last_day(start) if offset.bounded else None)
+
+
+def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> list[Payment]:
+    shares = [share for _, share in rule.payers]
+    whole = sum(shares, Decimal(0))
+    parts = split(amount, shares)
+    return [Payment(payer, city.payer_label(payer, district), part, share / whole)
+            for (payer, share), part in zip(rule.payers, parts, strict=True)]
+
+
+def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[str]
+              ) -> list[Due]:
+    """Each payer's part split across the instalments, so rows and columns both add up."""
+    if not rule.schedule:
+        return []
+    shares = [instalment.share for instalment in rule.schedule]
+    columns = [split(payment.amount, shares) for payment in payers]
+    dues = []
+    for index, instalment in enumerate(rule.schedule):
+        start = _start(rule, instalment.due, profile, missing)
+        parts = tuple(Payment(p.payer, p.label, column[index], p.share)
+                      for p, column in zip(payers, columns, strict=True))
+        dues.append(Due(instalment.due.point(start) if start else None, instalment.timing,
+                        sum((p.amount for p in parts), Decimal("0.00")), instalment.label, parts))
+    return dues

@@ -1,0 +1,461 @@
+"""Every rule of a city assessed over a chunk of rows at once: the columnar `engine.py`.
+
+For each rule this works out, column by column, what `engine._assess_rule` works out row
+by row: the status, the amount in fen, the payers' parts, the instalments and their
+dates, the period, and the facts that would settle it (as a bit mask over the schema's
+facts). The condition's trace is kept as columns too (each node's outcome and whether it
+decided), since the missing facts are read off it as `engine` reads them off its trace.
+`tests/test_batch_columnar.py` holds the two engines to the same answers on every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from incentives.assessment.engine import DERIVED_FROM
+from incentives.batch.columnar.vector import (
+    Cond,
+    Frame,
+    add,
+    condition,
+    multiply,
+    number,
+    to_fen,
+)
+from incentives.errors import Unsupported
+from incentives.load.rulebook import RuleBook
+from incentives.model.conditions import BoolOp, Expression, Node, Not
+from incentives.model.params import resolve
+from incentives.model.rule import Offset, Rule
+
+NOT, NEEDS, ELIGIBLE = 0, 1, 2  # ranked: the better result for the institution is higher
+STATUS_NAMES = ("not_eligible", "needs_info", "eligible")
+MAX_FACTS = 62
+# money.to_fen refuses an amount of 10**37 yuan or more; such rows take the reference path
+FEN_LIMIT = 10**38
+
+
+@dataclass
+class Dues:
+    """One instalment over the rows: its date (ordinal) and each payer's part (fen)."""
+
+    due: np.ndarray
+    due_known: np.ndarray
+    amount: Any
+    parts: list[Any]
+
+
+@dataclass
+class RuleColumns:
+    """One rule's result over the rows of a chunk."""
+
+    rule: Rule
+    status: np.ndarray
+    missing: np.ndarray  # bit mask over FactBits
+    fallback: np.ndarray  # rows to leave to the reference path (an amount it refuses)
+    amount: Any = None  # fen; meaningful where amount_known
+    amount_known: np.ndarray | None = None
+    paid: np.ndarray | None = None  # rows with payers' parts (and instalments)
+    parts: list[Any] = field(default_factory=list)  # per payer of rule.payers, fen
+    dues: list[Dues] = field(default_factory=list)
+    period: np.ndarray | None = None  # rows that have a period
+    start: np.ndarray | None = None
+    start_known: np.ndarray | None = None
+    end: np.ndarray | None = None
+    end_known: np.ndarray | None = None
+    # the condition's trace: each node (post-order, the root last) with its outcome and
+    # whether it decided the outcome, row by row
+    trace: list[tuple[Node, Cond, np.ndarray]] = field(default_factory=list)
+
+
+class FactBits:
+    """A bit for each fact a result can name as missing (derived facts as their source)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = sorted({DERIVED_FROM.get(n, n) for n in names})
+        if len(self.names) > MAX_FACTS:
+            raise Unsupported(f"more than {MAX_FACTS} facts")
+        self.bit = {n: np.int64(1 << self.names.index(DERIVED_FROM.get(n, n))) for n in names}
+
+    def unknown(self, facts: frozenset[str] | set[str], frame: Frame) -> np.ndarray:
+        """The bits of those facts that are unknown, row by row."""
+        bits = np.zeros(frame.size, dtype=np.int64)
+        for name in sorted(facts):
+            if name in self.bit:
+                bits |= np.where(frame.columns[name].known, np.int64(0), self.bit[name])
+        return bits
+
+    def decode(self, mask: int) -> list[str]:
+        return [name for index, name in enumerate(self.names) if mask >> index & 1]
+
+
+class DayTable:
+    """Something worked out once per distinct date and remembered: a table indexed by
+    ordinal over the years 1700 to 2400 (every date a profile, a rule or an offset of
+    one can name), filled in as dates turn up."""
+
+    FIRST = date(1700, 1, 1).toordinal()
+    SPAN = date(2400, 12, 31).toordinal() - FIRST + 1
+
+    def __init__(self, fn: Any, dtype: Any = np.int64) -> None:
+        self.fn = fn
+        self.table = np.zeros(self.SPAN, dtype=dtype)
+        self.done = np.zeros(self.SPAN, dtype=bool)
+
+    def apply(self, ordinals: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """fn(date) for each known row (the table's zero value elsewhere)."""
+        index = np.where(known, ordinals - self.FIRST, 0)
+        if known.any() and (index[known].min() < 0 or index[known].max() >= self.SPAN):
+            raise Unsupported("a date outside the years 1700 to 2400")
+        todo = known & ~self.done[index]
+        for position in np.unique(index[todo]).tolist():
+            self.table[position] = self.fn(date.fromordinal(position + self.FIRST))
+            self.done[position] = True
+        found = self.table[index]
+        found[~known] = self.table.dtype.type()
+        return found
+
+
+class DateMap(DayTable):
+    """`Offset.point` or `Offset.last_day` over a column of ordinals, with dateutil,
+    exactly as the engine does it."""
+
+    def __init__(self, offset: Offset, last: bool) -> None:
+        move = offset.last_day if last else offset.point
+        super().__init__(lambda day: move(day).toordinal())
+
+
+_DATE_MAPS: dict[tuple[int, int, int, bool], DateMap] = {}
+
+
+class Prepared:
+    """A rule ready to be assessed over columns on one date, its parameters resolved."""
+
+    def __init__(self, rule: Rule, book: RuleBook, city: str, as_of: date,
+                 overrides: dict[str, Decimal]) -> None:
+        self.rule, self.as_of = rule, as_of
+        uses = resolve(book.param_tables(city), rule.param_names, as_of, overrides)
+        evaluated = [rule.when, *(c.when for c in rule.amount), *(c.value for c in rule.amount),
+                     *(c.when for c in rule.components), *(c.amount for c in rule.components)]
+        needed = frozenset().union(*(e.params for e in evaluated if e is not None))
+        if not needed <= set(uses):  # (a saving's or a note's parameter is never read here)
+            raise Unsupported("a parameter with no value on the date")
+        self.params = {name: use.value for name, use in uses.items()}
+        self.in_force = rule.effective_from <= as_of and (
+            rule.effective_to is None or as_of <= rule.effective_to)
+
+    def moved(self, offset: Offset, ordinals: np.ndarray, known: np.ndarray,
+              last: bool) -> np.ndarray:
+        key = (offset.years, offset.months, offset.days, last)
+        if key not in _DATE_MAPS:  # shared by every rule with the same offset
+            _DATE_MAPS[key] = DateMap(offset, last)
+        return _DATE_MAPS[key].apply(ordinals, known)
+
+    def assess(self, frame: Frame, bits: FactBits) -> RuleColumns:
+        rule, size = self.rule, frame.size
+        frame = Frame(size, frame.columns, self.params, frame.inexact)
+        status = np.full(size, ELIGIBLE, dtype=np.int8)
+        missing = np.zeros(size, dtype=np.int64)
+        result = RuleColumns(rule, status, missing, np.zeros(size, dtype=bool))
+        if not self.in_force:
+            result.status[:] = NOT
+            return result
+        if rule.when is not None:
+            outcome, missing_bits, result.trace = trace_missing(rule.when, frame, bits)
+            status[outcome.known & ~outcome.value] = NOT
+            unknown = ~outcome.known
+            status[unknown] = NEEDS
+            missing[unknown] = missing_bits[unknown]
+        self._window(frame, result)
+        work = status == ELIGIBLE
+        self.too_large = np.zeros(size, dtype=bool)
+        if work.any():
+            self._benefit(frame, bits, result, work)
+        result.fallback |= self.too_large & work
+        return result
+
+    def _window(self, frame: Frame, result: RuleColumns) -> None:
+        """A bounded period: set where its start is known; ended before as_of: not eligible."""
+        rule = self.rule
+        if rule.period is None or not rule.period.bounded or not result.status.any():
+            return
+        start, known = _start(rule, rule.period, frame)
+        known = known & (result.status != NOT)
+        last = self.moved(rule.period, start, known, last=True)
+        _set_period(result, known, start, known, last, known)
+        ended = known & (last < self.as_of.toordinal())
+        result.status[ended] = NOT
+        result.missing[ended] = 0
+
+    def _benefit(self, frame: Frame, bits: FactBits, result: RuleColumns,
+                 work: np.ndarray) -> None:
+        rule, size = self.rule, frame.size
+        missing = np.zeros(size, dtype=np.int64)
+        amount: Any = np.zeros(size, dtype=np.int64)
+        known = np.zeros(size, dtype=bool)
+        if rule.amount:
+            amount, known = self._amount(frame, bits, missing)
+        if rule.components:
+            total, all_known = self._components(frame, bits, missing)
+            if rule.kind == "deduction" and not rule.amount:
+                amount, known = total, all_known
+        result.amount, result.amount_known = amount, known & work
+        if rule.period is not None:
+            start, start_known = _start(rule, rule.period, frame)
+            missing |= self._needs(rule.period, frame, bits, start_known)
+            end_known = start_known & rule.period.bounded
+            end = self.moved(rule.period, start, end_known, last=True)
+            _set_period(result, work, start, start_known & work, end, end_known & work)
+        if rule.date is not None:
+            start, start_known = _start(rule, rule.date, frame)
+            missing |= self._needs(rule.date, frame, bits, start_known)
+            point = self.moved(rule.date, start, start_known, last=False)
+            none = np.zeros(size, dtype=bool)
+            _set_period(result, work, point, start_known & work, point, none)
+        essential = missing.copy()
+        if rule.payers:
+            paid = result.amount_known.copy()
+            result.paid = paid
+            self._split(frame, bits, result, paid, missing)
+        result.missing[work] = missing[work]
+        result.status[work & (essential != 0)] = NEEDS
+
+    def _needs(self, offset: Offset, frame: Frame, bits: FactBits,
+               known: np.ndarray) -> np.ndarray:
+        if offset.start is None:
+            return np.zeros(frame.size, dtype=np.int64)
+        return np.where(known, np.int64(0), bits.bit[offset.start])
+
+    def _amount(self, frame: Frame, bits: FactBits, missing: np.ndarray) -> tuple[Any, Any]:
+        """The first case whose condition holds; unknown where a case's condition or value
+        is unknown (naming the facts); 0.00 where none holds."""
+        size = frame.size
+        amount: Any = np.zeros(size, dtype=np.int64)
+        known = np.ones(size, dtype=bool)
+        open_rows = np.ones(size, dtype=bool)
+        for case in self.rule.amount:
+            if case.when is None:
+                applies = Cond(open_rows.copy(), np.ones(size, dtype=bool))
+            else:
+                applies = condition(case.when.root, frame)
+                undecided = open_rows & ~applies.known
+                missing |= np.where(undecided, bits.unknown(case.when.facts, frame), 0)
+                known &= ~undecided
+                open_rows &= ~undecided
+            hit = open_rows & applies.known & applies.value
+            if hit.any():
+                value = number(case.value.root, frame)
+                no_value = hit & ~value.known
+                missing |= np.where(no_value, bits.unknown(case.value.facts, frame), 0)
+                known &= ~no_value
+                fen = to_fen(value)
+                self_fallback = hit & value.known & (abs(fen) >= FEN_LIMIT)
+                self.too_large |= self_fallback
+                amount = _merge(amount, hit & value.known, fen)
+            open_rows &= ~hit
+        return amount, known
+
+    def _components(self, frame: Frame, bits: FactBits, missing: np.ndarray
+                    ) -> tuple[Any, Any]:
+        """A deduction's amount: the sum of the items that apply, unknown if any item that
+        may apply has no known amount."""
+        size = frame.size
+        total: Any = np.zeros(size, dtype=np.int64)
+        known = np.ones(size, dtype=bool)
+        for component in self.rule.components:
+            applies = (Cond(np.ones(size, dtype=bool), np.ones(size, dtype=bool))
+                       if component.when is None else condition(component.when.root, frame))
+            maybe = ~applies.known
+            if component.amount is not None and component.when is not None:
+                missing |= np.where(maybe, bits.unknown(component.when.facts, frame), 0)
+            applying = applies.value & applies.known
+            if component.amount is None:
+                known &= ~(applying | maybe)
+                continue
+            value = number(component.amount.root, frame)
+            no_value = applying & ~value.known
+            missing |= np.where(no_value, bits.unknown(component.amount.facts, frame), 0)
+            known &= ~(no_value | maybe)
+            fen = to_fen(value)
+            self.too_large |= applying & value.known & (abs(fen) >= FEN_LIMIT)
+            total = _merge(total, applying & value.known, add(total, fen))
+        return total, known
+
+    def _split(self, frame: Frame, bits: FactBits, result: RuleColumns, paid: np.ndarray,
+               missing: np.ndarray) -> None:
+        rule = self.rule
+        amount = np.where(paid, result.amount, 0)
+        negative = amount < 0  # the reference path reports it
+        result.fallback |= negative
+        amount = np.where(negative, 0, amount)
+        result.parts = split_columns(amount, [share for _, share in rule.payers])
+        if not rule.schedule:
+            return
+        shares = [instalment.share for instalment in rule.schedule]
+        columns = [split_columns(part, shares) for part in result.parts]
+        for index, instalment in enumerate(rule.schedule):
+            start, known = _start(rule, instalment.due, frame)
+            missing |= np.where(paid, self._needs(instalment.due, frame, bits, known), 0)
+            due = self.moved(instalment.due, start, known, last=False)
+            parts = [column[index] for column in columns]
+            total: Any = parts[0]
+            for part in parts[1:]:
+                total = add(total, part)
+            result.dues.append(Dues(due, known, total, parts))
+
+
+def _merge(base: Any, mask: np.ndarray, values: Any) -> Any:
+    if _is_object(values) or _is_object(base):
+        base = np.asarray(base).astype(object)
+    return np.where(mask, values, base)
+
+
+def _is_object(ints: Any) -> bool:
+    return isinstance(ints, np.ndarray) and ints.dtype.kind == "O"
+
+
+def _start(rule: Rule, offset: Offset, frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+    """The ordinals an offset counts from: a date fact, or the rule's own start date."""
+    if offset.start is None:
+        return (np.full(frame.size, rule.effective_from.toordinal(), dtype=np.int64),
+                np.ones(frame.size, dtype=bool))
+    column = frame.columns[offset.start]
+    return column.data, column.known
+
+
+def _set_period(result: RuleColumns, rows: np.ndarray, start: np.ndarray,
+                start_known: np.ndarray, end: np.ndarray, end_known: np.ndarray) -> None:
+    """Set the period of the given rows (the rows' other columns stay as they are)."""
+    size = len(rows)
+    if result.period is None:
+        result.period = np.zeros(size, dtype=bool)
+        result.start = np.zeros(size, dtype=np.int64)
+        result.end = np.zeros(size, dtype=np.int64)
+        result.start_known = np.zeros(size, dtype=bool)
+        result.end_known = np.zeros(size, dtype=bool)
+    assert result.start is not None and result.end is not None
+    assert result.start_known is not None and result.end_known is not None
+    result.period |= rows
+    np.copyto(result.start, start, where=rows)
+    np.copyto(result.end, end, where=rows)
+    np.copyto(result.start_known, start_known, where=rows)
+    np.copyto(result.end_known, end_known, where=rows)
+
+
+def split_columns(fen: Any, shares: list[Decimal]) -> list[Any]:
+    """`money.split` over a column of whole fen: floor each part, then the fen left over one
+    each to the largest remainders, ties to the earlier share."""
+    scale = max(0, *(-int(share.as_tuple().exponent) for share in shares))
+    weights = [int(share.scaleb(scale)) for share in shares]
+    total = sum(weights)
+    if total == 0:
+        raise Unsupported("shares that are all zero")
+    products = [multiply(fen, weight) for weight in weights]
+    parts = [product // total for product in products]
+    remainders = [product % total for product in products]
+    left = fen - sum(parts)
+    for i, remainder in enumerate(remainders):
+        ahead = sum((other > remainder) | ((other == remainder) & (j < i))
+                    for j, other in enumerate(remainders) if j != i)
+        parts[i] = parts[i] + (ahead < left)
+    return parts
+
+
+# --- the condition's trace, as columns ------------------------------------------------------
+
+def trace_missing(expression: Expression, frame: Frame, bits: FactBits
+                  ) -> tuple[Cond, np.ndarray, list[tuple[Node, Cond, np.ndarray]]]:
+    """The condition's outcome, and the facts that would settle it: the unknown facts read
+    by the decisive leaves whose outcome is unknown (as `engine._missing_in_trace`)."""
+    nodes: list[tuple[Node, Cond, list[int], bool]] = []  # node, outcome, children, leaf
+    _walk(expression.root, frame, nodes)
+    decisive: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(nodes)
+    decisive[len(nodes) - 1] = np.ones(frame.size, dtype=bool)
+    missing = np.zeros(frame.size, dtype=np.int64)
+    for index in range(len(nodes) - 1, -1, -1):
+        node, outcome, children, leaf = nodes[index]
+        if leaf:
+            unknown = decisive[index] & ~outcome.known
+            missing |= np.where(unknown, bits.unknown(node.names & frozenset(bits.bit), frame),
+                                0)
+            continue
+        for child in children:
+            child_outcome = nodes[child][1]
+            if isinstance(node, Not):
+                deciding = np.ones(frame.size, dtype=bool)
+            else:
+                same = _same_outcome(child_outcome, outcome)
+                settled = outcome.known & (outcome.value == node.is_and)  # type: ignore[attr-defined]
+                deciding = settled | same
+            decisive[child] = decisive[index] & deciding
+    trace = [(node, outcome, decided) for (node, outcome, _, _), decided
+             in zip(nodes, decisive, strict=True)]
+    return nodes[-1][1], missing, trace
+
+
+def _same_outcome(a: Cond, b: Cond) -> np.ndarray:
+    same: np.ndarray = (a.known == b.known) & (~a.known | (a.value == b.value))
+    return same
+
+
+def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], bool]]) -> int:
+    """Post-order: children first; returns the node's index. A `not` of a leaf is a leaf,
+    as in `Not.step`."""
+    if isinstance(node, BoolOp):
+        children = [_walk(item, frame, nodes) for item in node.items]
+        outcome = _combine(node, [nodes[c][1] for c in children])
+        nodes.append((node, outcome, children, False))
+    elif isinstance(node, Not) and not _is_leaf(node.a):
+        child = _walk(node.a, frame, nodes)
+        inner = nodes[child][1]
+        nodes.append((node, Cond(~inner.value & inner.known, inner.known), [child], False))
+    else:
+        nodes.append((node, condition(node, frame), [], True))
+    return len(nodes) - 1
+
+
+def _is_leaf(node: Node) -> bool:
+    if isinstance(node, BoolOp):
+        return False
+    return _is_leaf(node.a) if isinstance(node, Not) else True
+
+
+def _combine(node: BoolOp, items: list[Cond]) -> Cond:
+    trues = [item.value & item.known for item in items]
+    falses = [~item.value & item.known for item in items]
+    if node.is_and:
+        settled = np.logical_or.reduce(falses)
+        every = np.logical_and.reduce(trues)
+        return Cond(every & ~settled, settled | every)
+    settled = np.logical_or.reduce(trues)
+    every = np.logical_and.reduce(falses)
+    return Cond(settled, settled | every)
+
+
+def check_supported(rule: Rule) -> None:
+    """Unsupported if a rule uses what the columnar path can't do exactly."""
+    from incentives.model.conditions import Arith
+    for expression in rule.expressions:
+        for node in _nodes(expression.root):
+            if isinstance(node, Arith) and getattr(node.fn, "__name__", "") == "divide":
+                raise Unsupported(f"rule {rule.id}: division")
+
+
+def _nodes(node: Node) -> list[Node]:
+    found = [node]
+    for child in ("a", "b", "inner"):
+        if isinstance(getattr(node, child, None), Node):
+            found += _nodes(getattr(node, child))
+    for many in ("items", "args"):
+        for item in getattr(node, many, []) or []:
+            found += _nodes(item)
+    return found
+
+
+__all__ = ["ELIGIBLE", "NEEDS", "NOT", "STATUS_NAMES", "DateMap", "FactBits", "Prepared",
+           "RuleColumns", "check_supported", "split_columns", "trace_missing"]

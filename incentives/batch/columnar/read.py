@@ -1,0 +1,264 @@
+"""Reading a CSV registry in blocks of whole lines, for the columnar batch path.
+
+A block's plain lines (no quotes, the header's number of cells, valid UTF-8) are parsed
+by pyarrow's CSV reader, with quoting off, into string columns. Every other line is read
+as `batch_io.Registry` reads it and handed over as a `RawRow` for the reference path, so
+both paths see the same cells and report the same problems:
+
+- a line with the wrong number of cells, or that is not UTF-8: a `RawRow` with its problem;
+- a blank line: no row, as for the `csv` module;
+- a line with quotes: a `RawRow` read by the `csv` module, so nothing depends on two
+  parsers agreeing about quoting;
+- a quoted cell that runs on to the next line, a NUL byte or a carriage return inside a
+  line: from that line on, the rest of the file is read by `Registry` itself (`csv`
+  stops at a NUL).
+
+Row numbers count data rows from 1 and lines count the file's lines, header included.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from incentives.batch.io import RawRow, Registry
+
+BLOCK_BYTES = 4 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Block:
+    """A block of the file: plain rows as string columns, the others as `RawRow`s."""
+
+    columns: list[Any]  # a pyarrow string array per CSV column, for the plain rows
+    rows: np.ndarray  # row number of each plain row
+    lines: np.ndarray  # file line of each plain row
+    others: list[RawRow] = field(default_factory=list)
+
+
+@dataclass
+class Rest:
+    """From here on the file is read row by row by `Registry` (see the module docstring)."""
+
+    offset: int
+    line: int
+    row: int
+
+
+@dataclass
+class Piece:
+    """Whole lines of the file, where they start: what one `Block` is read from."""
+
+    data: bytes
+    line: int
+    row: int
+    lines: int = -1  # how many lines it holds, if counted already
+    rows: int = -1  # how many of them are rows (not blank), if counted already
+
+
+def pieces(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
+    """The file after its header line, in pieces of whole lines; a `Rest` ends it. Only
+    the lines and rows are counted here; reading a piece is `read_block`'s work."""
+    with path.open("rb") as handle:
+        header = handle.readline()
+        offset, line, row = len(header), 2, 1
+        carry = b""
+        while True:
+            data = handle.read(block_bytes)
+            chunk = carry + data
+            cut = len(chunk) if not data else chunk.rfind(b"\n") + 1
+            if data and cut == 0:
+                carry = chunk
+                continue
+            carry, chunk = chunk[cut:], chunk[:cut]
+            if not chunk:
+                return
+            stop = _first_unplain(chunk)
+            if stop is not None:
+                chunk = chunk[:stop]
+            lines = chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
+            rows = _rows_in(chunk, lines)
+            if chunk:
+                yield Piece(chunk, line, row, lines, rows)
+            line, row = line + chunk.count(b"\n"), row + rows
+            if stop is not None:
+                yield Rest(offset + stop, line, row)
+                return
+            offset += len(chunk)
+
+
+def _rows_in(chunk: bytes, lines: int) -> int:
+    """The rows among whole lines: the lines that are not blank."""
+    if b"\n\n" not in chunk and b"\n\r\n" not in chunk and chunk[:1] not in (b"\n", b"\r"):
+        return lines
+    starts, stops = _line_spans(np.frombuffer(chunk, dtype=np.uint8), len(chunk))
+    return int((stops > starts).sum())
+
+
+def read_block(piece: Piece, registry: Registry) -> Block:
+    """A piece's lines: the plain ones as string columns, the others as `RawRow`s."""
+    return _block(piece.data, registry, len(registry.columns), piece.line, piece.row,
+                  piece.lines if piece.lines == piece.rows else -1)
+
+
+def _first_unplain(chunk: bytes) -> int | None:
+    """Where the first line starts that the rest of the file must be read from row by row:
+    one holding a NUL or a stray carriage return, or one whose quoted cell runs on past
+    its end. A line with quoted cells that close on it is read on its own (`_block`)."""
+    found = [i for i in (chunk.find(b"\0"), _stray_cr(chunk)) if i >= 0]
+    limit = min(found) if found else len(chunk)
+    quote = chunk.find(b'"', 0, limit)
+    while quote >= 0:
+        start = chunk.rfind(b"\n", 0, quote) + 1
+        end = chunk.find(b"\n", quote)
+        end = len(chunk) if end < 0 else end + 1
+        if _runs_on(chunk[start:end]):
+            return start
+        quote = chunk.find(b'"', end, limit)
+    return None if not found else chunk.rfind(b"\n", 0, limit) + 1
+
+
+def _runs_on(line: bytes) -> bool:
+    """Whether the CSV record that starts with this line goes on to the next line."""
+    reader = csv.reader(iter([line.decode("utf-8", "replace"), "next\n"]))
+    try:
+        next(reader)
+    except (csv.Error, StopIteration):
+        return True
+    return reader.line_num > 1
+
+
+def _stray_cr(chunk: bytes) -> int:
+    start = 0
+    while True:
+        at = chunk.find(b"\r", start)
+        if at < 0 or chunk[at + 1:at + 2] != b"\n":
+            return at
+        start = at + 1
+
+
+def _block(chunk: bytes, registry: Registry, width: int, line: int, row: int,
+           plain_lines: int) -> Block:
+    """The block of a piece; `plain_lines` is its number of lines when none is blank (-1
+    when some are, or they were not counted)."""
+    quoted = b'"' in chunk
+    fast = (_all_plain(chunk, width, line, row, plain_lines)
+            if plain_lines >= 0 and not quoted else None)
+    if fast is not None:
+        return fast
+    buffer = np.frombuffer(chunk, dtype=np.uint8)
+    starts, stops = _line_spans(buffer, len(chunk))
+    commas = np.flatnonzero(buffer == 44)
+    cells = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
+    blank = stops == starts
+    plain = ~blank & (cells == width)
+    if quoted:  # a line with quotes is read by the csv module, as Registry reads it
+        quotes = np.flatnonzero(buffer == 34)
+        plain &= np.searchsorted(quotes, stops) == np.searchsorted(quotes, starts)
+    bad_text = _not_utf8(chunk, starts, stops)
+    plain &= ~bad_text
+    if row == 1 and len(starts) and chunk.startswith(_BOM):
+        plain[0] = False  # a BOM on a data line is a cell's text; keep arrow from eating it
+    numbers = np.cumsum(~blank) - 1 + row
+    file_lines = np.arange(len(starts)) + line
+    columns = _parse(chunk, starts, stops, plain, width)
+    others = [_raw_row(chunk[starts[i]:stops[i]], registry, int(numbers[i]),
+                       int(file_lines[i]), bool(bad_text[i]), width)
+              for i in np.flatnonzero(~plain & ~blank)]
+    return Block(columns, numbers[plain], file_lines[plain], others)
+
+
+def _all_plain(chunk: bytes, width: int, line: int, row: int, lines: int) -> Block | None:
+    """The block, when it has no blank line and every line is a plain row (the usual
+    case), read in one go; None when a line needs a closer look (the wrong number of
+    cells, text that is not UTF-8, a BOM): pyarrow refuses those, or reads a different
+    number of rows."""
+    if row == 1 and chunk.startswith(_BOM):
+        return None
+    import pyarrow as pa
+
+    try:
+        columns = _arrow(chunk, width)
+    except pa.ArrowInvalid:
+        return None
+    if len(columns[0]) != lines:
+        return None
+    numbers = np.arange(row, row + lines, dtype=np.int64)
+    return Block(columns, numbers, numbers - row + line)
+
+
+def _line_spans(buffer: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each line starts and where its text stops (before any \\r\\n or \\n)."""
+    ends = np.flatnonzero(buffer == 10)
+    if len(ends) == 0 or ends[-1] != size - 1:  # the file's last line, unended
+        ends = np.append(ends, size)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    stops = ends - (buffer[np.maximum(ends - 1, 0)] == 13) * (ends > starts)
+    return starts, stops
+
+
+def _not_utf8(chunk: bytes, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    bad = np.zeros(len(starts), dtype=bool)
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        for index, (start, stop) in enumerate(zip(starts, stops, strict=True)):
+            try:
+                chunk[start:stop].decode("utf-8")
+            except UnicodeDecodeError:
+                bad[index] = True
+    return bad
+
+
+def _parse(chunk: bytes, starts: np.ndarray, stops: np.ndarray, plain: np.ndarray,
+           width: int) -> list[Any]:
+    """The plain lines' cells, column by column (pyarrow, quoting off)."""
+    import pyarrow as pa
+
+    if not plain.any():
+        return [pa.chunked_array([], pa.string()) for _ in range(width)]
+    data = b"\n".join(chunk[starts[i]:stops[i]] for i in np.flatnonzero(plain)) + b"\n"
+    columns = _arrow(data, width)
+    if len(columns[0]) != int(plain.sum()):
+        raise AssertionError("pyarrow read a different number of rows")
+    return columns
+
+
+def _arrow(data: bytes, width: int) -> list[Any]:
+    """Lines of exactly `width` cells, no quoting, as pyarrow string columns."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    table = pacsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(quote_char=False, double_quote=False,
+                                         escape_char=False, ignore_empty_lines=True),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                             strings_can_be_null=False,
+                                             quoted_strings_can_be_null=False))
+    return [table.column(name) for name in names]
+
+
+def _raw_row(data: bytes, registry: Registry, number: int, line: int, bad_text: bool,
+             width: int) -> RawRow:
+    """A line the columnar reader leaves alone, as `Registry._csv_rows` makes its row."""
+    text = data.decode("utf-8", "replace")
+    cells = next(csv.reader([text]), [])
+    row = RawRow(number, line, {key: cells[i] for i, key in enumerate(registry.columns)
+                                if key is not None and i < len(cells)})
+    if registry.keep:
+        row.kept = {registry.names[i]: cells[i] if i < len(cells) else ""
+                    for i, key in enumerate(registry.columns) if key is None}
+    if len(cells) != width:
+        row.problems.append(("", f"has {len(cells)} cells; the header has {width}"))
+    if bad_text:
+        row.problems.append(("", "not UTF-8 text"))
+    return row

@@ -1,0 +1,188 @@
+"""The columnar batch path: a CSV registry to CSV results, whole blocks of rows at a time.
+
+`run_batch` takes this path for CSV in and CSV out when numpy and pyarrow are installed
+and every rule can be evaluated exactly over columns (`vengine.check_supported`). Each
+block of the file is read into fact columns (`columnar_read`, `columnar_frame`), every
+rule of each city is assessed over the block's rows of that city (`columnar_plan`,
+`vengine`), the output lines are made column by column, byte for byte as
+`batch_output.Writer` writes them (`columnar_text`), and the block is added to the
+summary (`columnar_summary`); docs/columnar.md tells how. Rows the columnar path does not
+take (a problem to report, an unusual line, an amount beyond its exact range) are
+assessed by the reference path in place, so the output keeps the input's order and
+every row is accounted for.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import numpy as np
+
+from incentives.batch.columnar.frame import Facts, read_facts
+from incentives.batch.columnar.plan import Assessed, Plan, assess_city, fallback_rows
+from incentives.batch.columnar.read import Block, Piece, Rest, pieces, read_block
+from incentives.batch.columnar.summary import summarise
+from incentives.batch.columnar.text import (
+    SPECIAL,
+    Texts,
+    csv_cell,
+    in_row_order,
+    institution_tails,
+    joined,
+    result_lines,
+)
+from incentives.batch.io import RawRow, Registry
+from incentives.batch.job import Job, chunks, take_row
+from incentives.batch.output import ErrorWriter, Writer
+from incentives.batch.parallel import in_order, workers
+from incentives.batch.summary import Summary
+
+Progress = Callable[[int], None]  # bytes of the input done
+
+
+class BlockWriter:
+    """Formats a block's columnar rows and merges them with its reference rows."""
+
+    def __init__(self, plan: Plan, job: Job, registry: Registry) -> None:
+        self.plan, self.job, self.registry = plan, job, registry
+        self.per_institution = job.options.per_institution
+        self.payers: list[str] = job.payers
+        self.keep = job.options.keep
+        self.memo: dict[str, Any] = {}
+
+    def block(self, block: Block, summary: Summary) -> tuple[bytes, str]:
+        """The block's output (UTF-8) and errors text, rows in input order."""
+        facts = read_facts(block.columns, self.registry, self.plan.book.schema,
+                           self.plan.book.cities, self.memo)
+        refer = facts.refer.copy()
+        groups: list[tuple[np.ndarray, Any]] = []  # row numbers, their lines (pyarrow)
+        kept = self._kept(block)
+        for code, city in enumerate(facts.city_ids):
+            rows = np.flatnonzero((facts.city == code) & ~refer)
+            if not len(rows):
+                continue
+            assessed = assess_city(self.plan, city, facts, rows)
+            back = fallback_rows(assessed)
+            if back.any():
+                refer[rows[back]] = True
+                rows = rows[~back]
+                assessed = assess_city(self.plan, city, facts, rows)
+            groups.append((block.rows[rows], self._lines(assessed, facts, block, kept)))
+            summarise(summary, assessed, facts)
+        others = block.others + [self._raw_row(block, int(i)) for i in np.flatnonzero(refer)]
+        done = assess_rows(self.job, sorted(others, key=lambda r: r.number), summary)
+        texts = in_row_order(groups, [(number, text) for number, text, _ in done])
+        return texts, "".join(errors for _, _, errors in done)
+
+    def _kept(self, block: Block) -> list[list[Any]] | None:
+        if not self.keep:
+            return None
+        return [block.columns[i].to_pylist() for i, key in enumerate(self.registry.columns)
+                if key is None]
+
+    def _raw_row(self, block: Block, index: int) -> RawRow:
+        cells = [column[index].as_py() for column in block.columns]
+        columns = self.registry.columns
+        row = RawRow(int(block.rows[index]), int(block.lines[index]),
+                     {key: cells[i] for i, key in enumerate(columns) if key is not None})
+        if self.keep:
+            row.kept = {self.registry.names[i]: cells[i] for i, key in enumerate(columns)
+                        if key is None}
+        return row
+
+    def _who(self, assessed: Assessed, facts: Facts, block: Block,
+             kept: list[list[Any]] | None) -> list[Any]:
+        """The columns before the results (row, kept columns, name, city, district), as
+        pyarrow string arrays."""
+        import pyarrow as pa
+
+        rows = assessed.rows
+        names = [facts.names[i] for i in rows.tolist()]
+        if SPECIAL.search("\0".join(map(str, names))):
+            names = [csv_cell(name) for name in names]
+        codes = facts.district_codes[rows]
+        districts = Texts([csv_cell(name) for name in facts.district_names], codes)
+        columns = [pa.array(block.rows[rows]).cast(pa.string())]
+        for column in kept or []:
+            columns.append(pa.array([csv_cell(column[i]) for i in rows.tolist()], pa.string()))
+        columns += [pa.array(names, pa.string()),
+                    Texts([csv_cell(assessed.city.id)], np.zeros(len(rows), np.int64)).arrow(),
+                    districts.arrow()]
+        return columns
+
+    def _lines(self, assessed: Assessed, facts: Facts, block: Block,
+               kept: list[list[Any]] | None) -> Any:
+        """The group's output lines, as a pyarrow string array."""
+        who = self._who(assessed, facts, block, kept)
+        if self.per_institution:
+            tails = institution_tails(assessed, self.payers, self.plan.bits)
+            cells = [tail.arrow() for tail in tails[:-1]] + [tails[-1].arrow("\n")]
+            return joined([*who, *cells], ",")
+        return result_lines(assessed, joined(who, ","), self.payers, self.plan.bits)
+
+
+def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO[str],
+                 summary: Summary, progress: Progress | None = None) -> None:
+    """Assess the whole registry into `out` and `err` (headers already written), the
+    file's pieces on worker processes (`batch_parallel`) and written in order."""
+    writer = BlockWriter(plan, job, registry)
+    rest: list[Rest] = []
+
+    def work(piece: Piece) -> tuple[bytes, str, Summary, int]:
+        part = Summary(job.options.as_of)
+        text, errors = writer.block(read_block(piece, registry), part)
+        return text, errors, part, len(piece.data)
+
+    def plain_pieces() -> Iterator[Piece]:
+        for piece in pieces(registry.path):
+            if isinstance(piece, Rest):
+                rest.append(piece)
+                return
+            yield piece
+
+    def first_here() -> Iterator[tuple[bytes, str, Summary, int]]:
+        # The first piece is done before the workers are forked, so they inherit what it
+        # taught the caches (each distinct date moved by each offset, each text converted).
+        items = plain_pieces()
+        first = next(items, None)
+        if first is not None:
+            yield work(first)
+            yield from in_order(work, items, workers(job.options.jobs, registry.size))
+
+    done_bytes = 0
+    out.flush()
+    for text, errors, part, size in first_here():
+        out.buffer.write(text)  # type: ignore[attr-defined]
+        err.write(errors)
+        summary.merge(part)
+        done_bytes += size
+        if progress is not None:
+            progress(done_bytes)
+    out.buffer.flush()  # type: ignore[attr-defined]
+    if rest:
+        _rest(registry, rest[0], job, summary, out, err, progress)
+
+
+def assess_rows(job: Job, rows: list[RawRow], summary: Summary) -> list[tuple[int, str, str]]:
+    """Rows on the reference path: (row number, output text, errors text) for each."""
+    done = []
+    for row in rows:
+        text, errors = io.StringIO(), io.StringIO()
+        writer = Writer(text, job.format, job.options.per_institution, job.payers,
+                        job.options.keep, False)
+        take_row(job, row, writer, ErrorWriter(errors, header=False), summary)
+        done.append((row.number, text.getvalue(), errors.getvalue()))
+    return done
+
+
+def _rest(registry: Registry, rest: Rest, job: Job, summary: Summary, out: IO[str],
+          err: IO[str], progress: Progress | None) -> None:
+    """The file from `rest` on, row by row (the reference reader and engine)."""
+    for chunk in chunks(registry.rows_from(rest.offset, rest.line, rest.row)):
+        for _, text, errors in assess_rows(job, chunk, summary):
+            out.write(text)
+            err.write(errors)
+        if progress is not None:
+            progress(registry.bytes_read)

@@ -1,0 +1,163 @@
+"""What `incentives batch` writes for each institution: one row per result, or one per
+institution with its totals; as CSV or JSON Lines.
+
+Shapes (the `row` column is the input's 1-based data row; kept columns follow it):
+
+- per result (the default): one row per institution per result, in the order `incentives
+  check` reports them. CSV columns: row, [kept], name, city, district, rule, status, kind,
+  amount, paid_<payer> for each payer the rules use (city, district, …), period_start,
+  period_end (the last day included; for an `eligibility_date` result period_start is the
+  earliest day to apply), schedule (`2025-04-28 519000.00; 2027-04-28 519000.00`, a due
+  date `undated` while a fact is missing), missing (facts that would settle it, `;`-joined).
+  JSON Lines: the same keys, with `payers`, `schedule` and `period` as in the JSON contract
+  of `incentives check`.
+- per institution (`--per-institution`): one row per institution. CSV columns: row,
+  [kept], name, city, district, cash (the eligible cash, as `totals.cash`), cash_<payer>,
+  eligible, needs_info (the rule ids, `;`-joined), missing. JSON Lines: row, [kept], name,
+  city, district, `totals` and every result as above under `results`.
+
+Money is a string in yuan with two decimals, dates are ISO; nothing is a float.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import IO, Any
+
+from incentives.load.rulebook import RuleBook
+from incentives.model.money import to_fen
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, Assessment, Result
+from incentives.model.rule import PAYERS
+
+
+def money(amount: Decimal | None) -> str | None:
+    """Yuan with two decimals, as the JSON contract writes them."""
+    return None if amount is None else f"{to_fen(amount):f}"
+
+
+def payers_in(book: RuleBook) -> list[str]:
+    """The payers any loaded rule names, in the order of rule.PAYERS."""
+    named = {payer for rules in book.rules.values() for rule in rules for payer, _ in rule.payers}
+    return [payer for payer in PAYERS if payer in named] + sorted(named - set(PAYERS))
+
+
+def result_record(result: Result) -> dict[str, Any]:
+    """One result as plain data, keys and formats as in `incentives check --format json`."""
+    period = result.period
+    return {
+        "rule": result.rule.id,
+        "status": result.status,
+        "kind": result.rule.kind,
+        "amount": money(result.amount),
+        "payers": [{"payer": p.payer, "label": p.label, "amount": money(p.amount)}
+                   for p in result.payers],
+        "schedule": [{"due": d.due.isoformat() if d.due else None, "amount": money(d.amount),
+                      "payers": [{"payer": p.payer, "amount": money(p.amount)} for p in d.payers]}
+                     for d in result.schedule],
+        "period": None if period is None else {
+            "start": period[0].isoformat() if period[0] else None,
+            "end": period[1].isoformat() if period[1] else None,
+        },
+        "missing": list(result.missing),
+    }
+
+
+def totals_record(assessment: Assessment) -> dict[str, Any]:
+    total, by_payer = assessment.cash_totals()
+    return {"cash": money(total), "by_payer": {p: money(a) for p, a in by_payer.items()}}
+
+
+def _who(row: int, kept: dict[str, Any], assessment: Assessment) -> dict[str, Any]:
+    facts = assessment.profile.facts
+    return {"row": row, **kept, "name": facts.get("name"), "city": assessment.city.id,
+            "district": facts.get("district")}
+
+
+class Writer:
+    """Writes each assessed institution to an open text file in one of the four forms."""
+
+    def __init__(self, handle: IO[str], fmt: str, per_institution: bool, payers: list[str],
+                 kept: Iterable[str], header: bool = True) -> None:
+        self.handle, self.fmt, self.per_institution, self.payers = (
+            handle, fmt, per_institution, payers)
+        self.csv = csv.writer(handle, lineterminator="\n") if fmt == "csv" else None
+        kept = list(kept)
+        if self.csv is None or not header:
+            return
+        if per_institution:
+            self.csv.writerow(["row", *kept, "name", "city", "district", "cash",
+                               *(f"cash_{p}" for p in payers), "eligible", "needs_info",
+                               "missing"])
+        else:
+            self.csv.writerow(["row", *kept, "name", "city", "district", "rule", "status",
+                               "kind", "amount", *(f"paid_{p}" for p in payers),
+                               "period_start", "period_end", "schedule", "missing"])
+
+    def write(self, row: int, kept: dict[str, Any], assessment: Assessment) -> None:
+        if self.csv is not None:
+            self._write_csv(row, kept, assessment)
+            return
+        who = _who(row, kept, assessment)
+        if self.per_institution:
+            record = {**who, "totals": totals_record(assessment),
+                      "results": [result_record(r) for r in assessment.results]}
+            self.handle.write(_json_line(record))
+        else:
+            self.handle.write("".join(_json_line({**who, **result_record(r)})
+                                      for r in assessment.results))
+
+    def _write_csv(self, row: int, kept: dict[str, Any], assessment: Assessment) -> None:
+        assert self.csv is not None
+        who = list(_who(row, kept, assessment).values())
+        if self.per_institution:
+            total, by_payer = assessment.cash_totals()
+            results = assessment.results
+            missing = sorted({fact for r in results for fact in r.missing})
+            self.csv.writerow([*who, money(total), *(money(by_payer.get(p)) for p in self.payers),
+                               _ids(results, ELIGIBLE), _ids(results, NEEDS_INFO),
+                               ";".join(missing)])
+            return
+        self.csv.writerows([*who, *_result_cells(r, self.payers)] for r in assessment.results)
+
+
+def _ids(results: list[Result], status: str) -> str:
+    return ";".join(r.rule.id for r in results if r.status == status)
+
+
+def _result_cells(result: Result, payers: list[str]) -> list[Any]:
+    paid = {p.payer: p.amount for p in result.payers}
+    start, end = result.period or (None, None)
+    schedule = "; ".join(f"{d.due.isoformat() if d.due else 'undated'} {money(d.amount)}"
+                         for d in result.schedule)
+    return [result.rule.id, result.status, result.rule.kind, money(result.amount),
+            *(money(paid.get(p)) for p in payers), start.isoformat() if start else None,
+            end.isoformat() if end else None, schedule, ";".join(result.missing)]
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, default=_plain) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+class ErrorWriter:
+    """The rejected rows: one CSV line per problem, with the row number and file line."""
+
+    HEADER = ("row", "line", "field", "problem")
+
+    def __init__(self, handle: IO[str], header: bool = True) -> None:
+        self.csv = csv.writer(handle, lineterminator="\n")
+        if header:
+            self.csv.writerow(self.HEADER)
+
+    def write(self, row: int, line: int, problems: list[tuple[str, str]]) -> None:
+        self.csv.writerows((row, line, where, message) for where, message in problems)

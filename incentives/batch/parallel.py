@@ -1,0 +1,81 @@
+"""Assessing a batch's chunks on several cores, written back in input order.
+
+Worker processes are forked, so they share the loaded rule book with the parent (it is
+never pickled); each gets a chunk of rows (or, on the columnar path, a piece of the
+file) and returns the chunk's output text, errors text and summary. At most a few
+chunks are in flight at once, so memory stays flat however long the registry. Where
+fork isn't available, or for a small file, or with `jobs=1`, the chunks are assessed in
+this process, the same way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from incentives.batch.io import RawRow
+from incentives.batch.job import Job, assess_chunk
+from incentives.batch.summary import Summary
+
+Part = tuple[str, str, Summary]
+SMALL_FILE = 256 * 1024  # bytes: below this, starting workers costs more than it saves
+# what the workers of the batch being run do to each item: set before they are forked, so
+# they inherit it (with the loaded rule book) and it is never pickled
+_WORK: Callable[[Any], Any] | None = None
+
+
+def workers(requested: int | None, size: int) -> int:
+    """How many worker processes to use (0: assess in this process)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if requested is None:
+        return 0 if size < SMALL_FILE else min(2, os.cpu_count() or 1)
+    return 0 if requested <= 1 else requested
+
+
+def assess_chunks(job: Job, chunks: Iterable[list[RawRow]], size: int) -> Iterator[Part]:
+    """Each chunk's (output text, errors text, summary), in order."""
+
+    count = workers(job.options.jobs, size)
+    return in_order(lambda chunk: assess_chunk(job, chunk), chunks, count)
+
+
+def in_order(work: Callable[[Any], Any], items: Iterable[Any], count: int) -> Iterator[Any]:
+    """work(item) for each item, on `count` forked workers (0: here), in the items' order,
+    with at most a few items in flight."""
+    if count == 0:
+        for item in items:
+            yield work(item)
+        return
+    global _WORK
+    _WORK = work
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(count, initializer=_quiet_worker)
+    try:
+        waiting: deque[Any] = deque()
+        for item in items:
+            waiting.append(pool.apply_async(_in_worker, (item,)))
+            if len(waiting) > 2 * count:
+                yield waiting.popleft().get()
+        while waiting:
+            yield waiting.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+        _WORK = None
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C is the parent's to handle (it stops the workers); SIGTERM just ends one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _in_worker(item: Any) -> Any:
+    assert _WORK is not None
+    return _WORK(item)

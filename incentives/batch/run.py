@@ -1,0 +1,134 @@
+"""Screening a registry: assess every institution of a CSV or JSON Lines file, streaming.
+
+    summary = run_batch(Path("registry.csv"), Path("results.csv"), book, BatchOptions(as_of))
+
+Each row is read, checked with `parse_profile` (every problem of a row is collected) and
+assessed with `assess`, exactly as `incentives check` would assess the same profile. A
+row that can't be used goes to the errors file with its row number and every problem;
+the other rows are still assessed, and `read == assessed + rejected` always holds.
+
+The output and the errors file are written through temporary files and renamed into
+place only when every row is done, so an interrupted run leaves no half-written result.
+Memory does not grow with the number of rows: only the summary (one entry per payer,
+year and rule) is kept. The shapes of the output are described in `batch_output.py`, the
+summary in `batch_summary.py`; neither this module nor those import click or rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from incentives.batch.io import Registry, atomic_write, file_format
+from incentives.batch.job import BatchOptions, Job, chunks, default_errors_path
+from incentives.batch.output import ErrorWriter, Writer, payers_in
+from incentives.batch.parallel import assess_chunks
+from incentives.batch.summary import Summary
+from incentives.errors import InputError, RegistryError
+from incentives.load.rulebook import RuleBook
+from incentives.model.profile import Profile, parse_profile
+
+if TYPE_CHECKING:
+    from incentives.batch.columnar.plan import Plan
+
+Progress = Callable[[int, int, int], None]  # bytes read, bytes in all, rows read
+RESERVED = {"row", "name", "city", "district", "rule", "status", "kind", "amount", "cash",
+            "totals", "results", "payers", "schedule", "period", "missing", "eligible",
+            "needs_info", "period_start", "period_end"}
+
+__all__ = ["BatchOptions", "RegistryError", "Summary", "default_errors_path", "run_batch"]
+
+
+
+
+
+
+def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
+              progress: Progress | None = None) -> Summary:
+    """Assess every row of `source` into `output` (and the errors file); the summary.
+
+    RegistryError (before anything is written) when a file can't be used at all. Rows are
+    assessed in chunks, in worker processes when there are several (see `batch_parallel`),
+    and written in input order.
+    """
+    errors_path = options.errors_path(output)
+    _check_paths(source, output, errors_path, options.keep)
+    out_format = file_format(output, "output")
+    summary = Summary(options.as_of, overrides=dict(options.overrides))
+    job = Job(book, options, out_format, payers_in(book))
+    with Registry(source, book.schema, options.keep) as registry, \
+            atomic_write(output) as out, atomic_write(errors_path) as err:
+        Writer(out, out_format, options.per_institution, job.payers, options.keep)
+        ErrorWriter(err)
+        plan = _columnar_plan(job, registry)
+        if plan is not None:
+            from incentives.batch.columnar.run import run_columnar
+
+            done = (lambda n: progress(n, registry.size, summary.read)) if progress else None
+            run_columnar(plan, registry, job, out, err, summary, done)
+            if progress is not None:
+                progress(registry.size, registry.size, summary.read)
+            return summary
+        for text, errors, part in assess_chunks(job, chunks(registry), registry.size):
+            out.write(text)
+            err.write(errors)
+            summary.merge(part)
+            if progress is not None:
+                progress(registry.bytes_read, registry.size, summary.read)
+        if progress is not None:
+            progress(registry.size, registry.size, summary.read)
+    return summary
+
+
+def _columnar_plan(job: Job, registry: Registry) -> Plan | None:
+    """The columnar path's plan when it takes this run (CSV in and out, a one-line header,
+    numpy and pyarrow installed, every rule within what it evaluates exactly), else None."""
+    if job.options.columnar is False or job.format != "csv" or registry.format != "csv":
+        return None
+    if registry.reader.line_num != 1:  # a header with a quoted line break
+        return None
+    try:
+        from incentives.batch.columnar.plan import Plan
+        from incentives.errors import Unsupported
+    except ImportError:
+        return None
+    try:
+        return Plan(job.book, job.options.as_of, job.options.overrides)
+    except Unsupported:
+        return None
+
+
+
+
+
+
+
+
+
+
+
+
+def _check_paths(source: Path, output: Path, errors: Path, keep: tuple[str, ...]) -> None:
+    problems = []
+    if output.resolve() == source.resolve():
+        problems.append(f"output {output}: is the input file; write the results elsewhere")
+    if errors.resolve() in (source.resolve(), output.resolve()):
+        problems.append(f"errors file {errors}: must differ from the input and the output")
+    problems += [f"--keep {name!r}: the output has a column of that name" for name in keep
+                 if name in RESERVED]
+    if problems:
+        raise RegistryError(problems)
+
+
+def profile_rows(source: Path, book: RuleBook) -> list[Profile]:
+    """Every usable row of a registry, parsed (all in memory: for benchmarks and tests)."""
+    profiles = []
+    with Registry(source, book.schema) as registry:
+        for row in registry:
+            try:
+                if row.readable and not row.problems:
+                    profiles.append(parse_profile(row.raw, book.schema, book.cities))
+            except InputError:
+                pass
+    return profiles

@@ -1,0 +1,208 @@
+"""What a registry's entitlements cost, by payer and calendar year, and who qualifies.
+
+- Cash: every `eligible` cash result, each instalment in the calendar year of its due
+  date (an instalment whose date needs a missing fact, or a cash rule with no schedule,
+  goes to `undated`), each payer's part to that payer. Payers are told apart by city and
+  by label, so each district or county is a payer of its own (郑州市财政, 二七区财政 …).
+  The grand total equals the sum of every assessed institution's `totals.cash`.
+- Rules: how many institutions each rule found eligible, needing information, not eligible.
+- Exemptions: for each `eligible` tax_exemption result with a bounded period, one
+  institution-year for each calendar year the period touches (at least one day of it):
+  2025-04-10 … 2028-04-09 counts 2025, 2026, 2027 and 2028. An open-ended exemption (no
+  last day) is counted apart, as institutions, not years.
+
+`Summary` is plain data and adds up exactly (Decimal); `render` draws it with rich.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from incentives.model.money import format_yuan, to_fen
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment
+from incentives.model.rule import PAYERS
+
+UNDATED = "undated"
+STATUSES = (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE)
+PayerKey = tuple[str, str, str]  # city id, payer, label
+
+
+def _by_year() -> defaultdict[int | str, Decimal]:  # module-level, so a Summary pickles
+    return defaultdict(Decimal)
+
+
+def _by_status() -> dict[str, int]:
+    return dict.fromkeys(STATUSES, 0)
+
+
+def _counts() -> defaultdict[Any, int]:
+    return defaultdict(int)
+
+
+@dataclass
+class Summary:
+    """Totals over every assessed institution of a batch."""
+
+    as_of: date
+    read: int = 0
+    assessed: int = 0
+    rejected: int = 0
+    cash: dict[PayerKey, dict[int | str, Decimal]] = field(
+        default_factory=lambda: defaultdict(_by_year))
+    rules: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(_by_status))
+    kinds: dict[str, str] = field(default_factory=dict)
+    exemption_years: dict[str, dict[int, int]] = field(
+        default_factory=lambda: defaultdict(_counts))
+    open_ended: dict[str, int] = field(default_factory=_counts)
+    overrides: dict[str, Decimal] = field(default_factory=dict)
+    columnar: int = 0  # rows assessed on the columnar path (not part of the report)
+
+    def add(self, assessment: Assessment) -> None:
+        """Count one institution's results in."""
+        city = assessment.city.id
+        for result in assessment.results:
+            rule = result.rule
+            self.kinds.setdefault(rule.id, rule.kind)
+            self.rules[rule.id][result.status] += 1
+            if result.status != ELIGIBLE:
+                continue
+            if rule.kind == "cash" and result.amount:
+                if result.schedule:
+                    for due in result.schedule:
+                        year: int | str = due.due.year if due.due else UNDATED
+                        for part in due.payers:
+                            self.cash[(city, part.payer, part.label)][year] += part.amount
+                else:
+                    for part in result.payers:
+                        self.cash[(city, part.payer, part.label)][UNDATED] += part.amount
+            elif rule.kind == "tax_exemption" and result.period:
+                start, end = result.period
+                if start is None:
+                    continue
+                if end is None:
+                    self.open_ended[rule.id] += 1
+                else:
+                    for calendar_year in range(start.year, end.year + 1):
+                        self.exemption_years[rule.id][calendar_year] += 1
+
+    def merge(self, other: Summary) -> None:
+        """Add another summary's counts and sums to this one (for work done in parts)."""
+        self.read += other.read
+        self.assessed += other.assessed
+        self.rejected += other.rejected
+        self.columnar += other.columnar
+        for key, years in other.cash.items():
+            for year, amount in years.items():
+                self.cash[key][year] += amount
+        for rule_id, counts in other.rules.items():
+            for status, count in counts.items():
+                self.rules[rule_id][status] += count
+        self.kinds.update(other.kinds)
+        for rule_id, by_year in other.exemption_years.items():
+            for year_, count in by_year.items():
+                self.exemption_years[rule_id][year_] += count
+        for rule_id, count in other.open_ended.items():
+            self.open_ended[rule_id] += count
+
+    def years(self) -> list[int | str]:
+        found = {year for years in self.cash.values() for year in years}
+        dated = sorted(y for y in found if isinstance(y, int))
+        return [*dated, *([UNDATED] if UNDATED in found else [])]
+
+    def payers(self) -> list[PayerKey]:
+        order = {payer: index for index, payer in enumerate(PAYERS)}
+        return sorted(self.cash, key=lambda k: (k[0], order.get(k[1], len(order)), k[1], k[2]))
+
+    def total(self) -> Decimal:
+        return sum((sum(years.values(), Decimal(0)) for years in self.cash.values()), Decimal(0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data (money as strings with two decimals)."""
+        years = self.years()
+        by_year = {str(y): _money(sum((self.cash[k].get(y, Decimal(0)) for k in self.cash),
+                                      Decimal(0))) for y in years}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "read": self.read,
+            "assessed": self.assessed,
+            "rejected": self.rejected,
+            "parameters": {name: f"{value:f}" for name, value in self.overrides.items()},
+            "cash": {
+                "total": _money(self.total()),
+                "by_year": by_year,
+                "by_payer": [
+                    {"city": city, "payer": payer, "label": label,
+                     "total": _money(sum(self.cash[(city, payer, label)].values(), Decimal(0))),
+                     "by_year": {str(y): _money(a) for y, a in
+                                 sorted(self.cash[(city, payer, label)].items(), key=_year)}}
+                    for city, payer, label in self.payers()
+                ],
+            },
+            "rules": [{"rule": rule_id, "kind": self.kinds[rule_id], **self.rules[rule_id]}
+                      for rule_id in sorted(self.rules)],
+            "exemptions": [
+                {"rule": rule_id,
+                 "institution_years": {str(y): n for y, n in
+                                       sorted(self.exemption_years.get(rule_id, {}).items())},
+                 "total_institution_years": sum(self.exemption_years.get(rule_id, {}).values()),
+                 "open_ended": self.open_ended.get(rule_id, 0)}
+                for rule_id in sorted(self.kinds) if self.kinds[rule_id] == "tax_exemption"
+            ],
+        }
+
+
+def _year(item: tuple[int | str, Decimal]) -> tuple[int, int]:
+    year = item[0]
+    return (1, 0) if isinstance(year, str) else (0, year)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{to_fen(amount):f}"
+
+
+def render(summary: Summary) -> Any:
+    """The summary as rich tables (rich is imported here only)."""
+    from rich.console import Group
+    from rich.table import Table
+
+    years = summary.years()
+    cash = Table(title=f"Cash by payer and year of payment (as of {summary.as_of})")
+    cash.add_column("payer")
+    for year in years:
+        cash.add_column(str(year), justify="right")
+    cash.add_column("total", justify="right")
+    for key in summary.payers():
+        row = summary.cash[key]
+        cash.add_row(key[2], *(format_yuan(row.get(y, Decimal(0))) for y in years),
+                     format_yuan(sum(row.values(), Decimal(0))))
+    column_totals = [sum((summary.cash[k].get(y, Decimal(0)) for k in summary.cash), Decimal(0))
+                     for y in years]
+    cash.add_row("total", *(format_yuan(t) for t in column_totals),
+                 format_yuan(summary.total()), style="bold")
+    rules = Table(title="Institutions by rule")
+    for name in ("rule", "kind", *STATUSES):
+        rules.add_column(name, justify="left" if name in ("rule", "kind") else "right")
+    for rule_id in sorted(summary.rules):
+        counts = summary.rules[rule_id]
+        rules.add_row(rule_id, summary.kinds[rule_id], *(f"{counts[s]:,}" for s in STATUSES))
+    parts: list[Any] = [cash, rules]
+    exempt = [r for r in sorted(summary.kinds) if summary.kinds[r] == "tax_exemption"]
+    if exempt:
+        ex_years = sorted({y for r in exempt for y in summary.exemption_years.get(r, {})})
+        table = Table(title="Exemptions: institution-years by calendar year")
+        table.add_column("rule")
+        for ex_year in ex_years:
+            table.add_column(str(ex_year), justify="right")
+        table.add_column("total", justify="right")
+        table.add_column("open-ended", justify="right")
+        for rule_id in exempt:
+            counts_by_year = summary.exemption_years.get(rule_id, {})
+            table.add_row(rule_id, *(f"{counts_by_year.get(y, 0):,}" for y in ex_years),
+                          f"{sum(counts_by_year.values()):,}",
+                          f"{summary.open_ended.get(rule_id, 0):,}")
+        parts.append(table)
+    return Group(*parts)

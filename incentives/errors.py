@@ -1,0 +1,85 @@
+"""Every error type of incentives, in one place.
+
+Each carries every problem found, so that a user is told them all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Problem:
+    """One thing wrong with an input: where, what value, why."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class InputError(Exception):
+    """Input that can't be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+    def __reduce__(self) -> tuple[Any, ...]:  # so that it crosses to and from worker processes
+        return (type(self), (self.problems,))
+
+
+class ExprError(ValueError):
+    """An expression that can't be accepted; `column` points into its source."""
+
+    def __init__(self, message: str, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+class MoneyError(ValueError):
+    """A text that is not a number, an amount or a rate (the message says why, not which)."""
+
+
+@dataclass
+class RuleProblem:
+    """One problem in a rule file: file, line, message (and, for expressions, a caret)."""
+
+    file: str
+    line: int
+    message: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}: {self.message}"
+        return f"{text}\n{self.detail}" if self.detail else text
+
+
+class RuleFileError(Exception):
+    """Rule files that can't be used; carries every problem found."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class RegistryError(Exception):
+    """An input or output file that can't be used at all; carries every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class UnknownRule(LookupError):
+    """A rule id that was not assessed for this profile; `close` lists likely meant ids."""
+
+    def __init__(self, rule_id: str, message: str, close: list[str]) -> None:
+        super().__init__(message)
+        self.rule_id, self.message, self.close = rule_id, message, close
+
+
+class Unsupported(Exception):
+    """An expression the columnar path can't evaluate exactly."""

@@ -1,0 +1,42 @@
+"""Reading a profile file (TOML or JSON) into a raw mapping, bounded in size."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from incentives.errors import InputError, Problem
+
+MAX_PROFILE_BYTES = 1_000_000
+
+
+def read_profile_file(path: Path) -> dict[str, Any]:
+    """Read a profile file (TOML or JSON, by extension) into a raw mapping."""
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError([Problem(where, f"cannot read the file: {error.strerror}")]) from None
+    if len(data) > MAX_PROFILE_BYTES:
+        raise InputError([Problem(where, f"file is over {MAX_PROFILE_BYTES} bytes")])
+    kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+    try:
+        text = data.decode("utf-8-sig")
+        if kind == "JSON":
+            raw = json.loads(text, parse_float=Decimal)
+        else:
+            raw = tomllib.loads(text, parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise InputError([Problem(where, "file is not UTF-8 text")]) from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
+        message = str(error) if len(str(error)) <= 200 else str(error)[:199] + "…"
+        raise InputError([Problem(where, f"not valid {kind}: {message}")]) from None
+    except ValueError:  # int() refuses a number of more than 4300 digits
+        raise InputError([Problem(where, f"not valid {kind}: a number in it is far too long")]
+                         ) from None
+    if not isinstance(raw, dict):
+        raise InputError([Problem(where, "a profile must be a table of facts")])
+    return raw

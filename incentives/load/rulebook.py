@@ -1,0 +1,335 @@
+"""Rule folders: loading and checking them, every problem with its file and line.
+
+A rule folder holds `city.toml` (the city, its divisions, its documents, named constants),
+an optional `facts.toml` (profile facts its rules need beyond the common ones), any number
+of rule files (`[[rule]]` tables, read by rulefile.py) and an optional `params/` folder of
+dated parameters. A folder whose city.toml says `covers = "all"` is a layer (national
+rules) that applies in every city. Everything is checked and compiled once, at load time.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from incentives.errors import RuleFileError, RuleProblem
+from incentives.load.facts import load_base_schema
+from incentives.load.rulefile import load_rule_file
+from incentives.load.source import SourceFile
+from incentives.model.conditions import Env
+from incentives.model.facts import FactSchema, fact_from_table
+from incentives.model.money import parse_amount
+from incentives.model.params import ParamTable, ParamValue
+from incentives.model.place import DIVISION_TYPES, City, Division, Document
+from incentives.model.profile import shown
+from incentives.model.rule import Rule
+
+__all__ = ["RuleBook", "RuleFileError", "RuleProblem", "bundled_rules_dir", "load_rulebook"]
+
+# Python's built-in names and keywords (a rule never sees them, but a name that looks like
+# one misleads a reader), and the language's own.
+RESERVED_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
+    "min", "max", "date", "true", "false"}
+PACKAGE = Path(__file__).resolve().parent.parent
+BUNDLED = PACKAGE / "rules"
+SOURCE_TREE = PACKAGE.parent / "rules"
+
+
+def bundled_rules_dir() -> Path:
+    """The rule files shipped with the package (in the wheel) or beside it (in a checkout)."""
+    return BUNDLED if BUNDLED.is_dir() else SOURCE_TREE
+
+
+@dataclass
+class RuleBook:
+    """Everything loaded: the fact schema, the cities and the layers that cover every city
+    (national rules), their rules (every version), and the dated parameters."""
+
+    schema: FactSchema
+    cities: dict[str, City] = field(default_factory=dict)
+    layers: dict[str, City] = field(default_factory=dict)
+    rules: dict[str, list[Rule]] = field(default_factory=dict)
+    params: dict[str, ParamTable] = field(default_factory=dict)
+    city_params: dict[str, dict[str, ParamTable]] = field(default_factory=dict)
+
+    def param_tables(self, city_id: str) -> dict[str, ParamTable]:
+        """The parameters in force for a city: its own, then those shared by every city."""
+        return {**self.params, **self.city_params.get(city_id, {})}
+
+    def param_names(self) -> frozenset[str]:
+        return frozenset(self.params).union(*self.city_params.values())
+
+    def all_rules(self) -> list[Rule]:
+        return [rule for rules in self.rules.values() for rule in rules]
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The newest version of a rule, or None."""
+        versions = [r for r in self.all_rules() if r.id == rule_id]
+        return max(versions, key=lambda r: r.effective_from) if versions else None
+
+    def jurisdiction(self, jurisdiction_id: str) -> City:
+        return self.cities.get(jurisdiction_id) or self.layers[jurisdiction_id]
+
+    def rules_for(self, city_id: str, as_of: date) -> list[tuple[Rule, Rule | None]]:
+        """The rules that speak to an institution in a city on a date, each with the layer
+        rule it restates (if any); layer rules a city rule restates are not listed again."""
+        own = _versions_on(self.rules.get(city_id, []), as_of)
+        layer_rules = _versions_on([r for layer in self.layers for r in self.rules[layer]], as_of)
+        by_id = {rule.id: rule for rule in layer_rules}
+        restated = {rule.restates for rule in own if rule.restates}
+        pairs = [(rule, by_id.get(rule.restates) if rule.restates else None) for rule in own]
+        return pairs + [(rule, None) for rule in layer_rules if rule.id not in restated]
+
+
+def _versions_on(rules: list[Rule], as_of: date) -> list[Rule]:
+    """One version of each rule: the one in force on `as_of`, else the latest that started
+    before it, else the earliest (so a rule not yet in force is still shown as such)."""
+    chosen: dict[str, Rule] = {}
+    for rule in sorted(rules, key=lambda r: r.effective_from):
+        current = chosen.get(rule.id)
+        if current is None or rule.effective_from <= as_of:
+            chosen[rule.id] = rule
+    return list(chosen.values())
+
+
+def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
+                  city: str | None = None) -> RuleBook:
+    """Load and check rule folders: those under `roots`, with the bundled ones too if
+    `bundled` (with no roots, the bundled ones). RuleFileError lists every problem.
+
+    With `city` (an id or any name of one), only that city's rules and the layers' are
+    read and compiled, which is all an assessment there needs; every city's declaration,
+    facts and parameters are read all the same, so a profile is checked as usual."""
+    tops = ([bundled_rules_dir()] if bundled or not roots else []) + list(roots or [])
+    book = RuleBook(FactSchema(dict(load_base_schema().facts)))
+    problems: list[RuleProblem] = []
+    folders = list(_rule_folders(tops))
+    declared = [(folder, *_declare_folder(folder, book, problems)) for folder in folders]
+    wanted = _city_id(book, city)
+    for params_dir in _params_dirs(tops):
+        for path in sorted(params_dir.glob("*.toml")):
+            _load_params(path, book.params, book, problems)
+    for folder, place, _ in declared:
+        if place is not None and (folder / "params").is_dir():
+            scoped = book.city_params.setdefault(place.id, {})
+            for path in sorted((folder / "params").glob("*.toml")):
+                _load_params(path, scoped, book, problems)
+    for folder, place, constants in declared:
+        if place is not None and (wanted in (None, place.id) or place.id in book.layers):
+            env = Env(book.schema, book.param_names(), constants)
+            _load_rules(folder, place, env, book, problems)
+    _check_versions(book.all_rules(), problems)
+    _check_restatements(book, problems)
+    if problems:
+        raise RuleFileError(problems)
+    return book
+
+
+def _city_id(book: RuleBook, name: str | None) -> str | None:
+    """The id of the declared city `name` stands for; None (load all) if none does."""
+    for place in book.cities.values():
+        if name is not None and (name == place.id or name in place.aliases):
+            return place.id
+    return None
+
+
+def _rule_folders(roots: list[Path]) -> Iterator[Path]:
+    for root in roots:
+        if (root / "city.toml").is_file():
+            yield root
+        else:
+            yield from sorted(p.parent for p in root.glob("*/city.toml"))
+
+
+def _params_dirs(roots: list[Path]) -> list[Path]:
+    """Parameter folders shared by every city: `params/` beside the city folders (a city
+    folder's own `params/` holds that city's parameters)."""
+    candidates = [root / "params" for root in roots if not (root / "city.toml").is_file()]
+    unique = dict.fromkeys(p.resolve() for p in candidates if p.is_dir())
+    return list(unique)
+
+
+def _declare_folder(folder: Path, book: RuleBook, problems: list[RuleProblem]
+                    ) -> tuple[City | None, dict[str, Any]]:
+    """Read a folder's city.toml and facts.toml: its jurisdiction, constants and new facts."""
+    source = SourceFile(folder / "city.toml", problems)
+    if source.data is None:
+        return None, {}
+    city, covers_all = _read_city(source)
+    if city is None:
+        return None, {}
+    if city.id in book.cities or city.id in book.layers:
+        source.problem(1, f"city {city.id!r} is declared twice (again in {folder}); "
+                       "to replace the bundled rules, use --no-bundled")
+        return None, {}
+    (book.layers if covers_all else book.cities)[city.id] = city
+    if (folder / "facts.toml").is_file():
+        _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema)
+    return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
+
+
+def _declare_facts(source: SourceFile, schema: FactSchema) -> None:
+    for name, table in (source.data or {}).items():
+        line = source.key_line(1, name, within_rule=False)
+        if name in schema or name in RESERVED_NAMES or not name.isidentifier() or name[0] == "_":
+            source.problem(line, f"fact {name!r} is declared already or is not a usable name")
+            continue
+        try:
+            schema.facts[name] = fact_from_table(name, table)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            source.problem(line, f"fact {name!r}: {error}")
+
+
+def _load_rules(folder: Path, city: City, env: Env, book: RuleBook,
+                problems: list[RuleProblem]) -> None:
+    rules: list[Rule] = []
+    for path in sorted(folder.glob("*.toml")):
+        if path.name not in ("city.toml", "facts.toml"):
+            rules.extend(load_rule_file(path, city, env, problems))
+    book.rules[city.id] = sorted(rules, key=lambda r: (r.id, r.effective_from))
+
+
+def _read_city(source: SourceFile) -> tuple[City | None, bool]:
+    data = source.data or {}
+    table = data.get("city")
+    if not isinstance(table, dict) or not isinstance(table.get("id"), str):
+        source.problem(1, "city.toml needs a [city] table with an id")
+        return None, False
+    wrong = _misshapen(data, table)
+    if wrong:
+        section, message = wrong
+        lines = source.header_lines(section)
+        source.problem(lines[0] if lines else source.key_line(1, section, False), message)
+        return None, False
+    divisions: dict[str, Division] = {}
+    for kind, names in (data.get("divisions") or {}).items():
+        if kind not in DIVISION_TYPES:
+            source.problem(source.table_key_line("divisions", kind), f"division type {kind!r} "
+                           f"is not one of {', '.join(DIVISION_TYPES)}")
+            continue
+        for entry in names:
+            name, aliases = (entry, []) if isinstance(entry, str) else (entry["name"],
+                                                                       entry.get("aliases", []))
+            divisions[name] = Division(name, kind, tuple(aliases))
+    documents = {
+        doc["id"]: Document(doc["id"], str(doc.get("title", "")), str(doc.get("issued_by", "")),
+                            str(doc.get("signed_on", "")))
+        for doc in data.get("documents", [])
+    }
+    city = City(table["id"], str(table.get("zh", table["id"])), str(table.get("en", table["id"])),
+                tuple(table.get("aliases", [])), divisions, documents)
+    return city, table.get("covers") == "all"
+
+
+def _misshapen(data: dict[str, Any], table: dict[str, Any]) -> tuple[str, str] | None:
+    """The section of city.toml not laid out as docs/rule-format.md shows, and how."""
+    def texts(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    def division(entry: Any) -> bool:
+        return isinstance(entry, str) or (isinstance(entry, dict) and isinstance(
+            entry.get("name"), str) and texts(entry.get("aliases", [])))
+
+    divisions, documents = data.get("divisions") or {}, data.get("documents", [])
+    if not texts(table.get("aliases", [])):
+        return "city", "[city] aliases must be a list of texts"
+    if not isinstance(divisions, dict) or not all(
+            isinstance(names, list) and all(map(division, names)) for names in divisions.values()):
+        return "divisions", ("[divisions] must list, under each type, names or tables "
+                             "{ name = …, aliases = […] }")
+    if not isinstance(documents, list) or not all(
+            isinstance(doc, dict) and isinstance(doc.get("id"), str) for doc in documents):
+        return "documents", "each [[documents]] must be a table with a text id"
+    if not isinstance(data.get("constants") or {}, dict):
+        return "constants", "[constants] must be a table of names and values"
+    return None
+
+
+def _read_constants(source: SourceFile, table: dict[str, Any], schema: FactSchema
+                    ) -> dict[str, Any]:
+    constants: dict[str, Any] = {}
+    for name, value in table.items():
+        line = source.table_key_line("constants", name)
+        if name in RESERVED_NAMES or name.startswith("_") or name in schema:
+            source.problem(line, f"constant {name!r} shadows a built-in name or a fact")
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            constants[name] = tuple(value)
+        elif isinstance(value, bool | str):
+            constants[name] = value
+        else:
+            source.problem(line, f"constant {name!r} must be text, true/false or a list of texts")
+    return constants
+
+
+def _check_versions(rules: list[Rule], problems: list[RuleProblem]) -> None:
+    """The same id may appear again only as a later version: effective periods must not
+    overlap (a version with no end runs on forever)."""
+    by_id: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_id.setdefault(rule.id, []).append(rule)
+    for versions in by_id.values():
+        versions.sort(key=lambda r: r.effective_from)
+        for earlier, later in pairwise(versions):
+            if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+                problems.append(RuleProblem(later.file, later.line, (
+                    f"rule id {later.id!r} is used again (first at {earlier.file}:"
+                    f"{earlier.line}) with an overlapping effective period; a new version "
+                    f"needs the earlier one to end (effective_to) before it starts")))
+
+
+def _check_restatements(book: RuleBook, problems: list[RuleProblem]) -> None:
+    layer_ids = {r.id for layer in book.layers for r in book.rules.get(layer, [])}
+    for rule in book.all_rules():
+        if rule.restates and rule.restates not in layer_ids:
+            problems.append(RuleProblem(rule.file, rule.line, (
+                f"rule {rule.id!r}: restates {rule.restates!r}, which is not a rule of a "
+                "layer that covers every city (e.g. rules/national)")))
+
+
+# --- parameter files ------------------------------------------------------------------------
+
+
+def _load_params(path: Path, into: dict[str, ParamTable], book: RuleBook,
+                 problems: list[RuleProblem]) -> None:
+    source = SourceFile(path, problems)
+    for name, table in (source.data or {}).items():
+        line = source.key_line(1, name, within_rule=False)
+        if name in into or name in book.schema or name in RESERVED_NAMES:
+            source.problem(line, f"parameter {name!r} is declared twice or shadows a name")
+            continue
+        series = table.get("series", {}) if isinstance(table, dict) else None
+        if not isinstance(series, dict) or not isinstance(table.get("values", []), list):
+            source.problem(line, f"parameter {name!r}: must be a table with [[{name}.values]] "
+                           f"and, if any, [{name}.series.…] tables")
+            continue
+        values = []
+        for entry in table.get("values", []):
+            try:
+                values.append(_param_value(entry, series))
+            except (KeyError, TypeError, ValueError) as error:
+                source.problem(line, f"parameter {name!r}: a value needs from (a date), value "
+                               f"and source ({error})")
+        values.sort(key=lambda v: v.start)
+        if len({v.start for v in values}) != len(values):
+            source.problem(line, f"parameter {name!r}: two values start on the same day")
+        into[name] = ParamTable(name, str(table.get("zh", "")), str(table.get("en", "")),
+                                str(table.get("unit", "")), values, bool(table.get("check_age")))
+
+
+def _param_value(entry: Any, series: dict[str, Any]) -> ParamValue:
+    """One [[NAME.values]] table; KeyError, TypeError or ValueError if it isn't one."""
+    start, value = entry["from"], parse_amount(str(entry["value"]))
+    if type(start) is not date:
+        raise ValueError(f"from = {shown(start)} is not a date")
+    label = str(entry.get("series", ""))
+    about = series.get(label, {})
+    if not isinstance(about, dict):
+        raise ValueError(f"series {label!r} is not a table")
+    return ParamValue(start, value, str(entry["source"]), str(about.get("name", label)),
+                      str(about.get("note", "")), bool(entry.get("assumed", False)))

@@ -1,0 +1,288 @@
+"""One rule file: its [[rule]] tables read and checked, every problem with its line."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from incentives.errors import ExprError, MoneyError, RuleProblem
+from incentives.load.source import SourceFile
+from incentives.model.conditions import (
+    MAX_SOURCE_CHARS,
+    NUMBER,
+    Env,
+    Expression,
+    compile_expression,
+)
+from incentives.model.facts import EARLIEST_DATE, LATEST_DATE
+from incentives.model.money import parse_amount
+from incentives.model.place import City
+from incentives.model.profile import shown
+from incentives.model.rule import (
+    KINDS,
+    PAYERS,
+    TIMINGS,
+    AmountCase,
+    Component,
+    Instalment,
+    Note,
+    Offset,
+    Rule,
+    Saving,
+    Text,
+)
+
+MAX_RULES_PER_FILE = 500
+RULE_KEYS = {
+    "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
+    "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
+    "restates", "topic", "savings",
+}
+REQUIRED_KEYS = ("id", "document", "article", "quote", "title", "effective_from", "kind")
+
+
+def load_rule_file(path: Path, city: City, env: Env, problems: list[RuleProblem]) -> list[Rule]:
+    source = SourceFile(path, problems)
+    if source.data is None:
+        return []
+    extra = set(source.data) - {"rule"}
+    for key in sorted(extra):
+        line = source.key_line(1, key, within_rule=False)
+        source.problem(line, f"unknown top-level key {key!r}; rule files hold [[rule]] tables")
+    tables = source.data.get("rule", [])
+    if not isinstance(tables, list) or len(tables) > MAX_RULES_PER_FILE:
+        source.problem(1, f"expected at most {MAX_RULES_PER_FILE} [[rule]] tables")
+        return []
+    lines = source.header_lines("rule")
+    rules = []
+    for index, table in enumerate(tables):
+        line = lines[index] if index < len(lines) else 1
+        if not isinstance(table, dict):
+            source.problem(line, "a rule must be a [[rule]] table")
+            continue
+        rule = _RuleReader(source, line, table, city, env).read()
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+class _RuleReader:
+    """Reads one [[rule]] table, recording every problem rather than stopping at the first."""
+
+    def __init__(self, source: SourceFile, line: int, table: dict[str, Any], city: City,
+                 env: Env) -> None:
+        self.source, self.line, self.table, self.city, self.env = source, line, table, city, env
+        self.ok = True
+
+    def problem(self, key: str, message: str, detail: str = "") -> None:
+        self.ok = False
+        rule_id = shown(self.table.get("id", "?"))
+        self.source.problem(self.source.key_line(self.line, key), f"rule {rule_id}: {key}: "
+                            f"{message}", detail)
+
+    def read(self) -> Rule | None:
+        table = self.table
+        for key in sorted(set(table) - RULE_KEYS):
+            self.problem(key, "unknown key; a rule has " + ", ".join(sorted(RULE_KEYS)))
+        for key in REQUIRED_KEYS:
+            if key not in table:
+                self.problem(key, "missing")
+        if not self.ok:
+            return None
+        kind = table["kind"]
+        if kind not in KINDS:
+            self.problem("kind", f"{shown(kind)} is not one of {', '.join(KINDS)}")
+            kind = ""  # checked no further
+        if not isinstance(table["document"], str) or table["document"] not in self.city.documents:
+            self.problem("document", f"{shown(table['document'])} is not declared in city.toml")
+        rule = Rule(
+            id=self.text_value("id"),
+            city=self.city.id,
+            kind=kind,
+            provision=str(table.get("provision", "")),
+            document=str(table["document"]),
+            article=self.text_value("article"),
+            quote=self.text_value("quote"),
+            title=self.text("title", table["title"]),
+            effective_from=self.date_value("effective_from"),
+            effective_to=self.date_value("effective_to") if "effective_to" in table else None,
+            when=self.expression("when", table["when"]) if "when" in table else None,
+            amount=self.amount_cases(),
+            payers=self.payers(),
+            schedule=self.schedule(),
+            period=self.offset("period", table["period"]) if "period" in table else None,
+            date=self.offset("date", table["date"]) if "date" in table else None,
+            components=self.components(),
+            notes=self.notes(),
+            savings=self.savings(),
+            restates=self.optional_text("restates"),
+            topic=self.optional_text("topic") or self.optional_text("restates") or table["id"],
+            file=self.source.name,
+            line=self.line,
+        )
+        self.check_kind(rule)
+        return rule if self.ok else None
+
+    def check_kind(self, rule: Rule) -> None:
+        needs = {"cash": ("amount", "payers"), "cap": ("amount",), "eligibility_date": ("date",)}
+        for key in needs.get(rule.kind, ()):
+            if not getattr(rule, key):
+                self.problem(key, f"a {rule.kind} rule needs one")
+        if rule.kind == "deduction" and not (rule.amount or rule.components):
+            self.problem("amount", "a deduction rule needs an amount or components with amounts")
+        if rule.effective_to and rule.effective_to < rule.effective_from:
+            self.problem("effective_to", "is before effective_from")
+
+    def text_value(self, key: str) -> str:
+        value = self.table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.problem(key, "must be non-empty text")
+            return ""
+        return value.strip()
+
+    def optional_text(self, key: str) -> str | None:
+        return self.text_value(key) if key in self.table else None
+
+    def text(self, key: str, value: Any) -> Text:
+        if isinstance(value, str):
+            return Text(value, value)
+        if isinstance(value, dict) and isinstance(value.get("en", value.get("zh")), str):
+            return Text(str(value.get("zh", value.get("en"))), str(value.get("en", value["zh"])))
+        self.problem(key, "must be text or a table { zh = …, en = … }")
+        return Text("", "")
+
+    def date_value(self, key: str) -> date:
+        value = self.table.get(key)
+        if type(value) is date and EARLIEST_DATE <= value <= LATEST_DATE:
+            return value
+        self.problem(key, f"{shown(value)} is not a date from {EARLIEST_DATE} to {LATEST_DATE}; "
+                     "write it bare, e.g. 2018-08-06")
+        return date.min
+
+    def expression(self, key: str, source: Any, expect: Any = None) -> Expression | None:
+        if isinstance(source, int | Decimal) and not isinstance(source, bool):
+            source = str(source)
+        if not isinstance(source, str):
+            self.problem(key, "must be an expression in quotes")
+            return None
+        try:
+            if expect is None:
+                return compile_expression(source, self.env)
+            return compile_expression(source, self.env, expect)
+        except ExprError as error:
+            caret = " " * error.column + "^"
+            if len(source) > MAX_SOURCE_CHARS:  # refused for its length: quote its start
+                source = source[:60].replace("\n", " ") + "…"
+            self.problem(key, error.message, f"    {source}\n    {caret}")
+            return None
+
+    def amount_cases(self) -> list[AmountCase]:
+        value = self.table.get("amount")
+        if value is None:
+            return []
+        entries = value if isinstance(value, list) else [{"value": value}]
+        cases = []
+        for entry in entries:
+            if not isinstance(entry, dict) or "value" not in entry:
+                self.problem("amount", "each case needs a value (and a when, but for the last)")
+                continue
+            when = self.expression("amount", entry["when"]) if "when" in entry else None
+            amount = self.expression("amount", entry["value"], NUMBER)
+            label = self.text("amount", entry["label"]) if "label" in entry else None
+            if amount is not None:
+                cases.append(AmountCase(when, amount, label))
+        return cases
+
+    def entries(self, key: str, text: bool = False) -> list[Any]:
+        """The tables of a key that holds a list of them (and texts too, if `text`)."""
+        value = self.table.get(key, [])
+        kinds = dict | str if text else dict
+        if isinstance(value, list) and all(isinstance(entry, kinds) for entry in value):
+            return value
+        self.problem(key, "must be a list of tables [{ … }, …]")
+        return []
+
+    def payers(self) -> list[tuple[str, Decimal]]:
+        result = []
+        for entry in self.entries("payers"):
+            payer, share = entry.get("payer"), self.share("payers", entry.get("share"))
+            if payer not in PAYERS:
+                self.problem("payers", f"payer {shown(payer)} is not one of {', '.join(PAYERS)}")
+            elif share is not None:
+                result.append((payer, share))
+        return result
+
+    def share(self, key: str, value: Any) -> Decimal | None:
+        try:
+            share = parse_amount(str(value) if isinstance(value, float) else value)
+        except MoneyError:
+            self.problem(key, f"share {shown(value)} is not a number or a percentage")
+            return None
+        if share <= 0:
+            self.problem(key, f"share {shown(value)} must be positive")
+            return None
+        return share
+
+    def offset(self, key: str, entry: Any) -> Offset | None:
+        if not isinstance(entry, dict):
+            self.problem(key, "must be a table { from = \"a date fact\", years = … }")
+            return None
+        start = entry.get("from")
+        if start is not None and (not isinstance(start, str) or start not in self.env.schema
+                                  or self.env.schema[start].type != "date"):
+            self.problem(key, f"from: {shown(start)} is not a date fact")
+            return None
+        counts = {unit: entry.get(unit, 0) for unit in ("years", "months", "days")}
+        if not all(isinstance(n, int) and 0 <= n <= 100 for n in counts.values()):
+            self.problem(key, "years, months and days must be whole numbers from 0 to 100")
+            return None
+        bounded = any(counts.values()) or entry.get("open_ended") is False
+        return Offset(start, counts["years"], counts["months"], counts["days"], bounded)
+
+    def schedule(self) -> list[Instalment]:
+        result = []
+        for entry in self.entries("schedule"):
+            share = self.share("schedule", entry.get("share"))
+            offset = self.offset("schedule", entry)
+            timing = entry.get("timing", "on")
+            if timing not in TIMINGS:
+                self.problem("schedule", f"timing {shown(timing)} is not one of "
+                             f"{', '.join(TIMINGS)}")
+            label = self.text("schedule", entry.get("label", ""))
+            if share is not None and offset is not None:
+                result.append(Instalment(share, offset, timing, label))
+        return result
+
+    def components(self) -> list[Component]:
+        result = []
+        for entry in self.entries("components"):
+            label = self.text("components", entry.get("label"))
+            when = self.expression("components", entry["when"]) if "when" in entry else None
+            amount = (self.expression("components", entry["amount"], NUMBER)
+                      if "amount" in entry else None)
+            result.append(Component(label, when, amount))
+        return result
+
+    def savings(self) -> list[Saving]:
+        result = []
+        for entry in self.entries("savings"):
+            label = self.text("savings", entry.get("label", ""))
+            per_year = self.expression("savings", entry.get("per_year"), NUMBER)
+            if per_year is not None:
+                result.append(Saving(label, per_year))
+        if result and self.table.get("kind") != "tax_exemption":
+            self.problem("savings", "only a tax_exemption rule spares taxes")
+        return result
+
+    def notes(self) -> list[Note]:
+        result = []
+        for entry in self.entries("notes", text=True):
+            if isinstance(entry, str):
+                result.append(Note(Text(entry, entry), None))
+                continue
+            text = self.text("notes", entry.get("text", entry))
+            when = self.expression("notes", entry["when"]) if "when" in entry else None
+            result.append(Note(text, when))
+        return result

@@ -1,0 +1,658 @@
+"""The condition language: small expressions over profile facts, safe to take from strangers.
+
+`newly_built and fixed_asset_investment >= 5000万 and kind in ['rehabilitation', 'nursing']`
+
+An expression is parsed with Python's `ast` into a closed set of node types (names,
+literals, comparisons, and/or/not, `in`, + - * /, min/max/date) and everything else is
+refused. Every name and type is checked against the fact schema when the rule file is
+loaded, so a typo fails then, with a caret, never at evaluation. Numbers are exact
+Decimals (`5000万`, `1.2%` included) and never pass through float.
+
+Unknown facts are a value of their own (None): a comparison with one is unknown, and
+and/or/not follow three-valued logic. Evaluating with a trace records every leaf
+condition with the values it saw, and which leaves decided the outcome.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from incentives.errors import ExprError
+from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
+from incentives.model.money import CONTEXT, MAX_DIGITS, parse_amount
+
+MAX_SOURCE_CHARS = 2000
+MAX_NODES = 300
+MAX_DEPTH = 32
+FUNCTIONS = {"min", "max", "date"}
+
+_TOKEN = re.compile(
+    r"(?P<str>'[^'\\\n]*'|\"[^\"\\\n]*\")"
+    r"|(?P<num>(?<![\w.])\d+(?:\.\d+)?(?:万|亿|%)?)"
+    r"|(?P<name>[^\W\d]\w*)"
+)
+_REFUSED = {
+    ast.Attribute: "attribute access (a.b)",
+    ast.Subscript: "subscripts (a[b])",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Starred: "starred expressions (*a)",
+    ast.IfExp: "conditional expressions (a if b else c); use the rule's amount cases",
+    ast.Dict: "dictionaries",
+    ast.Set: "sets; use a list [a, b]",
+    ast.JoinedStr: "f-strings",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
+}
+_BINOPS: dict[type, Callable[[Decimal, Decimal], Decimal]] = {
+    ast.Add: CONTEXT.add,
+    ast.Sub: CONTEXT.subtract,
+    ast.Mult: CONTEXT.multiply,
+    ast.Div: CONTEXT.divide,
+}
+_SYMBOLS = {"add": "+", "subtract": "−", "multiply": "×", "divide": "÷"}
+_CMP_TEXT = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+_ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+
+
+
+
+@dataclass
+class VType:
+    """The static type of an expression: bool, number, date, enum (of a fact), text, list."""
+
+    kind: str
+    fact: Fact | None = None  # for enum values: whose
+    item: VType | None = None  # for lists: of what
+
+    def __str__(self) -> str:
+        if self.kind == "enum" and self.fact:
+            return f"{self.fact.name} value"
+        return f"list of {self.item}" if self.kind == "list" and self.item else self.kind
+
+
+BOOL, NUMBER, DATE, TEXT, STR = (VType("bool"), VType("number"), VType("date"), VType("text"),
+                                 VType("str"))
+
+
+@dataclass
+class Env:
+    """What names an expression may use: facts, dated parameters, declared constants."""
+
+    schema: FactSchema
+    params: frozenset[str] = frozenset()
+    constants: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What an evaluation reads: the profile's known facts and the parameters in force."""
+
+    facts: Mapping[str, Any]
+    params: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class Step:
+    """One node of an evaluation trace: its text, outcome, the facts it read, its children."""
+
+    text: str
+    outcome: bool | None
+    op: str = "leaf"  # leaf | and | or | not
+    children: list[Step] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    decisive: bool = False
+    node: Node | None = field(default=None, repr=False, compare=False)  # the leaf's node
+
+    def leaves(self) -> list[Step]:
+        if self.op == "leaf":
+            return [self]
+        return [leaf for child in self.children for leaf in child.leaves()]
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+class Node:
+    text = ""
+    names: frozenset[str] = frozenset()
+
+    def ev(self, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    def step(self, ctx: Context) -> Step:
+        value = self.ev(ctx)
+        values = {name: _lookup(ctx, name) for name in sorted(self.names)}
+        return Step(self.text, value, values=values, node=self)
+
+
+def _lookup(ctx: Context, name: str) -> Any:
+    return ctx.facts.get(name, ctx.params.get(name))
+
+
+class Const(Node):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def ev(self, ctx: Context) -> Any:
+        return self.value
+
+
+class FactRef(Node):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.names = frozenset([name])
+
+    def ev(self, ctx: Context) -> Any:
+        return ctx.facts.get(self.name)
+
+
+class ParamRef(FactRef):
+    def ev(self, ctx: Context) -> Any:
+        return ctx.params.get(self.name)
+
+
+class Arith(Node):
+    def __init__(self, fn: Callable[[Decimal, Decimal], Decimal], a: Node, b: Node) -> None:
+        self.fn, self.a, self.b = fn, a, b
+        self.names = a.names | b.names
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS.get(getattr(self.fn, "__name__", ""), "?")
+
+    def ev(self, ctx: Context) -> Any:
+        a, b = self.a.ev(ctx), self.b.ev(ctx)
+        return None if a is None or b is None else self.fn(a, b)
+
+
+class Neg(Node):
+    def __init__(self, a: Node) -> None:
+        self.a, self.names = a, a.names
+
+    def ev(self, ctx: Context) -> Any:
+        a = self.a.ev(ctx)
+        return None if a is None else CONTEXT.minus(a)
+
+
+class MinMax(Node):
+    def __init__(self, fn: Callable[..., Decimal], args: list[Node]) -> None:
+        self.fn, self.args = fn, args
+        self.names = frozenset().union(*(arg.names for arg in args))
+
+    def ev(self, ctx: Context) -> Any:
+        values = [arg.ev(ctx) for arg in self.args]
+        return None if any(v is None for v in values) else self.fn(values)
+
+
+class Compare(Node):
+    def __init__(self, op: str, a: Node, b: Node, rank: Fact | None) -> None:
+        self.op, self.a, self.b, self.rank = op, a, b, rank
+        self.fn = _ORDER_OPS[op]
+        self.names = a.names | b.names
+
+    def ev(self, ctx: Context) -> Any:
+        a, b = self.a.ev(ctx), self.b.ev(ctx)
+        if a is None or b is None:
+            return None
+        if self.rank is not None:  # ordered enum: compare positions, lowest first
+            a, b = self.rank.rank(a), self.rank.rank(b)
+        return self.fn(a, b)
+
+
+class BoolLeaf(Node):
+    """A bool-valued fact used as a condition on its own: `newly_built`."""
+
+    def __init__(self, inner: Node) -> None:
+        self.inner, self.names = inner, inner.names
+
+    def ev(self, ctx: Context) -> Any:
+        return self.inner.ev(ctx)
+
+
+class Not(Node):
+    def __init__(self, a: Node) -> None:
+        self.a, self.names = a, a.names
+
+    def ev(self, ctx: Context) -> Any:
+        a = self.a.ev(ctx)
+        return None if a is None else not a
+
+    def step(self, ctx: Context) -> Step:
+        child = self.a.step(ctx)
+        outcome = None if child.outcome is None else not child.outcome
+        if child.op == "leaf":  # `not for_profit` reads best as one condition
+            return Step(self.text, outcome, values=child.values, node=self)
+        return Step(self.text, outcome, "not", [child])
+
+
+class BoolOp(Node):
+    def __init__(self, is_and: bool, items: list[Node]) -> None:
+        self.is_and, self.items = is_and, items
+        self.names = frozenset().union(*(item.names for item in items))
+
+    def combine(self, outcomes: list[bool | None]) -> bool | None:
+        # Kleene logic: a false operand settles `and`, a true one settles `or`.
+        settling = not self.is_and
+        if settling in outcomes:
+            return settling
+        return None if None in outcomes else not settling
+
+    def ev(self, ctx: Context) -> Any:
+        return self.combine([item.ev(ctx) for item in self.items])
+
+    def step(self, ctx: Context) -> Step:
+        children = [item.step(ctx) for item in self.items]
+        outcome = self.combine([child.outcome for child in children])
+        return Step(self.text, outcome, "and" if self.is_and else "or", children)
+
+
+# --- compiling ------------------------------------------------------------------------------
+
+
+@dataclass
+class Expression:
+    """A compiled expression: its source, its result type, the facts and parameters it reads."""
+
+    source: str
+    root: Node
+    type: VType
+    facts: frozenset[str]
+    params: frozenset[str]
+
+    def evaluate(self, ctx: Context) -> Any:
+        return self.root.ev(ctx)
+
+    def trace(self, ctx: Context) -> Step:
+        """Evaluate a condition, keeping every step, with the decisive leaves marked."""
+        step = self.root.step(ctx)
+        mark_decisive(step)
+        return step
+
+    def working(self, ctx: Context) -> list[Calc]:
+        """Evaluate a number, keeping each arithmetic step (innermost first), exactly as
+        `evaluate` does it: the same nodes, the same Decimal context."""
+        steps: list[Calc] = []
+        _work(self.root, ctx, steps)
+        return steps
+
+
+@dataclass
+class Operand:
+    """One input of an arithmetic step: a literal, a fact, a parameter or an earlier step."""
+
+    text: str
+    value: Any
+    kind: str  # literal | fact | param | calc
+
+
+@dataclass
+class Calc:
+    """One arithmetic step: `a × b = value` (op is + − × ÷, min, max or neg)."""
+
+    text: str
+    op: str
+    operands: list[Operand]
+    value: Any
+
+
+def _work(node: Node, ctx: Context, steps: list[Calc]) -> None:
+    if isinstance(node, Arith):
+        children, op = [node.a, node.b], node.symbol
+    elif isinstance(node, Neg):
+        children, op = [node.a], "neg"
+    elif isinstance(node, MinMax):
+        children, op = list(node.args), getattr(node.fn, "__name__", "?")
+    else:
+        return
+    for child in children:
+        _work(child, ctx, steps)
+    steps.append(Calc(node.text, op, [_operand(child, ctx) for child in children], node.ev(ctx)))
+
+
+def _operand(node: Node, ctx: Context) -> Operand:
+    if isinstance(node, Const):
+        kind = "literal"
+    elif isinstance(node, ParamRef):
+        kind = "param"
+    elif isinstance(node, FactRef):
+        kind = "fact"
+    else:
+        kind = "calc"
+    return Operand(node.text, node.ev(ctx), kind)
+
+
+def mark_decisive(step: Step, decisive: bool = True) -> None:
+    """Mark the steps that settle the outcome: the false operands of a false `and`, etc."""
+    step.decisive = decisive
+    for child in step.children:
+        if step.op == "not":
+            deciding = True
+        elif step.op == "and":
+            deciding = step.outcome is True or child.outcome == step.outcome
+        else:
+            deciding = step.outcome is False or child.outcome == step.outcome
+        mark_decisive(child, decisive and deciding)
+
+
+def compile_expression(source: str, env: Env, expect: VType = BOOL) -> Expression:
+    """Parse, check and compile one expression; ExprError (with a column) if it can't be."""
+    compiler = _Compiler(source, env)
+    node, vtype = compiler.compile()
+    if vtype.kind != expect.kind:
+        raise ExprError(f"this expression gives a {vtype}, but a {expect.kind} is needed", 0)
+    facts = frozenset(n for n in node.names if n in env.schema)
+    return Expression(source, node, vtype, facts, node.names - facts)
+
+
+class _Compiler:
+    def __init__(self, source: str, env: Env) -> None:
+        self.original = source.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        self.env = env
+        self.literals: dict[str, Decimal] = {}
+        self.new_starts: list[int] = []
+        self.spans: list[tuple[int, int, int, int]] = []  # new start, new end, old start, old end
+
+    def compile(self) -> tuple[Node, VType]:
+        if len(self.original) > MAX_SOURCE_CHARS:
+            raise ExprError(f"expression is longer than {MAX_SOURCE_CHARS} characters", 0)
+        if not self.original.strip():
+            raise ExprError("expression is empty", 0)
+        text = self.substitute_literals()
+        self.parsed = text.strip()
+        try:
+            tree = ast.parse(self.parsed, mode="eval")
+        except SyntaxError as error:
+            column = self.old_column((error.offset or 1) - 1 + (len(text) - len(text.lstrip())))
+            raise ExprError(f"syntax error: {error.msg}", column) from None
+        except (RecursionError, MemoryError):
+            raise ExprError("expression is too deeply nested", 0) from None
+        except ValueError as error:  # e.g. a lone surrogate, which no file can hold
+            raise ExprError(f"cannot be read: {error}", 0) from None
+        self.lead = len(text) - len(text.lstrip())
+        self.check_size(tree)
+        return self.build(tree.body)
+
+    def substitute_literals(self) -> str:
+        """Turn every number into a placeholder name bound to an exact Decimal."""
+        out: list[str] = []
+        last = 0
+        for match in _TOKEN.finditer(self.original):
+            if match.lastgroup == "name" and match.group().startswith("_"):
+                raise ExprError("names may not start with '_'", match.start())
+            if match.lastgroup != "num":
+                continue
+            literal = match.group()
+            following = self.original[match.end():match.end() + 1]
+            if following and (following.isalnum() or following in "_."):
+                end = re.match(r"[\w.]*", self.original[match.end():])
+                whole = literal + (end.group() if end else "")
+                raise ExprError(f"{whole!r} is not a number; write e.g. 5000万, 1.2% or 0.5",
+                                match.start())
+            if len(re.sub(r"\D", "", literal)) > MAX_DIGITS:
+                raise ExprError(f"number {literal[:30]}… has more than {MAX_DIGITS} digits",
+                                match.start())
+            placeholder = f"_n{len(self.literals)}"
+            self.literals[placeholder] = parse_amount(literal)
+            out.append(self.original[last:match.start()])
+            new_start = sum(map(len, out))
+            out.append(placeholder)
+            self.new_starts.append(new_start)
+            self.spans.append((new_start, new_start + len(placeholder), match.start(), match.end()))
+            last = match.end()
+        out.append(self.original[last:])
+        return "".join(out)
+
+    def old_column(self, new: int) -> int:
+        index = bisect.bisect_right(self.new_starts, new) - 1
+        if index < 0:
+            return new
+        _, new_end, old_start, old_end = self.spans[index]
+        return old_start if new < new_end else old_end + (new - new_end)
+
+    def char_offset(self, byte_offset: int) -> int:
+        # ast reports UTF-8 byte offsets; the source has Chinese in it.
+        return len(self.parsed.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
+
+    def segment(self, node: ast.AST) -> str:
+        start = self.char_offset(node.col_offset)  # type: ignore[attr-defined]
+        end = self.char_offset(node.end_col_offset)  # type: ignore[attr-defined]
+        return self.original[self.old_column(start + self.lead):self.old_column(end + self.lead)]
+
+    def fail(self, node: ast.AST, message: str) -> ExprError:
+        start = self.char_offset(getattr(node, "col_offset", 0))
+        return ExprError(message, self.old_column(start + self.lead))
+
+    def check_size(self, tree: ast.AST) -> None:
+        count = 0
+        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+        while stack:
+            node, depth = stack.pop()
+            count += 1
+            if count > MAX_NODES:
+                raise ExprError(f"expression has more than {MAX_NODES} parts", 0)
+            if depth > MAX_DEPTH:
+                raise self.fail(node, f"expression is nested more than {MAX_DEPTH} deep")
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+    def build(self, node: ast.AST) -> tuple[Node, VType]:
+        refused = _REFUSED.get(type(node))
+        if refused:
+            raise self.fail(node, f"{refused} is not allowed in a rule expression")
+        method = getattr(self, f"build_{type(node).__name__}", None)
+        if method is None:
+            raise self.fail(node, f"{type(node).__name__} is not allowed in a rule expression")
+        built, vtype = method(node)
+        built.text = self.segment(node)
+        return built, vtype
+
+    def build_Constant(self, node: ast.Constant) -> tuple[Node, VType]:
+        if isinstance(node.value, bool):
+            return Const(node.value), BOOL
+        if isinstance(node.value, str):
+            if len(node.value) > 200:
+                raise self.fail(node, "text literal is longer than 200 characters")
+            return Const(node.value), STR
+        raise self.fail(node, f"the literal {node.value!r} is not allowed")
+
+    def build_Name(self, node: ast.Name) -> tuple[Node, VType]:
+        name = node.id
+        if name in self.literals:
+            return Const(self.literals[name]), NUMBER
+        if name in self.env.schema:
+            fact = self.env.schema[name]
+            vtype = VType("enum", fact) if fact.type == "enum" else VType(fact.value_type)
+            return FactRef(name), vtype
+        if name in self.env.params:
+            return ParamRef(name), NUMBER
+        if name in self.env.constants:
+            return self.constant(node, self.env.constants[name])
+        candidates = [*self.env.schema.facts, *self.env.params, *self.env.constants]
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise self.fail(node, f"unknown name {name!r}{hint}")
+
+    def constant(self, node: ast.AST, value: Any) -> tuple[Node, VType]:
+        if isinstance(value, bool):
+            return Const(value), BOOL
+        if isinstance(value, Decimal):
+            return Const(value), NUMBER
+        if isinstance(value, str):
+            return Const(value), STR
+        if isinstance(value, tuple):
+            return Const(value), VType("list", item=STR)
+        raise self.fail(node, "constant has an unusable value")
+
+    def build_List(self, node: ast.List | ast.Tuple) -> tuple[Node, VType]:
+        items = [self.build(item) for item in node.elts]
+        if not all(isinstance(item, Const) for item, _ in items):
+            raise self.fail(node, "a list may hold only literal values")
+        kinds = {vtype.kind for _, vtype in items}
+        if len(kinds) > 1:
+            raise self.fail(node, "a list must hold values of one type")
+        item_type = items[0][1] if items else STR
+        return Const(tuple(item.value for item, _ in items)), VType("list", item=item_type)  # type: ignore[attr-defined]
+
+    build_Tuple = build_List
+
+    def build_BoolOp(self, node: ast.BoolOp) -> tuple[Node, VType]:
+        items = [self.expect_bool(value) for value in node.values]
+        return BoolOp(isinstance(node.op, ast.And), items), BOOL
+
+    def expect_bool(self, node: ast.AST) -> Node:
+        built, vtype = self.build(node)
+        if vtype.kind != "bool":
+            raise self.fail(node, f"expected a condition (true or false), got a {vtype}")
+        if isinstance(built, FactRef):
+            leaf = BoolLeaf(built)
+            leaf.text = built.text
+            return leaf
+        return built
+
+    def build_UnaryOp(self, node: ast.UnaryOp) -> tuple[Node, VType]:
+        if isinstance(node.op, ast.Not):
+            return Not(self.expect_bool(node.operand)), BOOL
+        operand, vtype = self.build(node.operand)
+        if vtype.kind != "number" or isinstance(node.op, ast.Invert):
+            raise self.fail(node, "only a number can be negated")
+        return (Neg(operand) if isinstance(node.op, ast.USub) else operand), NUMBER
+
+    def build_BinOp(self, node: ast.BinOp) -> tuple[Node, VType]:
+        fn = _BINOPS.get(type(node.op))
+        if fn is None:
+            raise self.fail(node, f"the operator {type(node.op).__name__} is not allowed")
+        left, left_type = self.build(node.left)
+        right, right_type = self.build(node.right)
+        if left_type.kind != "number" or right_type.kind != "number":
+            raise self.fail(node, f"arithmetic needs numbers, not {left_type} and {right_type}")
+        if isinstance(node.op, ast.Div) and not (isinstance(right, Const) and right.value != 0):
+            raise self.fail(node.right, "divide only by a non-zero number literal")
+        return Arith(fn, left, right), NUMBER
+
+    def build_Call(self, node: ast.Call) -> tuple[Node, VType]:
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            allowed = ", ".join(sorted(FUNCTIONS))
+            raise self.fail(node, f"only the functions {allowed} may be called")
+        if node.keywords:
+            raise self.fail(node, "keyword arguments are not allowed")
+        if name == "date":
+            return self.date_literal(node)
+        args = [self.build(arg) for arg in node.args]
+        if len(args) < 2 or any(vtype.kind != "number" for _, vtype in args):
+            raise self.fail(node, f"{name}() takes two or more numbers")
+        return MinMax(min if name == "min" else max, [arg for arg, _ in args]), NUMBER
+
+    def date_literal(self, node: ast.Call) -> tuple[Node, VType]:
+        arg = node.args[0] if len(node.args) == 1 else None
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            raise self.fail(node, "date() takes one text like '2018-08-06'")
+        try:
+            value = date.fromisoformat(arg.value)
+        except ValueError:
+            raise self.fail(arg, f"{arg.value!r} is not a date (YYYY-MM-DD)") from None
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise self.fail(arg, f"{arg.value!r} is not from {EARLIEST_DATE} to {LATEST_DATE}")
+        return Const(value), DATE
+
+    def build_Compare(self, node: ast.Compare) -> tuple[Node, VType]:
+        parts: list[Node] = []
+        left_node = node.left
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            parts.append(self.comparison(node, _CMP_TEXT[type(op)], left_node, right_node))
+            left_node = right_node
+        if len(parts) == 1:
+            return parts[0], BOOL
+        return BoolOp(True, parts), BOOL
+
+    def comparison(self, whole: ast.AST, op: str, left_ast: ast.AST, right_ast: ast.AST) -> Node:
+        left, left_type = self.build(left_ast)
+        right, right_type = self.build(right_ast)
+        if left_type.kind == "str" and right_type.kind == "enum":  # 'x' == kind: put fact first
+            left, right, left_type, right_type = right, left, right_type, left_type
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        rank = self.check_comparison(right_ast, op, left_type, right_type, right)
+        compare = Compare(op, left, right, rank)
+        compare.text = f"{left.text} {op} {right.text}"
+        return compare
+
+    def check_comparison(
+        self, at: ast.AST, op: str, left: VType, right: VType, right_node: Node
+    ) -> Fact | None:
+        """Check the two sides fit; canonicalise enum literals in place; the fact to rank by."""
+        if op in ("in", "not in"):
+            if right.kind != "list":
+                raise self.fail(at, f"'{op}' needs a list on its right, not a {right}")
+            if right_node.value and left.kind == "enum":  # type: ignore[attr-defined]
+                right_node.value = frozenset(  # type: ignore[attr-defined]
+                    self.enum_value(at, left.fact, v)
+                    for v in right_node.value  # type: ignore[attr-defined]
+                )
+            elif right.item and not _same(left, right.item):
+                raise self.fail(at, f"cannot look for a {left} in a {right}")
+            else:
+                right_node.value = frozenset(right_node.value)  # type: ignore[attr-defined]
+            return None
+        if left.kind == "enum" and right.kind == "str":
+            right_node.value = self.enum_value(at, left.fact, right_node.value)  # type: ignore[attr-defined]
+            right = left
+        if not _same(left, right):
+            raise self.fail(at, f"cannot compare a {left} with a {right}")
+        if op in ("==", "!="):
+            return None
+        if left.kind == "enum":
+            if not (left.fact and left.fact.ordered):
+                name = left.fact.name if left.fact else left
+                raise self.fail(at, f"{name} values have no order; use == or in")
+            return left.fact
+        if left.kind not in ("number", "date"):
+            raise self.fail(at, f"'{op}' compares numbers, dates or grades, not a {left}")
+        return None
+
+    def enum_value(self, at: ast.AST, fact: Fact | None, text: Any) -> str:
+        assert fact is not None
+        canonical = fact.canonical(text) if isinstance(text, str) else None
+        if canonical is None:
+            shown = repr(text) if isinstance(text, str) else str(text)
+            raise self.fail(at, f"{shown} is not a {fact.name}; one of {', '.join(fact.values)}")
+        return canonical
+
+
+def _same(a: VType, b: VType) -> bool:
+    if {a.kind, b.kind} <= {"text", "str"}:
+        return True
+    if a.kind == "enum" and b.kind == "enum":
+        return a.fact is b.fact
+    return a.kind == b.kind

@@ -1,0 +1,113 @@
+"""The fact schema: which facts a profile may state, their types and the names they go by.
+
+The schema is data (`facts.toml` beside this module), so the same table drives profile
+parsing, the type checks of rule conditions, and the documentation of the profile keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date
+
+# The dates a profile or a rule may name: wide enough for any institution and policy,
+# narrow enough that a rule's offsets (at most 100 years, 100 months and 100 days) and a
+# day either side stay within the calendar (years 1 to 9999).
+EARLIEST_DATE, LATEST_DATE = date(1800, 1, 1), date(2199, 12, 31)
+FACT_TYPES = {"bool", "money", "number", "date", "enum", "text", "city", "division"}
+# The static types an expression can have; money and number are both exact Decimals.
+VALUE_TYPE = {
+    "bool": "bool",
+    "money": "number",
+    "number": "number",
+    "date": "date",
+    "enum": "enum",
+    "text": "text",
+    "city": "text",
+    "division": "text",
+}
+
+
+@dataclass
+class Fact:
+    """One profile key: its type, its names in Chinese and English, its allowed values."""
+
+    name: str
+    type: str
+    zh: str = ""
+    en: str = ""
+    unit: str = ""
+    values: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)  # other name -> canonical value
+    ordered: bool = False
+    derived: bool = False
+    true_names: tuple[str, ...] = ()
+    false_names: tuple[str, ...] = ()
+
+    @property
+    def value_type(self) -> str:
+        return VALUE_TYPE[self.type]
+
+    def canonical(self, text: str) -> str | None:
+        """The enum value `text` stands for (a value or one of its names), or None."""
+        if text in self.values:
+            return text
+        return self.aliases.get(text) or self.aliases.get(text.casefold())
+
+    def rank(self, value: str) -> int:
+        return self.values.index(value)
+
+    def describe_values(self) -> str:
+        names = {value: [n for n, v in self.aliases.items() if v == value] for value in self.values}
+        return ", ".join(
+            f"{value} ({'/'.join(names[value][:2])})" if names[value] else value
+            for value in self.values
+        )
+
+
+class FactSchema:
+    """All facts by name; built once from `facts.toml` (and, later, from rule folders)."""
+
+    def __init__(self, facts: dict[str, Fact]) -> None:
+        self.facts = facts
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.facts
+
+    def __getitem__(self, name: str) -> Fact:
+        return self.facts[name]
+
+    def suggest(self, name: str) -> str | None:
+        writable = [n for n, f in self.facts.items() if not f.derived]
+        close = difflib.get_close_matches(name, writable, n=1, cutoff=0.6)
+        return close[0] if close else None
+
+
+def fact_from_table(name: str, table: dict[str, object]) -> Fact:
+    """Build a Fact from its TOML table; raises ValueError naming what is wrong."""
+    kind = table.get("type")
+    if kind not in FACT_TYPES:
+        raise ValueError(f"fact {name!r}: type {kind!r} is not one of {sorted(FACT_TYPES)}")
+    values: list[str] = []
+    aliases: dict[str, str] = {}
+    for entry in table.get("values", []) or []:  # type: ignore[attr-defined]
+        value = str(entry["value"])
+        values.append(value)
+        for alias in entry.get("names", []):
+            aliases[str(alias)] = value
+        aliases[value.casefold()] = value
+    return Fact(
+        name=name,
+        type=str(kind),
+        zh=str(table.get("zh", "")),
+        en=str(table.get("en", "")),
+        unit=str(table.get("unit", "")),
+        values=tuple(values),
+        aliases=aliases,
+        ordered=bool(table.get("ordered", False)),
+        derived=bool(table.get("derived", False)),
+        true_names=tuple(str(n) for n in table.get("true_names", []) or []),  # type: ignore[attr-defined]
+        false_names=tuple(str(n) for n in table.get("false_names", []) or []),  # type: ignore[attr-defined]
+    )
+
+

@@ -1,0 +1,199 @@
+"""One institution's facts: read from TOML or JSON, checked against the fact schema.
+
+A profile is a mapping of fact name to an exact value (bool, Decimal, date or str). A
+left-out fact is simply absent: unknown, never false or zero. Every problem in a profile
+is collected and reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+import reprlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from incentives.errors import InputError, MoneyError, Problem
+from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
+from incentives.model.money import parse_amount
+from incentives.model.place import City
+
+Value = bool | Decimal | date | str
+_CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+_TRUE_WORDS = {"true", "yes", "y", "1", "是", "有"}
+_FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "没有"}
+
+
+class _Short(reprlib.Repr):
+    """reprlib, which stops a few levels down, but never asks for a huge int's digits."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return str(x) if abs(x) < 10**40 else "<a number of over 40 digits>"
+
+
+_SHOWN = _Short()
+_SHOWN.maxlevel = 3
+
+
+
+
+
+
+@dataclass
+class Profile:
+    """The known facts of one institution; `city` is a loaded city's id."""
+
+    city: str
+    facts: dict[str, Value] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.facts.get("name", ""))
+
+    def with_city(self, city: str) -> Profile:
+        return Profile(city=city, facts=dict(self.facts, city=city))
+
+
+
+
+def parse_profile(
+    raw: Mapping[str, Any], schema: FactSchema, cities: Mapping[str, City], where: str = "profile"
+) -> Profile:
+    """Check a raw mapping against the schema and loaded cities; InputError lists all problems."""
+    problems: list[Problem] = []
+    facts: dict[str, Value] = {}
+    for key, value in raw.items():
+        fact = schema.facts.get(key)
+        if fact is None or fact.derived:
+            hint = schema.suggest(key)
+            why = f"unknown key {key!r}" + (f"; did you mean {hint!r}?" if hint else "")
+            problems.append(Problem(f"{where}: {key}", why))
+            continue
+        if value is None or value == "":
+            continue  # an explicit blank is as good as leaving the fact out
+        try:
+            facts[key] = convert(fact, value, cities)
+        except ValueError as error:
+            problems.append(Problem(f"{where}: {key}", f"{shown(value)}: {error}"))
+    city_id = facts.get("city")
+    if "city" not in facts and raw.get("city") in (None, ""):  # left out, or left blank
+        problems.append(Problem(f"{where}: city", f"missing; one of {', '.join(cities)}"))
+    elif isinstance(city_id, str) and "district" in facts:
+        place_problem = place_district(facts, cities[city_id])
+        if place_problem:
+            problems.append(Problem(f"{where}: district", place_problem))
+    if problems:
+        raise InputError(problems)
+    return Profile(city=str(city_id), facts=facts)
+
+
+def shown(value: Any) -> str:
+    """A bad value as a message quotes it: short, even for a table nested thousands deep
+    (reprlib stops at a few levels) or a text of a megabyte."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, dict | list | int) and not isinstance(value, bool):
+        text = _SHOWN.repr(value)  # nested thousands deep, or too long for str()
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def place_district(facts: dict[str, Value], city: City) -> str | None:
+    """Resolve the district within the city and derive its type; a message if it isn't there."""
+    district = str(facts["district"])
+    division = city.division(district)
+    if division is None:
+        return f"{district!r} is not in {city.name_zh}; one of: {', '.join(city.divisions)}"
+    facts["district"] = division.name
+    facts["division_type"] = division.type
+    return None
+
+
+def convert(fact: Fact, value: Any, cities: Mapping[str, City]) -> Value:
+    """One raw value as the fact's type; ValueError says why it isn't one."""
+    converter: Callable[[Fact, Any, Mapping[str, City]], Value] = _CONVERTERS[fact.type]
+    return converter(fact, value, cities)
+
+
+def _to_bool(fact: Fact, value: Any, _: Mapping[str, City]) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip()
+        if word in fact.true_names or word.casefold() in _TRUE_WORDS:
+            return True
+        if word in fact.false_names or word.casefold() in _FALSE_WORDS:
+            return False
+    names = ", ".join(["true", "false", *fact.true_names, *fact.false_names])
+    raise ValueError(f"not yes or no; write one of {names}")
+
+
+def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
+    if isinstance(value, float):
+        raise ValueError("inexact number; write it as text or an integer")
+    try:
+        amount = parse_amount(value)
+    except MoneyError as error:
+        raise ValueError(str(error)) from None
+    if amount < 0:
+        raise ValueError("must not be negative")
+    return amount
+
+
+def _to_date(fact: Fact, value: Any, _: Mapping[str, City]) -> date:
+    found = _read_date(value)
+    if not EARLIEST_DATE <= found <= LATEST_DATE:
+        raise ValueError(f"not a plausible date; one from {EARLIEST_DATE} to {LATEST_DATE}")
+    return found
+
+
+def _read_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise ValueError("a date and time; give the date alone, e.g. 2024-03-15")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        match = _CHINESE_DATE.match(value)
+        try:
+            if match:
+                return date(*(int(part) for part in match.groups()))
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("not a date; write it as YYYY-MM-DD, e.g. 2024-03-15")
+
+
+def _to_enum(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
+    canonical = fact.canonical(str(value).strip()) if isinstance(value, str) else None
+    if canonical is None:
+        raise ValueError(f"not a known value; one of {fact.describe_values()}")
+    return canonical
+
+
+def _to_text(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value.strip()
+
+
+def _to_city(fact: Fact, value: Any, cities: Mapping[str, City]) -> str:
+    text = value.strip() if isinstance(value, str) else None
+    for city in cities.values():
+        if text == city.id or text in city.aliases:
+            return city.id
+    raise ValueError(f"no rules are loaded for this city; one of {', '.join(cities)}")
+
+
+_CONVERTERS: dict[str, Callable[[Fact, Any, Mapping[str, City]], Value]] = {
+    "bool": _to_bool,
+    "money": _to_amount,
+    "number": _to_amount,
+    "date": _to_date,
+    "enum": _to_enum,
+    "text": _to_text,
+    "city": _to_city,
+    "division": _to_text,
+}

@@ -1,0 +1,110 @@
+"""What an assessment holds: a result per rule, its payments, instalments and trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from incentives.model.conditions import Step
+from incentives.model.params import ParamUse
+from incentives.model.place import City
+from incentives.model.profile import Profile
+from incentives.model.rule import Rule, Text
+
+ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO = "eligible", "not_eligible", "needs_info"
+
+
+@dataclass
+class Payment:
+    """A payer's part of an amount: `city` 郑州市财政 400万."""
+
+    payer: str
+    label: str
+    amount: Decimal
+    share: Decimal  # of the whole, e.g. 0.4
+
+
+@dataclass
+class Due:
+    """An instalment: its amount, its date (None while a fact is missing), payers' parts."""
+
+    due: date | None
+    timing: str
+    amount: Decimal
+    label: Text
+    payers: tuple[Payment, ...]
+
+
+@dataclass
+class Check:
+    """A leaf of the trace: the condition's text, the values it saw, its outcome."""
+
+    expr: str
+    values: dict[str, Any]
+    outcome: bool | None
+    decisive: bool
+
+
+@dataclass
+class ComponentResult:
+    label: Text
+    applies: bool | None
+    amount: Decimal | None
+
+
+@dataclass
+class Result:
+    """What one rule gives one institution, and why."""
+
+    rule: Rule
+    status: str
+    checks: list[Check] = field(default_factory=list)
+    amount: Decimal | None = None
+    basis: Text | None = None
+    payers: list[Payment] = field(default_factory=list)
+    schedule: list[Due] = field(default_factory=list)
+    period: tuple[date | None, date | None] | None = None
+    components: list[ComponentResult] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    parameters: list[ParamUse] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
+    trace: Step | None = None
+    also: list[Result] = field(default_factory=list)  # the same benefit under another rule
+    savings: list[SavingEstimate] = field(default_factory=list)  # what an exemption spares
+
+
+@dataclass
+class Assessment:
+    """Every rule of a city for one profile on one date."""
+
+    as_of: date
+    city: City
+    profile: Profile
+    results: list[Result]
+
+    def cash_totals(self) -> tuple[Decimal, dict[str, Decimal]]:
+        """The eligible cash in all and by payer."""
+        total = Decimal("0.00")
+        by_payer: dict[str, Decimal] = {}
+        for result in self.results:
+            if result.status == ELIGIBLE and result.rule.kind == "cash" and result.amount:
+                total += result.amount
+                for part in result.payers:
+                    by_payer[part.payer] = by_payer.get(part.payer, Decimal("0.00")) + part.amount
+        return total, by_payer
+
+
+@dataclass
+class SavingEstimate:
+    """One tax spared: a year's worth, and by calendar year over a bounded window."""
+
+    label: Text
+    per_year: Decimal | None
+    by_year: dict[int, Decimal] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal | None:
+        return sum(self.by_year.values(), Decimal("0.00")) if self.by_year else None

@@ -1,0 +1,145 @@
+"""A rule as loaded from its file: what it cites, when it applies, what it gives, to whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from incentives.model.conditions import Expression
+
+_DAY_BEFORE, _DAY_AFTER = relativedelta(days=-1), relativedelta(days=1)
+KINDS = ("cash", "tax_exemption", "cap", "deduction", "eligibility_date", "procedure")
+PAYERS = ("city", "district", "province", "state")
+TIMINGS = ("on", "on_or_after", "no_later_than")
+
+
+@dataclass
+class Text:
+    """A text a person reads, in Chinese and English."""
+
+    zh: str
+    en: str
+
+
+@dataclass
+class Offset:
+    """A date worked out from a date fact: `from` + years, months, days (dateutil).
+
+    Used as a point (the anniversary), or as a period of that length starting on `from`,
+    whose last day is the day before the anniversary. `from` None means the rule's own
+    start date. Where the anniversary has no corresponding day (29 February in a common
+    year, 31 January plus a month), it falls on the first day of the next month, so a
+    period keeps its full length: three years from 2024-02-29 end on 2027-02-28.
+    """
+
+    start: str | None
+    years: int = 0
+    months: int = 0
+    days: int = 0
+    bounded: bool = True
+    delta: relativedelta = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.delta = relativedelta(years=self.years, months=self.months, days=self.days)
+
+    def point(self, start: date) -> date:
+        """The anniversary: `start` moved on by the offset."""
+        moved = start + self.delta
+        if moved.day < start.day and not self.days:  # relativedelta clipped to the month's end
+            moved += _DAY_AFTER
+        return moved
+
+    def last_day(self, start: date) -> date:
+        """The last day of a period of this length from `start`, that day included:
+        three years from 2024-03-15 end 2027-03-14; from 2025-03-01, 2028-02-29."""
+        return self.point(start) + _DAY_BEFORE
+
+
+@dataclass
+class AmountCase:
+    """One way to work out the amount; the first case whose `when` holds is used."""
+
+    when: Expression | None
+    value: Expression
+    label: Text | None = None
+
+
+@dataclass
+class Instalment:
+    """A share of a cash amount, due on (or after, or no later than) a date."""
+
+    share: Decimal
+    due: Offset
+    timing: str
+    label: Text
+
+
+@dataclass
+class Component:
+    """One part of a rule's benefit: a deduction item, a simplified procedure."""
+
+    label: Text
+    when: Expression | None = None
+    amount: Expression | None = None
+
+
+@dataclass
+class Saving:
+    """A tax an exemption spares, as a yearly amount (an estimate: it rests on assumptions)."""
+
+    label: Text
+    per_year: Expression
+
+
+@dataclass
+class Note:
+    """An open question or caveat; shown when its `when` is true or unknown (always if none)."""
+
+    text: Text
+    when: Expression | None = None
+
+
+@dataclass
+class Rule:
+    """One provision of one document, as data."""
+
+    id: str
+    city: str
+    kind: str
+    provision: str
+    document: str
+    article: str
+    quote: str
+    title: Text
+    effective_from: date
+    effective_to: date | None
+    when: Expression | None
+    amount: list[AmountCase] = field(default_factory=list)
+    payers: list[tuple[str, Decimal]] = field(default_factory=list)
+    schedule: list[Instalment] = field(default_factory=list)
+    period: Offset | None = None
+    date: Offset | None = None
+    components: list[Component] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    savings: list[Saving] = field(default_factory=list)
+    restates: str | None = None  # the id of the national rule this one restates
+    topic: str = ""  # lines rules of different cities up in a comparison
+    file: str = ""
+    line: int = 0
+    # worked out once, when the rule is loaded:
+    expressions: list[Expression] = field(init=False, repr=False, compare=False)
+    param_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    in_force_text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = [self.when, *(c.when for c in self.amount), *(c.value for c in self.amount),
+                 *(c.when for c in self.components), *(c.amount for c in self.components),
+                 *(n.when for n in self.notes), *(s.per_year for s in self.savings)]
+        self.expressions = [e for e in found if e is not None]
+        self.param_names = frozenset().union(*(e.params for e in self.expressions))
+        end = self.effective_to.isoformat() if self.effective_to else "open"
+        self.in_force_text = (f"in force on the as-of date "
+                              f"({self.effective_from.isoformat()} … {end})")

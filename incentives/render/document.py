@@ -1,0 +1,286 @@
+"""A report to hand over: an assessment (or a comparison) as Markdown or one HTML file.
+
+The content is built once as a list of blocks (headings, paragraphs, tables, lists,
+quotes) and then written as Markdown or as a self-contained HTML page that prints well.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from incentives.assessment.compare import Comparison
+from incentives.assessment.timeline import UNDATED, cash_by_year, savings_by_year, timeline
+from incentives.model.facts import FactSchema
+from incentives.model.money import format_rate
+from incentives.model.params import ParamUse
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
+from incentives.render.labels import label, pick, yuan
+from incentives.render.wording import summary_text
+
+
+@dataclass
+class Block:
+    """heading (level 1-3) | para | table | items | quote."""
+
+    kind: str
+    text: str = ""
+    level: int = 2
+    rows: list[list[str]] = field(default_factory=list)  # a table's first row is its header
+    items: list[str] = field(default_factory=list)
+
+
+def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> list[Block]:
+    city = assessment.city
+    where = f"{city.name_zh} {city.name_en}"
+    if "district" in assessment.profile.facts:
+        where += f" · {assessment.profile.facts['district']}"
+    blocks = [Block("heading", assessment.profile.name or label("institution", lang), 1),
+              Block("para", f"{where} · {label('as_of', lang)} {assessment.as_of.isoformat()}"),
+              *money_blocks(assessment, lang)]
+    for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE):
+        results = [r for r in assessment.results if r.status == status]
+        if results:
+            blocks.append(Block("heading", f"{label(status, lang)} ({len(results)})", 2))
+            for result in results:
+                blocks += _result_blocks(result, schema, lang)
+    blocks += timeline_blocks(assessment, lang)
+    blocks += _assumption_blocks(assessment, lang)
+    blocks += _citation_blocks(assessment.results, lang)
+    blocks.append(Block("para", label("generated", lang)))
+    return blocks
+
+
+def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
+    total, by_payer = assessment.cash_totals()
+    labels = {p.payer: p.label for r in assessment.results for p in r.payers}
+    payers = list(by_payer)
+    header = [label("year", lang), *(labels[p] for p in payers), label("total", lang),
+              label("tax_saved", lang)]
+    cash = cash_by_year(assessment)
+    saved: dict[int | str, Decimal] = {}
+    saved.update(savings_by_year(assessment).items())
+    if not saved:
+        header.pop()
+    rows = [header]
+    for year in sorted({*cash, *saved}, key=lambda y: (isinstance(y, str), y)):
+        parts = cash.get(year, {})
+        rows.append([label("undated", lang) if year == UNDATED else str(year),
+                     *(yuan(parts.get(p, Decimal(0)), lang) for p in payers),
+                     yuan(sum(parts.values(), Decimal(0)), lang),
+                     *([yuan(saved.get(year, Decimal(0)), lang)] if saved else [])])
+    rows.append([label("total", lang), *(yuan(by_payer[p], lang) for p in payers),
+                 yuan(total, lang), *([yuan(sum(saved.values(), Decimal(0)), lang)]
+                                      if saved else [])])
+    return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows)]
+
+
+def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]:
+    rule = result.rule
+    lines: list[str] = []
+    if result.amount is not None:
+        basis = f" — {pick(result.basis, lang)}" if result.basis else ""
+        lines.append(f"{label('amount', lang)}: {yuan(result.amount, lang)}{basis}")
+    if result.payers:
+        lines.append(f"{label('paid_by', lang)}: " + "; ".join(
+            f"{p.label} {yuan(p.amount, lang)} ({format_rate(p.share, 0)})" for p in result.payers))
+    lines += [f"{label(d.timing, lang)} {d.due.isoformat() if d.due else label('undated', lang)}:"
+              f" {yuan(d.amount, lang)} — {pick(d.label, lang)}" for d in result.schedule]
+    if result.period:
+        lines.append(_period_line(result, lang))
+    lines += [f"{pick(c.label, lang)}" + (f": {yuan(c.amount, lang)}" if c.amount else "")
+              for c in result.components if c.applies]
+    lines += saving_lines(result, lang)
+    lines += _reason_lines(result, schema, lang)
+    lines += [f"{label('note', lang)}: {pick(note, lang)}" for note in result.notes]
+    title = f"{rule.provision} {pick(rule.title, lang)}".strip()
+    return [Block("heading", title, 3), Block("items", items=lines),
+            Block("para", f"{rule.document} {rule.article}")]
+
+
+def saving_lines(result: Result, lang: str) -> list[str]:
+    """What an exemption spares, per year and over its window; or the facts it needs."""
+    lines = []
+    for estimate in result.savings:
+        name = f"{pick(estimate.label, lang)} ({label('estimate', lang)})"
+        if estimate.per_year is None:
+            lines.append(f"{name}: {label('give', lang)} {', '.join(estimate.missing)}")
+            continue
+        over = f"; {label('over_window', lang)} {yuan(estimate.total, lang)}" \
+            if estimate.total is not None else ""
+        lines.append(f"{name}: {yuan(estimate.per_year, lang)} {label('per_year', lang)}{over}")
+    return lines
+
+
+def _period_line(result: Result, lang: str) -> str:
+    start, end = result.period or (None, None)
+    first = start.isoformat() if start else "?"
+    if result.rule.kind == "eligibility_date":
+        return f"{label('may_apply_from', lang)}: {first}"
+    last = end.isoformat() if end else label("no_end", lang)
+    return f"{label('period', lang)}: {first} – {last}"
+
+
+def _reason_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
+    if result.status == NEEDS_INFO:
+        names = [f"{n} ({schema[n].zh if lang == 'zh' else schema[n].en})" if n in schema else n
+                 for n in result.missing]
+        return [f"{label('give', lang)}: " + ", ".join(names)]
+    if result.status == ELIGIBLE:
+        checks = [c for c in result.checks
+                  if c.decisive and c.outcome and c.values.keys() - {"as_of"}]
+        word = label("because", lang)
+    else:
+        checks = [c for c in result.checks if c.decisive and c.outcome is False]
+        word = label("fails", lang)
+    return [f"{word}: `{c.expr}` (" + ", ".join(f"{n} = {_plain(v)}" for n, v in c.values.items())
+            + ")" for c in checks]
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value:,f}"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def timeline_blocks(assessment: Assessment, lang: str) -> list[Block]:
+    events = timeline(assessment)
+    if not events:
+        return []
+    rows = [[label("date", lang), "", label("benefit", lang), label("amount", lang)]]
+    for event in events:
+        past = f" ({label('past', lang)})" if event.past else ""
+        rows.append([event.day.isoformat() + past, label(event.what, lang), pick(event.label, lang),
+                     yuan(event.amount, lang) if event.amount is not None else ""])
+    return [Block("heading", label("timeline", lang), 2), Block("table", rows=rows)]
+
+
+def _uses(results: list[Result]) -> list[ParamUse]:
+    seen: dict[str, ParamUse] = {}
+    for result in results:
+        for use in result.parameters:
+            seen.setdefault(use.name, use)
+    return list(seen.values())
+
+
+def _assumption_blocks(assessment: Assessment, lang: str) -> list[Block]:
+    uses = _uses(assessment.results)
+    if not uses:
+        return []
+    items = []
+    for use in uses:
+        flag = label("overridden", lang) if use.overridden else \
+            label("assumed", lang) if use.assumed else ""
+        since = f", {use.start.isoformat()}" if use.start else ""
+        value = format_rate(use.value) if use.value < 1 else f"{use.value:f}"
+        items.append(f"{use.name} = {value}{since}{f' ({flag})' if flag else ''} — {use.source}"
+                     + "".join(f" {note}" for note in use.notes))
+    return [Block("heading", label("assumptions", lang), 2), Block("items", items=items)]
+
+
+def _citation_blocks(results: list[Result], lang: str) -> list[Block]:
+    blocks = [Block("heading", label("citations", lang), 2)]
+    for result in results:
+        for cited in (result, *result.also):
+            rule = cited.rule
+            blocks.append(Block("quote", f"{rule.document} {rule.article}: “{rule.quote}”"))
+    return blocks
+
+
+def comparison_blocks(comparison: Comparison, lang: str) -> list[Block]:
+    cities = list(comparison.assessments)
+    names = {c: comparison.assessments[c].city for c in cities}
+    rows = [[label("benefit", lang), *(f"{names[c].name_zh} {names[c].name_en}" for c in cities)]]
+    rows += [[pick(row.title.rule.title, lang),
+              *(summary_text(row.results[c], lang) for c in cities)] for row in comparison.rows]
+    totals = comparison.cash_totals()
+    rows.append([label("totals", lang), *(yuan(totals[c][0], lang) for c in cities)])
+    blocks = [Block("heading", label("compare_title", lang), 1),
+              Block("para", f"{label('as_of', lang)} {comparison.as_of.isoformat()}"),
+              Block("table", rows=rows)]
+    for city, only in comparison.only_in().items():
+        if only:
+            blocks.append(Block("para", f"{label('only_in', lang)} — {names[city].name_zh}: "
+                                + "; ".join(pick(r.title.rule.title, lang) for r in only)))
+    for city, facts in comparison.to_supply.items():
+        if facts:
+            blocks.append(Block("para", f"{label('to_supply', lang)} — {names[city].name_zh}: "
+                                + ", ".join(facts)))
+    blocks.append(Block("para", label("generated", lang)))
+    return blocks
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def to_markdown(blocks: list[Block]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        if block.kind == "heading":
+            out.append(f"{'#' * block.level} {block.text}")
+        elif block.kind == "para":
+            out.append(block.text)
+        elif block.kind == "quote":
+            out.append(f"> {block.text}")
+        elif block.kind == "items":
+            out.append("\n".join(f"- {item}" for item in block.items))
+        elif block.kind == "table":
+            head, *body = [[cell.replace("|", "\\|").replace("\n", " ") for cell in row]
+                           for row in block.rows]
+            lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+            out.append("\n".join(lines + ["| " + " | ".join(row) + " |" for row in body]))
+    return "\n\n".join(out) + "\n"
+
+
+STYLE = """
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+       sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a;
+       line-height: 1.5; }
+h1 { font-size: 1.6rem; border-bottom: 2px solid #333; padding-bottom: .3rem; }
+h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1.05rem; margin: 1.2rem 0 .3rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .92rem; }
+th, td { border: 1px solid #bbb; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td:not(:first-child) { font-variant-numeric: tabular-nums; }
+blockquote { margin: .4rem 0; padding: .2rem .8rem; border-left: 3px solid #999; color: #444;
+             font-size: .9rem; }
+ul { margin: .2rem 0; }
+code { font-size: .88rem; background: #f5f5f5; padding: 0 .2rem; }
+@media print { body { margin: 0; max-width: none; } h2, h3 { break-after: avoid; }
+               table, blockquote, li { break-inside: avoid; } }
+"""
+
+
+def to_html(blocks: list[Block], title: str, lang: str) -> str:
+    body: list[str] = []
+    for block in blocks:
+        text = _inline(block.text)
+        if block.kind == "heading":
+            body.append(f"<h{block.level}>{text}</h{block.level}>")
+        elif block.kind == "para":
+            body.append(f"<p>{text}</p>")
+        elif block.kind == "quote":
+            body.append(f"<blockquote>{text}</blockquote>")
+        elif block.kind == "items":
+            body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block.items) + "</ul>")
+        elif block.kind == "table":
+            head, *rows = block.rows
+            cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+            trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                          for row in rows)
+            body.append(f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table>")
+    return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+            f'<meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def _inline(text: str) -> str:
+    """Escape, then show `code` spans as code."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))

@@ -1,0 +1,347 @@
+"""Explanations, the within-reach section of `check` and what-if comparisons, for a terminal.
+
+Rendering only (rich): the figures come from explain.py, reach.py and whatif.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from incentives.assessment.explain import CaseWorking, Explanation
+from incentives.assessment.reach import Reach
+from incentives.assessment.whatif import WhatIf
+from incentives.model.conditions import Calc, Operand, Step
+from incentives.model.facts import FactSchema
+from incentives.model.money import format_rate, format_yuan, to_fen
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, Result
+from incentives.render.wording import number_text, reach_lines, value_text
+
+MARK = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}
+STATUS = {ELIGIBLE: ("✓", "green", "eligible 符合条件"),
+          NEEDS_INFO: ("?", "yellow", "needs information 需补充信息"),
+          "not_eligible": ("✗", "red", "not eligible 不符合条件")}
+SHORT = {ELIGIBLE: "eligible", NEEDS_INFO: "needs info", "not_eligible": "not eligible"}
+AMOUNT_KINDS = ("cash", "cap", "deduction")
+TIMING = {"on": "on", "on_or_after": "on or after", "no_later_than": "no later than"}
+OPS = {"and": "all of these (and)", "or": "any of these (or)", "not": "not"}
+
+
+def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str]
+                       ) -> RenderableType:
+    """`incentives explain`: condition tree, parameters, amount, split, schedule, quote, notes."""
+    rule, result = e.rule, e.result
+    mark, style, words = STATUS[result.status]
+    head = Text(f"{rule.provision} " if rule.provision else "", style="bold")
+    head.append(rule.title.zh, style="bold")
+    head.append(f"  {rule.title.en}")
+    who = f" · {e.institution}" if e.institution else ""
+    head.append(f"\n{rule.id} · {rule.kind}{who} · as of {e.as_of.isoformat()}", style="dim")
+    parts: list[RenderableType] = [head, Text(f"{mark} {words}", style=f"bold {style}")]
+    parts += _section("Condition 条件", [_condition(e, schema, params)])
+    parts += _section("Parameters 参数", _parameters(e))
+    parts += _section("Amount 金额", _amount(e))
+    parts += _section("Split 分担", _split(e))
+    parts += _section("Instalments 分期", _instalments(e))
+    parts += _section("Period 期间", _dates(e))
+    parts += _section("Components 项目", _components(e))
+    if result.missing:
+        parts += _section("To settle it, give 需补充", [Text(", ".join(
+            f"{name} ({schema[name].zh})" if name in schema else name for name in result.missing),
+            style="yellow")])
+    if e.reach is not None:
+        parts += _section("Within reach 差一点", [Text(line)
+                                              for line in reach_lines(e.reach.options, schema)])
+    cite = Text(f"{rule.document} {rule.article}: ", style="cyan")
+    cite.append(f"“{rule.quote}”")
+    parts += _section("Quote 原文", [cite])
+    notes = [Text(f"• {n.en}\n  {n.zh}") for n in result.notes]
+    parts += _section("Notes 说明", notes)
+    for other in e.also:
+        parts += _section(f"Also cites 另见 {other.rule.id}",
+                          [Padding(render_explanation(other, schema, params), (0, 0, 0, 2))])
+    return Group(*parts)
+
+
+def _section(title: str, body: list[Any]) -> list[RenderableType]:
+    if not body:
+        return []
+    return [Text(f"\n{title}", style="bold"), Padding(Group(*body), (0, 0, 0, 2))]
+
+
+def _condition(e: Explanation, schema: FactSchema, params: frozenset[str]) -> RenderableType:
+    lines: list[RenderableType] = []
+    for check in e.dated:
+        mark, style = MARK[check.outcome]
+        lines.append(Text(f"{mark} {check.expr}", style=style))
+    if e.in_force is not None and e.in_force.outcome is False and e.condition is not None:
+        lines.append(Text("not in force on this date: the condition is shown for information",
+                          style="dim"))
+    if e.condition is None:
+        lines.append(Text("no condition: applies to every institution in force", style="dim"))
+    else:
+        show_decisive = e.condition.outcome is not True
+        tree = Tree(_node(e.condition, schema, params, show_decisive), guide_style="dim")
+        _grow(tree, e.condition, schema, params, show_decisive)
+        lines.append(tree)
+    return Group(*lines)
+
+
+def _grow(tree: Tree, step: Step, schema: FactSchema, params: frozenset[str], decisive: bool
+          ) -> None:
+    for child in step.children:
+        _grow(tree.add(_node(child, schema, params, decisive)), child, schema, params, decisive)
+
+
+def _node(step: Step, schema: FactSchema, params: frozenset[str], show_decisive: bool) -> Text:
+    mark, style = MARK[step.outcome]
+    line = Text(f"{mark} ", style=style)
+    if step.op != "leaf":
+        line.append(OPS[step.op], style="bold")
+        line.append(f" → {_outcome(step.outcome)}", style=style)
+        return line
+    line.append(step.text, style="bold")
+    line.append(f" → {_outcome(step.outcome)}", style=style)
+    if step.values:
+        shown = ", ".join(f"{name} = {_fact_value(name, value, schema, params)}"
+                          for name, value in step.values.items())
+        line.append(f"  ({shown})", style="dim")
+    if show_decisive and step.decisive:
+        line.append("  ← decisive", style="italic")
+    return line
+
+
+def _outcome(outcome: bool | None) -> str:
+    return {True: "true", False: "false", None: "unknown"}[outcome]
+
+
+def _fact_value(name: str, value: Any, schema: FactSchema, params: frozenset[str]) -> str:
+    if name in params and isinstance(value, Decimal):
+        return format_rate(value)
+    return value_text(name, value, schema)
+
+
+def _parameters(e: Explanation) -> list[Text]:
+    if not e.parameters:
+        return [Text("none: this rule uses no dated parameter", style="dim")]
+    lines = []
+    for use in e.parameters:
+        since = f", in force from {use.start.isoformat()}" if use.start else ""
+        flag = " (overridden with --param)" if use.overridden else ""
+        line = Text(f"{use.name} = {format_rate(use.value)}{since}{flag}", style="bold")
+        line.append(f" — source: {use.source}")
+        if not e.parameters_used:
+            line.append(" (not used: the rule does not apply)", style="dim")
+        lines.append(line)
+        lines += [Text(f"  {note}", style="dim") for note in use.notes]
+    return lines
+
+
+def _amount(e: Explanation) -> list[Text]:
+    lines = []
+    for number, case in enumerate(e.cases, 1):
+        lines += _case(number, case, len(e.cases))
+    if e.result.amount is not None and e.cases:
+        lines.append(Text(f"amount = {format_yuan(e.result.amount)} 元", style="bold"))
+    elif e.cases:
+        lines.append(Text("amount unknown: give " + ", ".join(e.result.missing), style="yellow"))
+    return lines
+
+
+def _case(number: int, case: CaseWorking, count: int) -> list[Text]:
+    label = f" — {case.label.en}" if case.label else ""
+    if not case.reached:
+        return [Text(f"case {number}{label}: not reached (an earlier case applies)", style="dim")]
+    if case.when is None:
+        head = "otherwise" if count > 1 else "the amount"
+        line = Text(f"case {number} ({head}){label}", style="bold" if case.chosen else "dim")
+    else:
+        mark, style = MARK[case.when.outcome]
+        line = Text(f"case {number}: ", style="bold" if case.chosen else "")
+        line.append(f"{mark} {case.when.text}", style=style)
+        line.append(f"{label}{' — used' if case.chosen else ''}")
+    lines = [line]
+    held = [leaf for leaf in case.when.leaves() if leaf.decisive and leaf.outcome] if (
+        case.when is not None and case.chosen) else []
+    if held:
+        lines.append(Text("    because " + " · ".join(
+            f"{leaf.text} ({', '.join(f'{n} = {v}' for n, v in leaf.values.items())})"
+            for leaf in held), style="dim"))
+    lines += [Text(f"    {calc_text(calc)}") for calc in case.steps]
+    if case.value is not None and to_fen(case.value) != case.value:
+        lines.append(Text(f"    rounded to the fen: {format_yuan(case.value)}"))
+    return lines
+
+
+def calc_text(calc: Calc) -> str:
+    """`fixed_asset_investment * 1.2%: 86,500,000 × 1.2% = 1,038,000.00`."""
+    operands = [_operand(o) for o in calc.operands]
+    if calc.op in ("min", "max"):
+        worked = f"{calc.op}({', '.join(operands)})"
+    elif calc.op == "neg":
+        worked = f"−{operands[0]}"
+    else:
+        worked = f" {calc.op} ".join(operands)
+    return f"{calc.text}: {worked} = {_number(calc.value)}"
+
+
+def _operand(operand: Operand) -> str:
+    if operand.kind == "literal":
+        return operand.text
+    if operand.kind == "param" and isinstance(operand.value, Decimal):
+        return format_rate(operand.value)
+    return number_text(operand.value) if isinstance(operand.value, Decimal) else "unknown"
+
+
+def _number(value: Any) -> str:
+    if not isinstance(value, Decimal):
+        return "unknown"
+    value = value.normalize()
+    exponent = value.as_tuple().exponent
+    return f"{value:,.2f}" if isinstance(exponent, int) and exponent >= -2 else f"{value:,f}"
+
+
+def _split(e: Explanation) -> list[Text]:
+    payers = e.result.payers
+    if not payers or e.result.amount is None:
+        return []
+    parts = " / ".join(f"{p.label} {format_rate(p.share, 0)} {format_yuan(p.amount)}"
+                       for p in payers)
+    return [Text(f"{format_yuan(e.result.amount)} split {e.shares}: {parts}")]
+
+
+def _instalments(e: Explanation) -> list[Text]:
+    lines = []
+    for d in e.instalments:
+        due = d.due.isoformat() if d.due else "date unknown"
+        base = _base_text(d.base_fact, d.base, d.offset)
+        payers = " / ".join(f"{p.label} {format_yuan(p.amount)}" for p in d.payers)
+        lines.append(Text(f"{format_rate(d.share, 0)} {TIMING[d.timing]} {due} ({base}): "
+                          f"{format_yuan(d.amount)} ({payers}) — {d.label.en}"))
+    return lines
+
+
+def _base_text(fact: str | None, base: date | None, offset: str) -> str:
+    name = fact or "effective_from"
+    value = base.isoformat() if base else "unknown"
+    return f"{name} {value}{' ' + offset if offset else ''}"
+
+
+def _dates(e: Explanation) -> list[Text]:
+    d = e.dates
+    if d is None:
+        return []
+    base = _base_text(d.base_fact, d.base, d.offset)
+    start = d.start.isoformat() if d.start else "unknown"
+    if e.rule.kind == "eligibility_date":
+        return [Text(f"may apply from {start} ({base})")]
+    end = f"{d.end.isoformat()} (last day included)" if d.end else "no end date"
+    return [Text(f"{start} – {end}; from {base}")]
+
+
+def _components(e: Explanation) -> list[Text]:
+    lines = []
+    for c in e.components:
+        mark, style = MARK[c.applies]
+        line = Text(f"{mark} {c.label.zh} — {c.label.en}", style=style)
+        if c.when is not None:
+            line.append(f"  (when {c.when.text})", style="dim")
+        lines.append(line)
+        lines += [Text(f"    {calc_text(calc)}") for calc in c.steps]
+    amounts = [c.amount for c in e.components if c.applies and c.amount is not None]
+    if amounts and e.result.amount is not None and not e.cases:
+        added = " + ".join(format_yuan(a) for a in amounts)
+        lines.append(Text(f"total: {added} = {format_yuan(e.result.amount)} 元", style="bold"))
+    return lines
+
+
+def render_reach(reaches: list[Reach], schema: FactSchema) -> RenderableType:
+    """The "within reach" section of the `check` report."""
+    parts: list[RenderableType] = [Text(f"\nWithin reach 差一点就符合 ({len(reaches)})",
+                                        style="bold magenta")]
+    for reach in reaches:
+        rule = reach.result.rule
+        head = Text("✦ ", style="bold magenta")
+        head.append(f"{rule.provision} {rule.title.zh}".strip(), style="bold")
+        head.append(f"  {rule.title.en}")
+        lines = [Text(line) for line in reach_lines(reach.options, schema)]
+        parts += [head, Padding(Group(*lines), (0, 0, 0, 4))]
+    return Group(*parts)
+
+
+def render_whatif(w: WhatIf, schema: FactSchema) -> RenderableType:
+    """`incentives whatif`: the changes, the rules whose outcome changed, the cash totals."""
+    title = Text("What if 假如:", style="bold")
+    for c in w.changes:
+        title.append(f"\n  {c.fact} = {value_text(c.fact, c.after, schema)} "
+                     f"(was {value_text(c.fact, c.before, schema)})")
+    if not w.changes:
+        title.append(" no fact changes")
+    name = w.before.profile.name or "(unnamed institution)"
+    title.append(f"\n{name} · as of {w.before.as_of.isoformat()}", style="dim")
+    table = Table(show_edge=False, title_justify="left", title="Rules that change 变化")
+    table.add_column("rule", no_wrap=True)
+    table.add_column("before 之前")
+    table.add_column("after 之后")
+    table.add_column("difference 差额", justify="right")
+    for row in w.rows:
+        rule = row.result.rule
+        difference = _signed(row.difference) if rule.kind in AMOUNT_KINDS else "—"
+        table.add_row(f"{rule.provision} {rule.id}".strip(), _side(row.before),
+                      _side(row.after), difference)
+    parts: list[RenderableType] = [title]
+    parts.append(Padding(table, (1, 0, 0, 0)) if w.rows else Text("\nNothing changes."))
+    for row in w.rows:
+        gained, lost = row.items()
+        parts += [Text(f"{row.result.rule.id}: {sign} {item.zh} — {item.en}")
+                  for sign, items in (("+", gained), ("−", lost)) for item in items]
+        if row.after is not None and row.after.missing:
+            parts.append(Text(f"{row.result.rule.id}: to complete it, give "
+                              + ", ".join(row.after.missing), style="yellow"))
+    parts.append(Text(f"{w.unchanged} other provisions unchanged.", style="dim"))
+    parts.append(Padding(_totals(w), (1, 0, 0, 0)))
+    return Group(*parts)
+
+
+def _side(result: Result | None) -> str:
+    if result is None:
+        return "—"
+    mark, _, _ = STATUS[result.status]
+    text = f"{mark} {SHORT[result.status]}"
+    if result.amount is not None:
+        text += f" · {format_yuan(result.amount)}"
+    start, end = result.period or (None, None)
+    if start is not None:
+        text += f" · {start.isoformat()}" + (f" – {end.isoformat()}" if end else "")
+    applying = [c for c in result.components if c.applies]
+    if applying and result.amount is None:
+        text += f" · {len(applying)} item{'s' if len(applying) != 1 else ''}"
+    return text
+
+
+def _signed(amount: Decimal | None) -> str:
+    if amount is None:
+        return "unknown"
+    if amount == 0:
+        return "0.00"
+    return ("+" if amount > 0 else "−") + format_yuan(abs(amount))
+
+
+def _totals(w: WhatIf) -> Table:
+    table = Table(title="Cash totals 资金合计 (eligible)", title_justify="left", show_edge=False)
+    for column in ("payer 承担方", "before 之前", "after 之后", "difference 差额"):
+        table.add_column(column, justify="left" if column.startswith("payer") else "right")
+    (before, after, difference), by_payer = w.totals()
+    labels = {p.payer: p.label for a in (w.before, w.after) for r in a.results for p in r.payers}
+    for payer, (b, a, d) in by_payer.items():
+        table.add_row(labels.get(payer, payer), format_yuan(b), format_yuan(a), _signed(d))
+    table.add_row("total 合计", format_yuan(before), format_yuan(after), _signed(difference),
+                  style="bold")
+    return table

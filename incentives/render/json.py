@@ -1,0 +1,191 @@
+"""Assessment -> the JSON contract of DESIGN.md (plain data, no terminal code).
+
+Key order is fixed by construction, amounts are strings with two decimals, dates ISO.
+The table report lives in `table.py`, so that JSON output never imports rich.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from incentives.assessment.compare import Comparison
+from incentives.assessment.timeline import Event, cash_by_year, savings_by_year, timeline
+from incentives.model.money import to_fen
+from incentives.model.params import ParamUse
+from incentives.model.result import (
+    Assessment,
+    Check,
+    ComponentResult,
+    Due,
+    Payment,
+    Result,
+    SavingEstimate,
+)
+from incentives.model.rule import Text
+
+
+def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
+    """The public JSON contract: as_of, city, results, totals (plus institution, parameters)."""
+    total, by_payer = assessment.cash_totals()
+    return {
+        "as_of": assessment.as_of.isoformat(),
+        "city": assessment.city.id,
+        "institution": assessment.profile.name or None,
+        "results": [result_to_dict(result) for result in assessment.results],
+        "totals": {
+            "cash": _money(total),
+            "by_payer": {payer: _money(amount) for payer, amount in by_payer.items()},
+        },
+        "parameters": _parameters(assessment),
+        "timeline": [_event(event) for event in timeline(assessment)],
+        "by_year": {
+            "cash": {str(year): {**{p: _money(a) for p, a in payers.items()},
+                                 "total": _money(sum(payers.values(), Decimal(0)))}
+                     for year, payers in cash_by_year(assessment).items()},
+            "tax_saved_estimate": {str(year): _money(amount)
+                                   for year, amount in savings_by_year(assessment).items()},
+        },
+        "assumptions": [p for p in _parameters(assessment) if p["assumed"] or p["overridden"]],
+    }
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {"date": event.day.isoformat(), "what": event.what, "rule": event.rule,
+            "label": _text(event.label), "amount": _money(event.amount), "past": event.past,
+            "payers": [_payment(p) for p in event.payers]}
+
+
+def _saving(estimate: SavingEstimate) -> dict[str, Any]:
+    return {"label": _text(estimate.label), "per_year": _money(estimate.per_year),
+            "by_year": {str(y): _money(a) for y, a in estimate.by_year.items()},
+            "total": _money(estimate.total), "missing": estimate.missing, "estimate": True}
+
+
+def result_to_dict(result: Result) -> dict[str, Any]:
+    rule = result.rule
+    return {
+        "rule": rule.id,
+        "status": result.status,
+        "kind": rule.kind,
+        "amount": _money(result.amount),
+        "payers": [_payment(p) for p in result.payers],
+        "schedule": [_due(d) for d in result.schedule],
+        "period": _period(result.period),
+        "conditions": [_check(c) for c in result.checks],
+        "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
+        "notes": [note.en for note in result.notes],
+        "title": _text(rule.title),
+        "provision": rule.provision or None,
+        "basis": _text(result.basis) if result.basis else None,
+        "components": [_component(c) for c in result.components],
+        "missing": result.missing,
+        "parameters": [param_to_dict(p) for p in result.parameters],
+        "notes_zh": [note.zh for note in result.notes],
+        "also_cites": [_also(other) for other in result.also],
+        "savings": [_saving(estimate) for estimate in result.savings],
+    }
+
+
+def _also(other: Result) -> dict[str, Any]:
+    rule = other.rule
+    return {"rule": rule.id, "status": other.status, "document": rule.document,
+            "article": rule.article, "quote": rule.quote}
+
+
+def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
+    """Each city's assessment, the benefits lined up by topic, and what only one city gives."""
+    return {
+        "as_of": comparison.as_of.isoformat(),
+        "cities": list(comparison.assessments),
+        "assessments": {c: assessment_to_dict(a) for c, a in comparison.assessments.items()},
+        "rows": [
+            {"topic": row.topic,
+             "title": _text(row.title.rule.title),
+             "results": {c: (result_to_dict(r) if r else None) for c, r in row.results.items()}}
+            for row in comparison.rows
+        ],
+        "only_in": {c: [row.topic for row in rows] for c, rows in comparison.only_in().items()},
+        "facts_to_supply": comparison.to_supply,
+    }
+
+
+def to_json(assessment: Assessment) -> str:
+    return json.dumps(assessment_to_dict(assessment), ensure_ascii=False, indent=2)
+
+
+def param_to_dict(use: ParamUse) -> dict[str, Any]:
+    return {
+        "name": use.name,
+        "value": _plain(use.value),
+        "from": use.start.isoformat() if use.start else None,
+        "source": use.source,
+        "overridden": use.overridden,
+        "assumed": use.assumed,
+        "notes": list(use.notes),
+    }
+
+
+def _parameters(assessment: Assessment) -> list[dict[str, Any]]:
+    seen: dict[str, ParamUse] = {}
+    for result in assessment.results:
+        for use in result.parameters:
+            seen.setdefault(use.name, use)
+    return [param_to_dict(use) for use in seen.values()]
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{to_fen(amount):f}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _text(text: Text) -> dict[str, str]:
+    return {"zh": text.zh, "en": text.en}
+
+
+def _payment(payment: Payment) -> dict[str, Any]:
+    return {"payer": payment.payer, "amount": _money(payment.amount), "label": payment.label,
+            "share": _plain(payment.share)}
+
+
+def _due(due: Due) -> dict[str, Any]:
+    return {
+        "due": due.due.isoformat() if due.due else None,
+        "amount": _money(due.amount),
+        "timing": due.timing,
+        "label": _text(due.label),
+        "payers": [_payment(p) for p in due.payers],
+    }
+
+
+def _period(period: tuple[date | None, date | None] | None) -> dict[str, Any] | None:
+    if period is None:
+        return None
+    start, end = period
+    return {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None}
+
+
+def _check(check: Check) -> dict[str, Any]:
+    return {
+        "expr": check.expr,
+        "values": {name: _plain(value) for name, value in check.values.items()},
+        "outcome": check.outcome,
+        "decisive": check.decisive,
+    }
+
+
+def _component(component: ComponentResult) -> dict[str, Any]:
+    return {
+        "label": _text(component.label),
+        "applies": component.applies,
+        "amount": _money(component.amount),
+    }

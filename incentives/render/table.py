@@ -1,0 +1,211 @@
+"""Assessment -> a terminal report (rich): eligible, needs information, not eligible, money
+by payer and year, the timeline, the parameters used.
+
+Every line says what the institution gets (amount, payers, dates), or which condition
+failed with the profile's actual value, or which facts are missing; each cites its
+article and quotes its sentence. Labels are in the language asked for (`lang`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text as RichText
+
+from incentives.model.facts import FactSchema
+from incentives.model.money import format_rate, format_yuan
+from incentives.model.params import ParamUse
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Check, Result
+from incentives.render.document import Block, money_blocks, saving_lines, timeline_blocks
+from incentives.render.labels import label, pick, yuan
+
+SECTIONS = ((ELIGIBLE, "✓", "green"), (NEEDS_INFO, "?", "yellow"), (NOT_ELIGIBLE, "✗", "red"))
+
+
+def render(assessment: Assessment, schema: FactSchema, lang: str = "en") -> RenderableType:
+    """The whole report as one rich renderable."""
+    parts: list[RenderableType] = [_header(assessment, lang)]
+    for status, mark, style in SECTIONS:
+        results = [r for r in assessment.results if r.status == status]
+        if results:
+            parts.append(RichText(f"\n{label(status, lang)} ({len(results)})",
+                                  style=f"bold {style}"))
+            parts.extend(_result(r, mark, style, schema, lang) for r in results)
+    parts += [rich_block(b) for b in money_blocks(assessment, lang) + timeline_blocks(assessment,
+                                                                                        lang)]
+    parameters = _parameters(assessment, lang)
+    if parameters:
+        parts.append(parameters)
+    return Group(*parts)
+
+
+def print_report(assessment: Assessment, schema: FactSchema, console: Console,
+                 lang: str = "en") -> None:
+    console.print(render(assessment, schema, lang))
+
+
+def rich_block(block: Block) -> RenderableType:
+    """A document block (a heading or a table) for the terminal."""
+    if block.kind == "table":
+        head, *rows = block.rows
+        table = Table(show_edge=False)
+        for index, cell in enumerate(head):
+            amounts = all(row[index].endswith("元") or not row[index] for row in rows)
+            table.add_column(cell, justify="right" if amounts else "left")
+        for row in rows:
+            table.add_row(*row)
+        return table
+    return RichText(f"\n{block.text}", style="bold" if block.kind == "heading" else "")
+
+
+def _header(assessment: Assessment, lang: str) -> RenderableType:
+    facts = assessment.profile.facts
+    city = assessment.city
+    where = f"{city.name_zh} {city.name_en}"
+    if "district" in facts:
+        where += f" · {facts['district']}"
+    title = RichText(assessment.profile.name or label("unnamed", lang), style="bold")
+    title.append(f"\n{where} · {label('as_of', lang)} {assessment.as_of.isoformat()} · "
+                 f"{len(assessment.results)} {label('provisions', lang)}", style="dim")
+    return title
+
+
+def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
+            ) -> RenderableType:
+    rule = result.rule
+    head = RichText(f"{mark} ", style=f"bold {style}")
+    head.append(f"{rule.provision} " if rule.provision else "", style="bold")
+    head.append(pick(rule.title, lang), style="bold")
+    head.append(f"  [{label(rule.kind, lang)}]", style="dim")
+    body: list[RichText] = []
+    if result.status == ELIGIBLE:
+        body += _benefit_lines(result, lang)
+        body += _because_lines(result, schema, lang)
+    elif result.status == NEEDS_INFO:
+        body += _missing_lines(result, schema, lang)
+    else:
+        body += _failed_lines(result, schema, lang)
+    for cited in (result, *result.also):
+        cite = RichText(f"{cited.rule.document} {cited.rule.article}: ", style="cyan")
+        cite.append(f"“{cited.rule.quote}”", style="dim")
+        if cited is not result:
+            cite.append(f"  ({label('also_cited', lang)} {label(cited.status, lang)})",
+                        style="italic dim")
+        body.append(cite)
+    body += [RichText(f"{label('note', lang)}: {pick(note, lang)}", style="italic dim")
+             for note in result.notes]
+    return Group(head, Padding(Group(*body), (0, 0, 0, 4)))
+
+
+def _benefit_lines(result: Result, lang: str) -> list[RichText]:
+    lines = []
+    if result.amount is not None:
+        line = RichText(yuan(result.amount, lang), style="bold")
+        if result.basis:
+            line.append(f"  {pick(result.basis, lang)}", style="")
+        lines.append(line)
+    if result.payers:
+        lines.append(RichText(f"{label('paid_by', lang)}: " + " · ".join(
+            f"{p.label} {format_yuan(p.amount)} ({format_rate(p.share, 0)})"
+            for p in result.payers)))
+    for due in result.schedule:
+        when = due.due.isoformat() if due.due else label("undated", lang)
+        lines.append(RichText(f"{label(due.timing, lang)} {when}: {yuan(due.amount, lang)} — "
+                              f"{pick(due.label, lang)}"))
+    if result.period:
+        lines.append(RichText(_period_text(result, lang)))
+    for component in result.components:
+        if component.applies is False:
+            continue
+        amount = f": ≤ {yuan(component.amount, lang)}" if component.amount else ""
+        maybe = f" ({label('may_apply', lang)})" if component.applies is None else ""
+        lines.append(RichText(f"• {pick(component.label, lang)}{amount}{maybe}"))
+    lines += [RichText(line) for line in saving_lines(result, lang)]
+    if result.missing:
+        lines.append(RichText(f"{label('complete_dates', lang)}: " + ", ".join(result.missing),
+                              style="yellow"))
+    return lines
+
+
+def _because_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
+    held = [c for c in result.checks if c.decisive and c.outcome and c.values.keys() - {"as_of"}]
+    if not held:
+        return []
+    line = RichText(f"{label('because', lang)}: ", style="dim")
+    for index, check in enumerate(held):
+        values = ", ".join(f"{n} = {_value(n, v, schema, lang)}" for n, v in check.values.items())
+        line.append(("" if index == 0 else " · ") + f"{check.expr} ({values})", style="dim")
+    return [line]
+
+
+def _period_text(result: Result, lang: str) -> str:
+    start, end = result.period or (None, None)
+    if result.rule.kind == "eligibility_date":
+        return f"{label('may_apply_from', lang)}: {start.isoformat() if start else '?'}"
+    first = start.isoformat() if start else "?"
+    if end:
+        return f"{label('period', lang)}: {first} – {end.isoformat()} " \
+            f"({label('last_day_included', lang)})"
+    return f"{label('period', lang)}: {first} – {label('no_end', lang)}"
+
+
+def _missing_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
+    names = [f"{name} ({schema[name].zh if lang == 'zh' else schema[name].en})"
+             if name in schema else name for name in result.missing]
+    lines = [RichText(f"{label('give', lang)}: " + ", ".join(names), style="yellow")]
+    lines += [_check_line(c, schema, lang) for c in result.checks
+              if c.decisive and c.outcome is None]
+    return lines
+
+
+def _failed_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
+    return [_check_line(c, schema, lang) for c in result.checks
+            if c.decisive and c.outcome is False]
+
+
+def _check_line(check: Check, schema: FactSchema, lang: str) -> RichText:
+    outcome = {True: "holds", False: "fails", None: "unknown"}[check.outcome]
+    values = ", ".join(f"{name} = {_value(name, value, schema, lang)}"
+                       for name, value in check.values.items())
+    line = RichText(f"{check.expr}", style="bold")
+    line.append(f"  {label(outcome, lang)}")
+    if values:
+        line.append(f"  ({values})", style="dim")
+    return line
+
+
+def _value(name: str, value: Any, schema: FactSchema, lang: str) -> str:
+    if value is None:
+        return label("unknown", lang)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        if name not in schema:  # a dated parameter
+            return format_rate(value) if value < 1 else f"{value:,f}"
+        return yuan(value, lang) if schema[name].type == "money" else f"{value:,f}"
+    return str(value)
+
+
+def _parameters(assessment: Assessment, lang: str) -> RenderableType | None:
+    uses: dict[str, ParamUse] = {}
+    for result in assessment.results:
+        for use in result.parameters:
+            uses.setdefault(use.name, use)
+    if not uses:
+        return None
+    lines = [RichText(f"\n{label('parameters', lang)}", style="bold")]
+    for use in uses.values():
+        since = f" ({use.start.isoformat()})" if use.start else ""
+        flag = f" [{label('overridden', lang)}]" if use.overridden else \
+            f" [{label('assumed', lang)}]" if use.assumed else ""
+        value = format_rate(use.value) if use.value < 1 else f"{use.value:f}"
+        lines.append(RichText(f"{use.name} = {value}{since}{flag} — {use.source}"))
+        lines += [RichText(f"    {note}", style="dim") for note in use.notes]
+    return Group(*lines)

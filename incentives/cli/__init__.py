@@ -305,8 +305,7 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
 
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif summary:
-
-        from incentives.batch.summary import render
+        from incentives.render.summary import render
 
         _console(120).print(render(result))
 

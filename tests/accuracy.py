@@ -123,6 +123,8 @@ PROVISIONS: dict[str, Provision] = {
         "NAT-2", date(2016, 5, 1), {**ZZ, "sponsor": "public"}),  # 财税〔2016〕36号
     "national.non-profit-income-tax": Provision(
         "NAT-3", date(2008, 1, 1), {**ZZ, **NON_PROFIT}),       # 财税〔2009〕122号
+    "national.annuity-insurance-deduction": Provision(              # 财税〔2009〕27号
+        "NAT-4", date(2008, 1, 1), {**BT, **FOR_PROFIT}, rises_with={"payroll_total": 1}),
 }
 
 

@@ -46,7 +46,7 @@ def test_the_table_covers_every_bundled_rule() -> None:
         assert rule.provision == provision(rule_id).code, rule_id
     codes = {p.code for p in PROVISIONS.values()}
     assert codes == {f"ZZ-{n}" for n in range(1, 13)} | {f"BT-{n}" for n in range(1, 9)} | {
-        "NAT-1", "NAT-2", "NAT-3"}
+        "NAT-1", "NAT-2", "NAT-3", "NAT-4"}
 
 
 def test_every_witness_applies() -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
+
+from incentives.model.profile import parse_profile
 
 from .conftest import BOOK, assess_raw, result_of
 
@@ -127,3 +130,42 @@ def test_every_rule_applies_from_its_document_date() -> None:
     before = statuses({**NON_PROFIT, "kind": "elderly_care_medical"}, date(2018, 12, 26))
     assert all(status == "not_eligible" for rule, status in before.items()
                if rule.startswith("baotou."))
+
+
+# --- NAT-4 财税〔2009〕27号: supplementary pension and medical insurance -------------------------
+
+
+def test_nat4_annuity_deduction_applies_in_baotou_too() -> None:
+    # 财税〔2009〕27号: each of the two, up to 5% of payroll. Payroll 8,000,000:
+    # 8,000,000 × 5% = 400,000.00 for each; the cap in all 800,000.00.
+    r = result_of({**FOR_PROFIT, "payroll_total": "800万"}, "national.annuity-insurance-deduction")
+    assert r.status == "eligible" and r.rule.city == "national"
+    assert [c.amount for c in r.components] == [Decimal("400000.00"), Decimal("400000.00")]
+    assert r.amount == Decimal("800000.00")
+    assert r.rule.document == "财税〔2009〕27号"
+
+
+def test_nat4_is_not_for_a_non_profit() -> None:
+    r = result_of({**NON_PROFIT, "payroll_total": "800万"}, "national.annuity-insurance-deduction")
+    assert r.status == "not_eligible"
+
+
+def test_zhengzhou_shows_the_deduction_once_citing_nat4() -> None:
+    zhengzhou = {"city": "郑州", "district": "金水区", "sponsor": "社会办", "for_profit": True,
+                 "payroll_total": "800万"}
+    results = assess_raw(zhengzhou).results
+    deductions = [r for r in results if r.rule.topic == "annuity-deduction"]
+    assert [r.rule.id for r in deductions] == ["zhengzhou.annuity-insurance-deduction"]
+    assert [o.rule.id for o in deductions[0].also] == ["national.annuity-insurance-deduction"]
+    assert deductions[0].amount == Decimal("800000.00")
+
+
+def test_compare_finds_the_deduction_in_both_cities() -> None:
+    from incentives.assessment.compare import compare
+
+    profile = {**FOR_PROFIT, "payroll_total": "800万"}
+    comparison = compare(parse_profile(profile, BOOK.schema, BOOK.cities), BOOK,
+                         date(2026, 11, 22))
+    row = next(r for r in comparison.rows if r.topic == "annuity-deduction")
+    assert sorted(row.eligible_in()) == ["baotou", "zhengzhou"]
+    assert all(row not in only for only in comparison.only_in().values())

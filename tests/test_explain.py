@@ -115,7 +115,8 @@ def test_grade_award_split_4_6_and_its_one_instalment() -> None:
 
 def test_a_deduction_works_out_each_component_and_the_total() -> None:
     out = lines(GENERAL, "zhengzhou.annuity-insurance-deduction")
-    assert out.count("payroll_total * 5%: 120,000,000 × 5% = 6,000,000.00") == 2
+    # twice under ZZ-8, and twice under NAT-4 (财税〔2009〕27号), which ZZ-8 restates
+    assert out.count("payroll_total * 5%: 120,000,000 × 5% = 6,000,000.00") == 4
     assert "total: 6,000,000.00 + 6,000,000.00 = 12,000,000.00 元" in out
 
 

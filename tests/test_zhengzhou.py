@@ -371,8 +371,12 @@ def test_simplified_approval_components_follow_grade_and_kind() -> None:
 
 
 def test_land_supply_lists_the_options() -> None:
+    # article (二十一) in full: medical land for every institution, private clinics included;
+    # allocation; agreement transfer; instalments; existing allocated land; long leases
     r = result_of(SOCIAL, "zhengzhou.land-supply")
-    assert r.status == "eligible" and len(r.components) == 4
+    assert r.status == "eligible" and len(r.components) == 6
+    assert "私人诊所" in r.components[0].label.zh
+    assert r.components[-1].label.zh == "支持长期租赁、先租后让、租让结合"
 
 
 def test_nothing_applies_before_the_policy_took_effect() -> None:

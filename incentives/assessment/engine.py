@@ -56,12 +56,12 @@ def assess(
     city = book.cities[profile.city]
     results = []
     for rule, restated in book.rules_for(city.id, as_of):
-        result = _assess_rule(rule, profile, city, book, as_of, overrides or {})
+        result = assess_rule(rule, profile, city, book, as_of, overrides or {})
         if restated is not None:
-            other = _assess_rule(restated, profile, city, book, as_of, overrides or {})
+            other = assess_rule(restated, profile, city, book, as_of, overrides or {})
             result = _shown_once(result, other)
         results.append(result)
-    results.sort(key=lambda r: _document_order(r.rule, city.id))
+    results.sort(key=lambda r: document_order(r.rule, city.id))
     return Assessment(as_of, city, profile, results)
 
 
@@ -69,6 +69,8 @@ _RANK = {ELIGIBLE: 2, NEEDS_INFO: 1, NOT_ELIGIBLE: 0}
 
 
 def _shown_once(city_result: Result, layer_result: Result) -> Result:
+    """One rule's result for the profile (what `assess` does for each rule; within reach
+    re-assesses single rules with it)."""
     """A city rule and the national rule it restates, as one result citing both: the
     better of the two for the institution leads (the city's on a tie)."""
     if _RANK[layer_result.status] > _RANK[city_result.status]:
@@ -79,15 +81,18 @@ def _shown_once(city_result: Result, layer_result: Result) -> Result:
     return primary
 
 
-def _document_order(rule: Rule, city_id: str) -> tuple[Any, ...]:
+def document_order(rule: Rule, city_id: str) -> tuple[Any, ...]:
+    """Where a result stands in a report: the city's own provisions first, in their order."""
     numbers = [int(n) for n in re.findall(r"\d+", rule.provision)]
     return (rule.city != city_id, rule.provision.rstrip("0123456789-"), numbers, rule.id)
 
 
-def _assess_rule(
+def assess_rule(
     rule: Rule, profile: Profile, city: City, book: RuleBook, as_of: date,
     overrides: dict[str, Decimal],
 ) -> Result:
+    """One rule's result for the profile: what `assess` works out for each rule, and what
+    within reach re-assesses with a fact changed."""
     uses = resolve(book.param_tables(city.id), rule.param_names, as_of, overrides)
     ctx = Context(profile.facts, {name: use.value for name, use in uses.items()})
     result = Result(rule, ELIGIBLE, parameters=list(uses.values()))

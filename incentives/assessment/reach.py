@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import product
 from typing import Any
 
-from incentives.assessment.engine import _assess_rule
+from incentives.assessment.engine import assess_rule
 from incentives.errors import InputError
 from incentives.load.rulebook import RuleBook
 from incentives.model.conditions import Compare, Context, FactRef, Node, Not, ParamRef
@@ -106,7 +106,7 @@ def reach_for(result: Result, profile: Profile, book: RuleBook, as_of: date,
     def oracle(changes: Mapping[str, Value]) -> Result:
         changed = Profile(profile.city, {**profile.facts, **changes})
         try:
-            return _assess_rule(rule, changed, city, book, as_of, overrides or {})
+            return assess_rule(rule, changed, city, book, as_of, overrides or {})
         except InputError:  # the change makes an amount too large to work out: no option
             return result
 

@@ -75,7 +75,7 @@ _CMP_TEXT = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-_ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
+ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,
@@ -220,7 +220,7 @@ class MinMax(Node):
 class Compare(Node):
     def __init__(self, op: str, a: Node, b: Node, rank: Fact | None) -> None:
         self.op, self.a, self.b, self.rank = op, a, b, rank
-        self.fn = _ORDER_OPS[op]
+        self.fn = ORDER_OPS[op]
         self.names = a.names | b.names
 
     def ev(self, ctx: Context) -> Any:

@@ -1,6 +1,6 @@
 """Every rule of a city assessed over a chunk of rows at once: the columnar `engine.py`.
 
-For each rule this works out, column by column, what `engine._assess_rule` works out row
+For each rule this works out, column by column, what `engine.assess_rule` works out row
 by row: the status, the amount in fen, the payers' parts, the instalments and their
 dates, the period, and the facts that would settle it (as a bit mask over the schema's
 facts). The condition's trace is kept as columns too (each node's outcome and whether it
@@ -410,7 +410,7 @@ def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], boo
         children = [_walk(item, frame, nodes) for item in node.items]
         outcome = _combine(node, [nodes[c][1] for c in children])
         nodes.append((node, outcome, children, False))
-    elif isinstance(node, Not) and not _is_leaf(node.a):
+    elif isinstance(node, Not) and not is_leaf(node.a):
         child = _walk(node.a, frame, nodes)
         inner = nodes[child][1]
         nodes.append((node, Cond(~inner.value & inner.known, inner.known), [child], False))
@@ -419,10 +419,11 @@ def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], boo
     return len(nodes) - 1
 
 
-def _is_leaf(node: Node) -> bool:
+def is_leaf(node: Node) -> bool:
+    """A node the trace shows as one check: a comparison, possibly negated."""
     if isinstance(node, BoolOp):
         return False
-    return _is_leaf(node.a) if isinstance(node, Not) else True
+    return is_leaf(node.a) if isinstance(node, Not) else True
 
 
 def _combine(node: BoolOp, items: list[Cond]) -> Cond:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from incentives.assessment.engine import _document_order
+from incentives.assessment.engine import document_order
 from incentives.batch.columnar.engine import ELIGIBLE, STATUS_NAMES, FactBits, RuleColumns
 from incentives.batch.columnar.plan import Assessed
 from incentives.model.rule import Rule
@@ -185,7 +185,7 @@ def _utf8(texts: Any) -> bytes:
 
 
 def order_key(rule: Rule, city: str) -> tuple[Any, ...]:
-    return _document_order(rule, city)
+    return document_order(rule, city)
 
 
 def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBits) -> Any:

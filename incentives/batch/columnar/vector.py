@@ -31,7 +31,7 @@ import numpy as np
 
 from incentives.errors import Unsupported
 from incentives.model.conditions import (
-    _ORDER_OPS,
+    ORDER_OPS,
     Arith,
     BoolLeaf,
     BoolOp,
@@ -294,7 +294,7 @@ def _isin(left: Any, right: list[Any]) -> np.ndarray:
 
 # the reference engine's comparisons work on arrays as they are; only `in` needs numpy's
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    **_ORDER_OPS,
+    **ORDER_OPS,
     "in": _isin,
     "not in": lambda a, b: ~_isin(a, b),
 }

@@ -490,3 +490,13 @@ def test_redundant_parentheses_are_not_depth(tmp_path: Path) -> None:
         encoding="utf-8")
     book = load_rulebook([folder])
     assert [r.id for r in book.rules["zhengzhou"]] == ["fixture.grade-award"]
+
+
+def test_a_rule_with_three_mistakes_gets_three_messages_each_on_its_line() -> None:
+    # an unknown key no longer hides the rest of the rule, and a bad amount is not also
+    # reported as a missing one ("a cash rule needs one")
+    problems = rule_problems(RULES / "three-mistakes")
+    assert sorted((p.line, p.message.split(": ")[1]) for p in problems) == [
+        (14, "when"), (15, "amount"), (16, "schedul")], "\n".join(map(str, problems))
+    assert "unknown key" in find(problems, "awards.toml", "schedul").message
+    assert "newly_built" in find(problems, "awards.toml", "newly_biult").message

@@ -86,10 +86,10 @@ class _RuleReader:
         table = self.table
         for key in sorted(set(table) - RULE_KEYS):
             self.problem(key, "unknown key; a rule has " + ", ".join(sorted(RULE_KEYS)))
-        for key in REQUIRED_KEYS:
-            if key not in table:
-                self.problem(key, "missing")
-        if not self.ok:
+        missing = [key for key in REQUIRED_KEYS if key not in table]
+        for key in missing:
+            self.problem(key, "missing")
+        if missing:  # the rest of the rule is still read past an unknown key
             return None
         kind = table["kind"]
         if kind not in KINDS:
@@ -128,7 +128,7 @@ class _RuleReader:
     def check_kind(self, rule: Rule) -> None:
         needs = {"cash": ("amount", "payers"), "cap": ("amount",), "eligibility_date": ("date",)}
         for key in needs.get(rule.kind, ()):
-            if not getattr(rule, key):
+            if key not in self.table and not getattr(rule, key):  # a bad one is reported already
                 self.problem(key, f"a {rule.kind} rule needs one")
         if rule.kind == "deduction" and not (rule.amount or rule.components):
             self.problem("amount", "a deduction rule needs an amount or components with amounts")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from incentives import files
 from incentives.errors import RegistryError
 from incentives.model.facts import FactSchema
 
@@ -216,29 +216,9 @@ def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
 
 @contextmanager
 def atomic_write(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """Write `path` through a temporary file beside it, renamed into place only when the
-    block ends normally: a crash or Ctrl-C leaves the old file (or none), never half a one."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """files.atomic_write, with a failure to create the file worded for a batch output."""
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
-                                                 suffix=".tmp")
+        with files.atomic_write(path, encoding) as handle:
+            yield handle
     except OSError as error:
         raise RegistryError([f"output {path}: cannot write there: {error.strerror}"]) from None
-    try:
-        with os.fdopen(descriptor, "w", encoding=encoding, newline="") as handle:
-            yield handle
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    """The old file's permissions, or what a newly created file gets (not mkstemp's 0600)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from incentives.files import write_text
+
 ISSUES_HINT = ("This is a bug in incentives {version}, not a problem with your input. "
                "Please report it to {where}, with the command you ran and the files it "
                "read; `incentives --debug …` shows the traceback.")
@@ -155,12 +157,9 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text)
         return
-    temporary = output.with_name(f".{output.name}.tmp")
     try:
-        temporary.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        temporary.replace(output)
+        write_text(output, text)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise UsageProblems([f"-o {output}: cannot write: {error.strerror}"]) from None
     click.echo(f"wrote {output}", err=True)
 
@@ -377,7 +376,7 @@ def _write_profile(book, profile, path: Path) -> None:  # type: ignore[no-untype
     text = profile_to_toml(profile, book.schema, f"Profile written by incentives on "
                            f"{date.today().isoformat()}; check it with: incentives check {path}")
     try:
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
     except OSError as error:
         raise UsageProblems([f"{path}: cannot write the file: {error.strerror}"]) from None
 

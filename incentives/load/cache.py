@@ -17,6 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from incentives.files import write_text
+
 FORMAT = "v2"  # part of every key: a new format never reads an old entry
 
 
@@ -52,9 +54,7 @@ def _store(entry: Path, text: str, data: dict[str, Any]) -> None:
         encoded = json.dumps({"text": text, "tables": data}, default=_encode,
                              ensure_ascii=False)
         entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(encoded, encoding="utf-8")
-        temporary.replace(entry)
+        write_text(entry, encoded)
     except (OSError, TypeError, ValueError):
         pass  # not cacheable (a time of day, a read-only home): parse again next time
 

@@ -1,0 +1,80 @@
+"""Writing and reading files safely: the one atomic-write helper every writer uses, and the
+one bounded read every reader of a stranger's file uses.
+
+A write goes to a new temporary file beside the target (created exclusively, so a planted
+symlink is never followed) and is renamed into place only when it is complete: a crash, a
+full disk or Ctrl-C leaves the old file, or none, never half a one. A read checks the file
+before it opens it for reading: a pipe, a device or a file over the limit is refused
+before a byte is read, and the read itself stops at the limit (the file may grow).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+
+@contextmanager
+def atomic_write(path: Path, encoding: str = "utf-8", newline: str | None = "",
+                 ) -> Iterator[IO[str]]:
+    """Write `path` through a temporary file beside it, renamed into place only when the
+    block ends normally. OSError (no such folder, disk full, file too large) goes to the
+    caller, who words it; the temporary file is removed first."""
+    directory = path.parent if str(path.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
+                                             suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding=encoding, newline=newline) as handle:
+            yield handle
+        os.chmod(temporary, _mode_for(path))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """`path.write_text(text)`, atomically, with a final newline."""
+    with atomic_write(path, newline=None) as handle:
+        handle.write(text if text.endswith("\n") else text + "\n")
+
+
+def _mode_for(path: Path) -> int:
+    """The old file's permissions, or what a newly created file gets (not mkstemp's 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+class NotReadable(OSError):
+    """A file refused before reading: not a regular file, or larger than allowed."""
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; NotReadable otherwise.
+
+    The file is opened without blocking (a FIFO would otherwise wait for a writer) and
+    checked by its open descriptor, so it cannot be swapped between the check and the read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(path, flags)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotReadable(f"{path}: not a regular file")
+        if info.st_size > limit:
+            raise NotReadable(f"{path}: {info.st_size:,} bytes, more than {limit:,}")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(descriptor)
+    if len(data) > limit:
+        raise NotReadable(f"{path}: more than {limit:,} bytes")
+    return data

@@ -228,6 +228,9 @@ def test_json_of_a_parameter_and_of_within_reach() -> None:
     assert (param["name"], param["value"], param["from"], param["used"]) == (
         "lending_rate", "0.03", "2025-05-20", True)
     assert "LPR" in param["source"]
+    checked = CliRunner().invoke(cli, ["check", str(SURPLUS), "--format", "json", "--as-of", AS_OF])
+    [same] = [p for p in json.loads(checked.stdout)["parameters"] if p["name"] == "lending_rate"]
+    assert same["value"] == param["value"]  # one encoding: check and explain say the same
     data = json.loads(run(REHAB, "zhengzhou.grade-award", "--format", "json").stdout)
     assert [o["amount"] for o in data["within_reach"]] == ["5000000.00", "10000000.00"]
 

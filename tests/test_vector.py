@@ -21,6 +21,7 @@ from incentives.batch.columnar.frame import facts_of
 from incentives.batch.columnar.plan import Plan, assess_city
 from incentives.batch.columnar.vector import Cond, Frame, Num, decimal_parts, evaluate
 from incentives.batch.columnar.vector import to_fen as column_to_fen
+from incentives.model import logic
 from incentives.model.conditions import Context
 from incentives.model.money import split, to_fen
 from incentives.model.params import resolve
@@ -212,3 +213,20 @@ def test_an_eligible_cash_result_is_counted() -> None:
     assert STATUS_NAMES[reward.status[0]] == ELIGIBLE
     assert int(reward.amount[0]) == 103_800_000  # 8650万 × 1.2% = 1,038,000.00 yuan
     assert [int(p[0]) for p in reward.parts] == [51_900_000, 51_900_000]
+
+
+# --- one three-valued table for both engines -----------------------------------------------
+
+
+@given(st.lists(st.sampled_from([True, False, None]), min_size=1, max_size=4))
+def test_and_or_not_follow_kleene_on_one_row_and_on_columns(outcomes: list[bool | None]) -> None:
+    expected_and = False if False in outcomes else None if None in outcomes else True
+    expected_or = True if True in outcomes else None if None in outcomes else False
+    columns = [(np.array([o is True]), np.array([o is False])) for o in outcomes]
+    for join, expected in ((logic.conjunction, expected_and), (logic.disjunction, expected_or)):
+        assert logic.outcome(join([logic.truth(o) for o in outcomes])) == expected
+        true, false = join(columns)
+        assert logic.outcome((bool(true[0]), bool(false[0]))) == expected
+    first = outcomes[0]
+    assert logic.outcome(logic.negation(logic.truth(first))) == (None if first is None
+                                                                 else not first)

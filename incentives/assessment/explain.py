@@ -133,7 +133,7 @@ def _explain(result: Result, assessment: Assessment, book: RuleBook,
              overrides: dict[str, Decimal]) -> Explanation:
     rule, profile = result.rule, assessment.profile
     params = result.parameters or list(
-        resolve(book.param_tables(profile.city), _rule_params(rule), assessment.as_of,
+        resolve(book.param_tables(profile.city), rule.benefit_params, assessment.as_of,
                 overrides).values())
     ctx = Context(profile.facts, {use.name: use.value for use in params})
     dated = [c for c in result.checks if c.values.keys() == {"as_of"}]  # in force; not ended
@@ -164,12 +164,6 @@ def _explain(result: Result, assessment: Assessment, book: RuleBook,
         base_fact, base = _base(rule, offset, profile.facts)
         explanation.dates = DateWorking(base_fact, base, offset_text(offset), *result.period)
     return explanation
-
-
-def _rule_params(rule: Rule) -> frozenset[str]:
-    expressions = [rule.when, *(c.when for c in rule.amount), *(c.value for c in rule.amount),
-                   *(c.when for c in rule.components), *(c.amount for c in rule.components)]
-    return frozenset(n for e in expressions if e is not None for n in e.params)
 
 
 def _cases(rule: Rule, ctx: Context) -> list[CaseWorking]:

@@ -104,10 +104,8 @@ def facts_used(rules: list[Rule], schema: FactSchema) -> list[str]:
     """name, city, district, then every fact the rules read, in the schema's order."""
     used: set[str] = set(FIRST)
     for rule in rules:
-        expressions = [rule.when, *(c.when for c in rule.amount), *(c.value for c in rule.amount),
-                       *(c.when for c in rule.components), *(c.amount for c in rule.components),
-                       *(n.when for n in rule.notes)]
-        used.update(name for e in expressions if e is not None for name in e.facts)
+        read = [*rule.benefit_expressions, *(n.when for n in rule.notes if n.when is not None)]
+        used.update(name for e in read for name in e.facts)
         offsets = [rule.period, rule.date, *(i.due for i in rule.schedule)]
         used.update(o.start for o in offsets if o is not None and o.start)
     ordered = [name for name, fact in schema.facts.items()

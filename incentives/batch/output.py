@@ -22,20 +22,13 @@ Money is a string in yuan with two decimals, dates are ISO; nothing is a float.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import IO, Any
 
 from incentives.load.rulebook import RuleBook
-from incentives.model.money import to_fen
+from incentives.model.jsonable import dumps, money
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, Assessment, Result
 from incentives.model.rule import PAYERS
-
-
-def money(amount: Decimal | None) -> str | None:
-    """Yuan with two decimals, as the JSON contract writes them."""
-    return None if amount is None else f"{to_fen(amount):f}"
 
 
 def payers_in(book: RuleBook) -> list[str]:
@@ -138,15 +131,7 @@ def _result_cells(result: Result, payers: list[str]) -> list[Any]:
 
 
 def _json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, default=_plain) + "\n"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    return dumps(record) + "\n"
 
 
 class ErrorWriter:

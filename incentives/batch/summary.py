@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from incentives.model.money import to_fen
+from incentives.model.jsonable import money
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment
 from incentives.model.rule import PAYERS
 
@@ -123,7 +123,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data (money as strings with two decimals)."""
         years = self.years()
-        by_year = {str(y): _money(sum((self.cash[k].get(y, Decimal(0)) for k in self.cash),
+        by_year = {str(y): money(sum((self.cash[k].get(y, Decimal(0)) for k in self.cash),
                                       Decimal(0))) for y in years}
         return {
             "as_of": self.as_of.isoformat(),
@@ -132,12 +132,12 @@ class Summary:
             "rejected": self.rejected,
             "parameters": {name: f"{value:f}" for name, value in self.overrides.items()},
             "cash": {
-                "total": _money(self.total()),
+                "total": money(self.total()),
                 "by_year": by_year,
                 "by_payer": [
                     {"city": city, "payer": payer, "label": label,
-                     "total": _money(sum(self.cash[(city, payer, label)].values(), Decimal(0))),
-                     "by_year": {str(y): _money(a) for y, a in
+                     "total": money(sum(self.cash[(city, payer, label)].values(), Decimal(0))),
+                     "by_year": {str(y): money(a) for y, a in
                                  sorted(self.cash[(city, payer, label)].items(), key=_year)}}
                     for city, payer, label in self.payers()
                 ],
@@ -160,7 +160,5 @@ def _year(item: tuple[int | str, Decimal]) -> tuple[int, int]:
     return (1, 0) if isinstance(year, str) else (0, year)
 
 
-def _money(amount: Decimal) -> str:
-    return f"{to_fen(amount):f}"
 
 

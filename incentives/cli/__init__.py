@@ -300,9 +300,9 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
     click.echo(f"results: {output}; rejected rows: {options.errors_path(output)}",
                err=to_stderr)
     if summary and summary_format == "json":
-        import json
+        from incentives.model.jsonable import dumps
 
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(dumps(result.to_dict(), indent=2))
     elif summary:
         from incentives.render.summary import render
 
@@ -333,16 +333,15 @@ def _progress_bar() -> Iterator[Callable[[int, int, int], None] | None]:
 
 
 def _check_json(book, assessment, overrides) -> str:  # type: ignore[no-untyped-def]
-    import json
-
     from incentives.assessment.reach import within_reach
+    from incentives.model.jsonable import dumps
     from incentives.render.json import assessment_to_dict
     from incentives.render.reach_json import reach_to_dict
 
     payload = assessment_to_dict(assessment)
     payload["within_reach"] = reach_to_dict(within_reach(assessment, book, overrides),
                                             book.schema)
-    return json.dumps(payload, ensure_ascii=False, indent=2)
+    return dumps(payload, indent=2)
 
 
 def _print_reach(book, assessment, overrides, console) -> None:  # type: ignore[no-untyped-def]
@@ -412,12 +411,11 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[st
         raise UsageProblems([f"RULE_ID: {error.message}; did you mean: "
                              + ", ".join(error.close)]) from None
     if fmt == "json":
-        import json
-
+        from incentives.model.jsonable import dumps
         from incentives.render.explain_json import explanation_to_dict
 
         payload = explanation_to_dict(explanation, book.schema)
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        click.echo(dumps(payload, indent=2))
         return
 
     from incentives.render.explain import render_explanation
@@ -458,11 +456,10 @@ def whatif(profile: Path, assignments: tuple[str, ...], as_of: date, fmt: str,
     except InputError as error:
         raise UsageProblems([str(p) for p in error.problems]) from None
     if fmt == "json":
-        import json
-
+        from incentives.model.jsonable import dumps
         from incentives.render.explain_json import whatif_to_dict
 
-        click.echo(json.dumps(whatif_to_dict(result), ensure_ascii=False, indent=2))
+        click.echo(dumps(whatif_to_dict(result), indent=2))
         return
 
     from incentives.render.explain import render_whatif
@@ -527,11 +524,10 @@ def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
     comparison = compare_cities(_profile(book, profile), book, as_of, _cities(book, cities),
                                 _overrides(book, params))
     if fmt == "json":
-        import json
-
+        from incentives.model.jsonable import dumps
         from incentives.render.json import comparison_to_dict
 
-        _emit(json.dumps(comparison_to_dict(comparison), ensure_ascii=False, indent=2), output)
+        _emit(dumps(comparison_to_dict(comparison), indent=2), output)
         return
     if fmt in ("markdown", "html"):
         from incentives.render.document import comparison_blocks
@@ -563,9 +559,9 @@ def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> No
     chosen = _cities(book, cities)
     summaries = rule_summaries(book, chosen)
     if fmt == "json":
-        import json
+        from incentives.model.jsonable import dumps
 
-        click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
+        click.echo(dumps(summaries, indent=2))
         return
 
     from incentives.render.rules import render_list

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.errors import ExprError
+from incentives.model import logic
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from incentives.model.money import CONTEXT, MAX_DIGITS, parse_amount
 
@@ -247,12 +248,11 @@ class Not(Node):
         self.a, self.names = a, a.names
 
     def ev(self, ctx: Context) -> Any:
-        a = self.a.ev(ctx)
-        return None if a is None else not a
+        return logic.outcome(logic.negation(logic.truth(self.a.ev(ctx))))
 
     def step(self, ctx: Context) -> Step:
         child = self.a.step(ctx)
-        outcome = None if child.outcome is None else not child.outcome
+        outcome = logic.outcome(logic.negation(logic.truth(child.outcome)))
         if child.op == "leaf":  # `not for_profit` reads best as one condition
             return Step(self.text, outcome, values=child.values, node=self)
         return Step(self.text, outcome, "not", [child])
@@ -264,11 +264,8 @@ class BoolOp(Node):
         self.names = frozenset().union(*(item.names for item in items))
 
     def combine(self, outcomes: list[bool | None]) -> bool | None:
-        # Kleene logic: a false operand settles `and`, a true one settles `or`.
-        settling = not self.is_and
-        if settling in outcomes:
-            return settling
-        return None if None in outcomes else not settling
+        join = logic.conjunction if self.is_and else logic.disjunction
+        return logic.outcome(join([logic.truth(item) for item in outcomes]))
 
     def ev(self, ctx: Context) -> Any:
         return self.combine([item.ev(ctx) for item in self.items])

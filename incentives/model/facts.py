@@ -14,8 +14,8 @@ from datetime import date
 # narrow enough that a rule's offsets (at most 100 years, 100 months and 100 days) and a
 # day either side stay within the calendar (years 1 to 9999).
 EARLIEST_DATE, LATEST_DATE = date(1800, 1, 1), date(2199, 12, 31)
-FACT_TYPES = {"bool", "money", "number", "date", "enum", "text", "city", "division"}
-# The static types an expression can have; money and number are both exact Decimals.
+# Each type a fact may be declared with, and the type its values have in an expression (in
+# both engines); money and number are both exact Decimals.
 VALUE_TYPE = {
     "bool": "bool",
     "money": "number",
@@ -26,6 +26,7 @@ VALUE_TYPE = {
     "city": "text",
     "division": "text",
 }
+FACT_TYPES = frozenset(VALUE_TYPE)  # the types a fact may be declared with
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Fact:
 
     @property
     def value_type(self) -> str:
+        """What the fact's values are to both engines: bool, number, date, enum or text."""
         return VALUE_TYPE[self.type]
 
     def canonical(self, text: str) -> str | None:

@@ -130,15 +130,22 @@ class Rule:
     file: str = ""
     line: int = 0
     # worked out once, when the rule is loaded:
+    benefit_expressions: list[Expression] = field(init=False, repr=False, compare=False)
     expressions: list[Expression] = field(init=False, repr=False, compare=False)
+    benefit_params: frozenset[str] = field(init=False, repr=False, compare=False)
     param_names: frozenset[str] = field(init=False, repr=False, compare=False)
     in_force_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        found = [self.when, *(c.when for c in self.amount), *(c.value for c in self.amount),
-                 *(c.when for c in self.components), *(c.amount for c in self.components),
-                 *(n.when for n in self.notes), *(s.per_year for s in self.savings)]
-        self.expressions = [e for e in found if e is not None]
+        # The one list of what a rule evaluates: first what decides its status and amount,
+        # then what only its notes and saving estimates read.
+        benefit = [self.when, *(c.when for c in self.amount), *(c.value for c in self.amount),
+                   *(c.when for c in self.components), *(c.amount for c in self.components)]
+        self.benefit_expressions = [e for e in benefit if e is not None]
+        self.expressions = [*self.benefit_expressions,
+                            *(n.when for n in self.notes if n.when is not None),
+                            *(s.per_year for s in self.savings)]
+        self.benefit_params = frozenset().union(*(e.params for e in self.benefit_expressions))
         self.param_names = frozenset().union(*(e.params for e in self.expressions))
         end = self.effective_to.isoformat() if self.effective_to else "open"
         self.in_force_text = (f"in force on the as-of date "

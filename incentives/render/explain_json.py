@@ -12,16 +12,10 @@ from incentives.assessment.explain import Explanation
 from incentives.assessment.whatif import RowChange, WhatIf
 from incentives.model.conditions import Calc, Step
 from incentives.model.facts import FactSchema
+from incentives.model.jsonable import money, plain, text
 from incentives.model.params import ParamUse
 from incentives.model.result import Result
-from incentives.render.reach_json import (
-    change_to_dict,
-    money,
-    option_to_dict,
-    payment_to_dict,
-    plain,
-    text,
-)
+from incentives.render.reach_json import change_to_dict, option_to_dict, payment_to_dict
 
 
 def step_to_dict(step: Step) -> dict[str, Any]:

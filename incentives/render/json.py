@@ -6,14 +6,13 @@ The table report lives in `table.py`, so that JSON output never imports rich.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from incentives.assessment.compare import Comparison
 from incentives.assessment.timeline import Event, cash_by_year, savings_by_year, timeline
-from incentives.model.money import to_fen
+from incentives.model.jsonable import dumps, money, plain, text
 from incentives.model.params import ParamUse
 from incentives.model.result import (
     Assessment,
@@ -24,7 +23,6 @@ from incentives.model.result import (
     Result,
     SavingEstimate,
 )
-from incentives.model.rule import Text
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
@@ -36,16 +34,16 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
         "institution": assessment.profile.name or None,
         "results": [result_to_dict(result) for result in assessment.results],
         "totals": {
-            "cash": _money(total),
-            "by_payer": {payer: _money(amount) for payer, amount in by_payer.items()},
+            "cash": money(total),
+            "by_payer": {payer: money(amount) for payer, amount in by_payer.items()},
         },
         "parameters": _parameters(assessment),
         "timeline": [_event(event) for event in timeline(assessment)],
         "by_year": {
-            "cash": {str(year): {**{p: _money(a) for p, a in payers.items()},
-                                 "total": _money(sum(payers.values(), Decimal(0)))}
+            "cash": {str(year): {**{p: money(a) for p, a in payers.items()},
+                                 "total": money(sum(payers.values(), Decimal(0)))}
                      for year, payers in cash_by_year(assessment).items()},
-            "tax_saved_estimate": {str(year): _money(amount)
+            "tax_saved_estimate": {str(year): money(amount)
                                    for year, amount in savings_by_year(assessment).items()},
         },
         "assumptions": [p for p in _parameters(assessment) if p["assumed"] or p["overridden"]],
@@ -54,14 +52,14 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
 
 def _event(event: Event) -> dict[str, Any]:
     return {"date": event.day.isoformat(), "what": event.what, "rule": event.rule,
-            "label": _text(event.label), "amount": _money(event.amount), "past": event.past,
+            "label": text(event.label), "amount": money(event.amount), "past": event.past,
             "payers": [_payment(p) for p in event.payers]}
 
 
 def _saving(estimate: SavingEstimate) -> dict[str, Any]:
-    return {"label": _text(estimate.label), "per_year": _money(estimate.per_year),
-            "by_year": {str(y): _money(a) for y, a in estimate.by_year.items()},
-            "total": _money(estimate.total), "missing": estimate.missing, "estimate": True}
+    return {"label": text(estimate.label), "per_year": money(estimate.per_year),
+            "by_year": {str(y): money(a) for y, a in estimate.by_year.items()},
+            "total": money(estimate.total), "missing": estimate.missing, "estimate": True}
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -70,16 +68,16 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "rule": rule.id,
         "status": result.status,
         "kind": rule.kind,
-        "amount": _money(result.amount),
+        "amount": money(result.amount),
         "payers": [_payment(p) for p in result.payers],
         "schedule": [_due(d) for d in result.schedule],
         "period": _period(result.period),
         "conditions": [_check(c) for c in result.checks],
         "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
         "notes": [note.en for note in result.notes],
-        "title": _text(rule.title),
+        "title": text(rule.title),
         "provision": rule.provision or None,
-        "basis": _text(result.basis) if result.basis else None,
+        "basis": text(result.basis) if result.basis else None,
         "components": [_component(c) for c in result.components],
         "missing": result.missing,
         "parameters": [param_to_dict(p) for p in result.parameters],
@@ -103,7 +101,7 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
         "assessments": {c: assessment_to_dict(a) for c, a in comparison.assessments.items()},
         "rows": [
             {"topic": row.topic,
-             "title": _text(row.title.rule.title),
+             "title": text(row.title.rule.title),
              "results": {c: (result_to_dict(r) if r else None) for c, r in row.results.items()}}
             for row in comparison.rows
         ],
@@ -113,13 +111,13 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
 
 
 def to_json(assessment: Assessment) -> str:
-    return json.dumps(assessment_to_dict(assessment), ensure_ascii=False, indent=2)
+    return dumps(assessment_to_dict(assessment), indent=2)
 
 
 def param_to_dict(use: ParamUse) -> dict[str, Any]:
     return {
         "name": use.name,
-        "value": _plain(use.value),
+        "value": plain(use.value),
         "from": use.start.isoformat() if use.start else None,
         "source": use.source,
         "overridden": use.overridden,
@@ -136,33 +134,23 @@ def _parameters(assessment: Assessment) -> list[dict[str, Any]]:
     return [param_to_dict(use) for use in seen.values()]
 
 
-def _money(amount: Decimal | None) -> str | None:
-    return None if amount is None else f"{to_fen(amount):f}"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else f"{value:f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
-def _text(text: Text) -> dict[str, str]:
-    return {"zh": text.zh, "en": text.en}
 
 
 def _payment(payment: Payment) -> dict[str, Any]:
-    return {"payer": payment.payer, "amount": _money(payment.amount), "label": payment.label,
-            "share": _plain(payment.share)}
+    return {"payer": payment.payer, "amount": money(payment.amount), "label": payment.label,
+            "share": plain(payment.share)}
 
 
 def _due(due: Due) -> dict[str, Any]:
     return {
         "due": due.due.isoformat() if due.due else None,
-        "amount": _money(due.amount),
+        "amount": money(due.amount),
         "timing": due.timing,
-        "label": _text(due.label),
+        "label": text(due.label),
         "payers": [_payment(p) for p in due.payers],
     }
 
@@ -177,7 +165,7 @@ def _period(period: tuple[date | None, date | None] | None) -> dict[str, Any] | 
 def _check(check: Check) -> dict[str, Any]:
     return {
         "expr": check.expr,
-        "values": {name: _plain(value) for name, value in check.values.items()},
+        "values": {name: plain(value) for name, value in check.values.items()},
         "outcome": check.outcome,
         "decisive": check.decisive,
     }
@@ -185,7 +173,7 @@ def _check(check: Check) -> dict[str, Any]:
 
 def _component(component: ComponentResult) -> dict[str, Any]:
     return {
-        "label": _text(component.label),
+        "label": text(component.label),
         "applies": component.applies,
-        "amount": _money(component.amount),
+        "amount": money(component.amount),
     }

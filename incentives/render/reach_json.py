@@ -6,35 +6,13 @@ this. Amounts are strings in yuan with two decimals, other numbers exact strings
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from incentives.assessment.reach import Change, Option, Reach
 from incentives.model.facts import FactSchema
-from incentives.model.money import to_fen
+from incentives.model.jsonable import money, plain, text
 from incentives.model.result import Payment
-from incentives.model.rule import Text
 from incentives.render.wording import option_text
-
-
-def plain(value: Any) -> Any:
-    """A fact or step value as JSON: Decimals as exact strings, dates ISO, the rest as is."""
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, frozenset | tuple | list):
-        return sorted(plain(v) for v in value)
-    return value
-
-
-def money(amount: Decimal | None) -> str | None:
-    return None if amount is None else f"{to_fen(amount):f}"
-
-
-def text(value: Text | None) -> dict[str, str] | None:
-    return None if value is None else {"zh": value.zh, "en": value.en}
 
 
 def payment_to_dict(payment: Payment) -> dict[str, Any]:

@@ -22,8 +22,10 @@ from incentives.batch.columnar.vector import (
     Cond,
     Frame,
     add,
+    combine,
     condition,
     multiply,
+    negate,
     number,
     to_fen,
 )
@@ -140,10 +142,7 @@ class Prepared:
                  overrides: dict[str, Decimal]) -> None:
         self.rule, self.as_of = rule, as_of
         uses = resolve(book.param_tables(city), rule.param_names, as_of, overrides)
-        evaluated = [rule.when, *(c.when for c in rule.amount), *(c.value for c in rule.amount),
-                     *(c.when for c in rule.components), *(c.amount for c in rule.components)]
-        needed = frozenset().union(*(e.params for e in evaluated if e is not None))
-        if not needed <= set(uses):  # (a saving's or a note's parameter is never read here)
+        if not rule.benefit_params <= set(uses):  # (a saving's or a note's is not read here)
             raise Unsupported("a parameter with no value on the date")
         self.params = {name: use.value for name, use in uses.items()}
         self.in_force = rule.effective_from <= as_of and (
@@ -408,12 +407,11 @@ def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], boo
     as in `Not.step`."""
     if isinstance(node, BoolOp):
         children = [_walk(item, frame, nodes) for item in node.items]
-        outcome = _combine(node, [nodes[c][1] for c in children])
+        outcome = combine(node, [nodes[c][1] for c in children])
         nodes.append((node, outcome, children, False))
     elif isinstance(node, Not) and not is_leaf(node.a):
         child = _walk(node.a, frame, nodes)
-        inner = nodes[child][1]
-        nodes.append((node, Cond(~inner.value & inner.known, inner.known), [child], False))
+        nodes.append((node, negate(nodes[child][1]), [child], False))
     else:
         nodes.append((node, condition(node, frame), [], True))
     return len(nodes) - 1
@@ -424,18 +422,6 @@ def is_leaf(node: Node) -> bool:
     if isinstance(node, BoolOp):
         return False
     return is_leaf(node.a) if isinstance(node, Not) else True
-
-
-def _combine(node: BoolOp, items: list[Cond]) -> Cond:
-    trues = [item.value & item.known for item in items]
-    falses = [~item.value & item.known for item in items]
-    if node.is_and:
-        settled = np.logical_or.reduce(falses)
-        every = np.logical_and.reduce(trues)
-        return Cond(every & ~settled, settled | every)
-    settled = np.logical_or.reduce(trues)
-    every = np.logical_and.reduce(falses)
-    return Cond(settled, settled | every)
 
 
 def check_supported(rule: Rule) -> None:

@@ -85,14 +85,10 @@ def read_facts(cells: list[Any], registry: Registry, schema: FactSchema,
 
 
 def _unknown(fact: Fact, size: int) -> Column:
-    kind = _KIND[fact.type]
+    kind = fact.value_type
     data = (np.full(size, None, dtype=object) if kind == "text"
             else np.zeros(size, dtype=bool if kind == "bool" else np.int64))
     return Column(kind, data, np.zeros(size, dtype=bool), 2 if kind == "number" else 0, fact)
-
-
-_KIND = {"bool": "bool", "money": "number", "number": "number", "date": "date",
-         "enum": "enum", "text": "text", "city": "text", "division": "text"}
 
 
 class Memo:
@@ -159,7 +155,7 @@ def _by_distinct(array: Any, value_of: Any, memo: Memo
 
 def _categorical(array: Any, fact: Fact, cities: dict[str, City], memo: dict[str, Memo]
                  ) -> tuple[Column, np.ndarray]:
-    kind = _KIND[fact.type]
+    kind = fact.value_type
     if kind == "text":
         import pyarrow.compute as pc
 
@@ -304,7 +300,7 @@ def facts_of(profiles: list[Profile], schema: FactSchema, cities: dict[str, City
     for name, fact in schema.facts.items():
         values = [profile.facts.get(name) for profile in profiles]
         known = np.array([value is not None for value in values], dtype=bool)
-        kind = _KIND[fact.type]
+        kind = fact.value_type
         if kind == "number":
             numbers = [v for v in values if isinstance(v, Decimal)]
             exp = max([2, *(decimal_parts(v)[1] for v in numbers)])

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from incentives.errors import Unsupported
+from incentives.model import logic
 from incentives.model.conditions import (
     ORDER_OPS,
     Arith,
@@ -63,6 +64,15 @@ class Num:
 class Cond:
     value: np.ndarray
     known: np.ndarray
+
+    def truth(self) -> logic.Truth[np.ndarray]:
+        """As the pair (surely true, surely false) that model.logic combines."""
+        return self.value & self.known, ~self.value & self.known
+
+    @staticmethod
+    def of(pair: logic.Truth[np.ndarray]) -> Cond:
+        true, false = pair
+        return Cond(true, true | false)
 
 
 @dataclass
@@ -305,21 +315,21 @@ def _bool_leaf(node: BoolLeaf, frame: Frame) -> Cond:
 
 
 def _not(node: Not, frame: Frame) -> Cond:
-    inner = condition(node.a, frame)
-    return Cond(~inner.value & inner.known, inner.known)
+    return negate(condition(node.a, frame))
 
 
 def _bool_op(node: BoolOp, frame: Frame) -> Cond:
-    items = [condition(item, frame) for item in node.items]
-    trues = [item.value & item.known for item in items]
-    falses = [~item.value & item.known for item in items]
-    if node.is_and:
-        settled = np.logical_or.reduce(falses)  # a false operand settles `and`
-        all_other = np.logical_and.reduce(trues)
-        return Cond(all_other & ~settled, settled | all_other)
-    settled = np.logical_or.reduce(trues)  # a true operand settles `or`
-    all_other = np.logical_and.reduce(falses)
-    return Cond(settled, settled | all_other)
+    return combine(node, [condition(item, frame) for item in node.items])
+
+
+def negate(item: Cond) -> Cond:
+    return Cond.of(logic.negation(item.truth()))
+
+
+def combine(node: BoolOp, items: list[Cond]) -> Cond:
+    """The `and` or `or` of a BoolOp over its operands' outcomes, by model.logic's table."""
+    join = logic.conjunction if node.is_and else logic.disjunction
+    return Cond.of(join([item.truth() for item in items]))
 
 
 _HANDLERS: dict[type, Callable[[Any, Frame], Num | Cond | Other]] = {

@@ -4,6 +4,8 @@ Each carries every problem found, so that a user is told them all at once."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +82,25 @@ class UnknownRule(LookupError):
         super().__init__(message)
         self.rule_id, self.message, self.close = rule_id, message, close
 
+    @property
+    def hint(self) -> str:
+        return suggestion(self.close)
+
 
 class Unsupported(Exception):
     """An expression the columnar path can't evaluate exactly."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
+    """"; did you mean 'x'?" (or 'x', 'y' or 'z') for the names closest to a misspelt one,
+    or "" when none is close: the one way every message suggests a name."""
+    return suggestion(difflib.get_close_matches(name, list(candidates), n=n, cutoff=cutoff))
+
+
+def suggestion(names: list[str]) -> str:
+    """"; did you mean 'x', 'y' or 'z'?" for the names given, or "" for none."""
+    if not names:
+        return ""
+    quoted = [repr(name) for name in names]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f"; did you mean {listed}?"

@@ -177,7 +177,7 @@ def test_an_unknown_rule_id_exits_2_with_close_matches() -> None:
     result = run(REHAB, "zhengzhou.investment-rewards")
     assert result.exit_code == 2
     assert "no rule 'zhengzhou.investment-rewards'" in result.output
-    assert "did you mean: zhengzhou.investment-reward" in result.output
+    assert "did you mean 'zhengzhou.investment-reward'" in result.output
 
 
 def test_a_rule_of_another_city_exits_2() -> None:

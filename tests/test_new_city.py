@@ -150,7 +150,7 @@ def test_rules_list_show_and_check() -> None:
     code, out = run("rules", "show", "zhengzhou.investment-reward")
     assert code == 0 and "fixed_asset_investment >= 5000万" in out and "awards.toml" in out
     code, out = run("rules", "show", "zhengzhou.investment-rewad")
-    assert code == 2 and "did you mean zhengzhou.investment-reward" in out
+    assert code == 2 and "did you mean 'zhengzhou.investment-reward'" in out
     code, out = run("rules", "check", CITIES)
     assert code == 0 and "ok:" in out
 

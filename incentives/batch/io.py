@@ -200,9 +200,7 @@ def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
         elif not name:
             problems.append(f"column {position} has no name")
         else:
-            hint = schema.suggest(name)
-            problems.append(f"unknown column {name!r}"
-                            + (f"; did you mean {hint!r}?" if hint else "")
+            problems.append(f"unknown column {name!r}{schema.suggest(name)}"
                             + f" (to carry it to the output unassessed: --keep {name!r})")
         ident = key or name
         if ident and ident in seen:

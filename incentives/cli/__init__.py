@@ -408,8 +408,7 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[st
     try:
         explanation = explain_rule(assessment, book, rule_id, overrides)
     except UnknownRule as error:
-        raise UsageProblems([f"RULE_ID: {error.message}; did you mean: "
-                             + ", ".join(error.close)]) from None
+        raise UsageProblems([f"RULE_ID: {error.message}{error.hint}"]) from None
     if fmt == "json":
         from incentives.model.jsonable import dumps
         from incentives.render.explain_json import explanation_to_dict
@@ -574,15 +573,13 @@ def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> No
 @rules_option
 def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
     """A rule in full: quote, condition, figures, payers, dates, notes, where it is written."""
-    import difflib
-
+    from incentives.errors import did_you_mean
     from incentives.render.rules import render_rule
 
     book = _load(rules)
     versions = [r for r in book.all_rules() if r.id == rule_id]
     if not versions:
-        close = difflib.get_close_matches(rule_id, sorted({r.id for r in book.all_rules()}), 3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(rule_id, sorted({r.id for r in book.all_rules()}), 3)
         raise UsageProblems([f"no rule {rule_id!r}{hint}"])
     _console(120).print(render_rule(versions))
 

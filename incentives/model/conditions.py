@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from incentives.errors import ExprError
+from incentives.errors import ExprError, did_you_mean
 from incentives.model import logic
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from incentives.model.money import CONTEXT, MAX_DIGITS, parse_amount
@@ -497,9 +496,7 @@ class _Compiler:
         if name in self.env.constants:
             return self.constant(node, self.env.constants[name])
         candidates = [*self.env.schema.facts, *self.env.params, *self.env.constants]
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise self.fail(node, f"unknown name {name!r}{hint}")
+        raise self.fail(node, f"unknown name {name!r}{did_you_mean(name, candidates)}")
 
     def constant(self, node: ast.AST, value: Any) -> tuple[Node, VType]:
         if isinstance(value, bool):

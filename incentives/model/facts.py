@@ -6,9 +6,10 @@ parsing, the type checks of rule conditions, and the documentation of the profil
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import date
+
+from incentives.errors import did_you_mean
 
 # The dates a profile or a rule may name: wide enough for any institution and policy,
 # narrow enough that a rule's offsets (at most 100 years, 100 months and 100 days) and a
@@ -79,10 +80,9 @@ class FactSchema:
     def __getitem__(self, name: str) -> Fact:
         return self.facts[name]
 
-    def suggest(self, name: str) -> str | None:
-        writable = [n for n, f in self.facts.items() if not f.derived]
-        close = difflib.get_close_matches(name, writable, n=1, cutoff=0.6)
-        return close[0] if close else None
+    def suggest(self, name: str) -> str:
+        """"; did you mean '…'?" for the closest fact a profile may give, or ""."""
+        return did_you_mean(name, (n for n, f in self.facts.items() if not f.derived))
 
 
 def fact_from_table(name: str, table: dict[str, object]) -> Fact:

@@ -67,8 +67,7 @@ def parse_profile(
     for key, value in raw.items():
         fact = schema.facts.get(key)
         if fact is None or fact.derived:
-            hint = schema.suggest(key)
-            why = f"unknown key {key!r}" + (f"; did you mean {hint!r}?" if hint else "")
+            why = f"unknown key {key!r}{schema.suggest(key)}"
             problems.append(Problem(f"{where}: {key}", why))
             continue
         if value is None or value == "":

@@ -217,6 +217,8 @@ BAD_ARGS = [
                  id="bad-param-value"),
     pytest.param(["--param", "lending_rate"], ["NAME=VALUE"], id="param-without-value"),
     pytest.param(["--format", "xml"], ["xml"], id="bad-format"),
+    pytest.param(["--param", "lending_rate", "--param", "foo=1", "--param", "lending_rate=abc"],
+                 ["'lending_rate':", "'foo=1'", "'abc'"], id="every-bad-param-at-once"),
 ]
 
 

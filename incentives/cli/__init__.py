@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from incentives.cli.assign import ASSIGNMENT, Assignment, read_assignments
 from incentives.files import write_text
 
 ISSUES_HINT = ("This is a bug in incentives {version}, not a problem with your input. "
@@ -58,18 +59,15 @@ def _load(rules: tuple[Path, ...], city: str | None = None):  # type: ignore[no-
         raise UsageProblems([str(p) for p in error.problems]) from None
 
 
-def _overrides(book, assignments: tuple[str, ...]) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+def _overrides(book, assignments: tuple[Assignment, ...]) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
     from incentives.errors import MoneyError
     from incentives.model.money import parse_amount
 
-    overrides, problems = {}, []
-    for assignment in assignments:
-        name, sep, text = assignment.partition("=")
-        name = name.strip()
-        if not sep or name not in book.param_names():
-            known = ", ".join(sorted(book.param_names()))
-            problems.append(f"--param {assignment!r}: write NAME=VALUE with NAME one of {known}")
-            continue
+    known = set(book.param_names())
+    texts, problems = read_assignments(
+        "--param", assignments, f"NAME=VALUE with NAME one of {', '.join(sorted(known))}", known)
+    overrides = {}
+    for name, text in texts.items():
         try:
             overrides[name] = parse_amount(text)
         except MoneyError as error:
@@ -101,7 +99,7 @@ def _profile(book, path: Path, raw: dict[str, object] | None = None):  # type: i
 
 as_of_option = click.option("--as-of", callback=_as_of,
                             help="Assess on this date (YYYY-MM-DD); default today.")
-param_option = click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+param_option = click.option("--param", "params", multiple=True, type=ASSIGNMENT,
                             help="Override a dated parameter, e.g. lending_rate=4.35% "
                                  "(repeatable).")
 
@@ -202,7 +200,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the profile (with the answers given to --ask) to FILE, as TOML.")
 @rules_option
-def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
+def check(profile: Path, as_of: date, fmt: str, params: tuple[Assignment, ...],
           rules: tuple[Path, ...], ask: bool = False, save: Path | None = None,
           output: Path | None = None, lang: str | None = None) -> None:
     """Assess the institution described in PROFILE (a TOML or JSON file)."""
@@ -256,7 +254,7 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[str, ...],
               help="CSV to CSV is assessed over columns, a block of rows at a time (the "
                    "default); --no-columnar assesses row by row. Both write the same bytes.")
 @rules_option
-def batch(source: Path, output: Path, as_of: date, params: tuple[str, ...],
+def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...],
           errors: Path | None, per_institution: bool, keep: tuple[str, ...], summary: bool,
           summary_format: str, jobs: int | None, columnar: bool | None,
           rules: tuple[Path, ...]) -> None:
@@ -380,7 +378,7 @@ def _write_profile(book, profile, path: Path) -> None:  # type: ignore[no-untype
         raise UsageProblems([f"{path}: cannot write the file: {error.strerror}"]) from None
 
 
-def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[Assignment, ...]):  # type: ignore[no-untyped-def]
     from incentives.assessment.engine import assess
 
     overrides = _overrides(book, params)
@@ -395,7 +393,7 @@ def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[str, ..
               show_default=True, help="For people, or JSON for programs.")
 @param_option
 @rules_option
-def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[str, ...],
+def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[Assignment, ...],
             rules: tuple[Path, ...]) -> None:
     """Show why RULE_ID gives PROFILE what it gives: the condition as a tree, the
     parameters, the amount step by step, the split and instalments, the quote, the notes,
@@ -425,7 +423,8 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[st
 
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--set", "assignments", multiple=True, metavar="FACT=VALUE", required=True,
+@click.option("--set", "assignments", multiple=True, type=ASSIGNMENT, metavar="FACT=VALUE",
+              required=True,
               help="Change a fact, written as in a profile file, e.g. grade=三级甲等 or "
                    "fixed_asset_investment=5000万; FACT= makes it unknown (repeatable).")
 @as_of_option
@@ -433,8 +432,8 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[st
               show_default=True, help="For people, or JSON for programs.")
 @param_option
 @rules_option
-def whatif(profile: Path, assignments: tuple[str, ...], as_of: date, fmt: str,
-           params: tuple[str, ...], rules: tuple[Path, ...]) -> None:
+def whatif(profile: Path, assignments: tuple[Assignment, ...], as_of: date, fmt: str,
+           params: tuple[Assignment, ...], rules: tuple[Path, ...]) -> None:
     """Assess PROFILE as it is and with the facts changed by --set, and show what changes,
     rule by rule and in the totals: before, after, difference."""
     from incentives.assessment.whatif import whatif as compare
@@ -442,12 +441,8 @@ def whatif(profile: Path, assignments: tuple[str, ...], as_of: date, fmt: str,
 
     book = _load(rules)
     overrides = _overrides(book, params)
-    changes, problems = {}, []
-    for assignment in assignments:
-        name, sep, value = assignment.partition("=")
-        if not sep or not name.strip():
-            problems.append(f"--set {assignment!r}: write FACT=VALUE, e.g. grade=三级甲等")
-        changes[name.strip()] = value.strip()
+    changes, problems = read_assignments("--set", assignments, "FACT=VALUE, e.g. grade=三级甲等")
+    changes = {name: value.strip() for name, value in changes.items()}
     if problems:
         raise UsageProblems(problems)
     try:
@@ -514,7 +509,7 @@ def _cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyp
 @param_option
 @rules_option
 def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
-            params: tuple[str, ...], rules: tuple[Path, ...], output: Path | None,
+            params: tuple[Assignment, ...], rules: tuple[Path, ...], output: Path | None,
             lang: str | None) -> None:
     """What each city would give the institution in PROFILE, side by side."""
     from incentives.assessment.compare import compare as compare_cities

@@ -56,6 +56,8 @@ class Profile:
         return Profile(city=city, facts=dict(self.facts, city=city))
 
 
+# C0 and C1 control characters (tab, newline and escape among them): never in a name.
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def parse_profile(
@@ -175,6 +177,10 @@ def _to_enum(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
 def _to_text(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
+    control = CONTROL_CHARACTER.search(value)
+    if control:  # an escape code in a name would be obeyed by the terminal that shows it
+        raise ValueError(f"contains the control character U+{ord(control.group()):04X}; "
+                         "remove it")
     return value.strip()
 
 

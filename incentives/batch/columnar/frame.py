@@ -20,7 +20,7 @@ from incentives.batch.columnar.vector import Column, decimal_parts
 from incentives.batch.io import Registry
 from incentives.model.facts import Fact, FactSchema
 from incentives.model.place import City
-from incentives.model.profile import Profile, convert
+from incentives.model.profile import CONTROL_CHARACTER, Profile, convert
 
 FEN_BOUND = 10**17  # the largest amount held in a column: just under 10**15 yuan
 # what str.strip() takes off: every character for which str.isspace() is true
@@ -165,7 +165,9 @@ def _categorical(array: Any, fact: Fact, cities: dict[str, City], memo: dict[str
         for index in np.flatnonzero(padded).tolist():
             data[index] = data[index].strip()
         data[~known] = None
-        return Column(kind, data, known, 0, fact), np.zeros(len(data), dtype=bool)
+        # a text with a control character is refused by the row engine, which words why
+        bad = pc.match_substring_regex(array, CONTROL_CHARACTER.pattern)
+        return Column(kind, data, known, 0, fact), bad.to_numpy(zero_copy_only=False)
     if kind == "bool":
         values, known, bad = _by_distinct(
             array, lambda s: bool(convert(fact, s, cities)), memo.setdefault(

@@ -8,7 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from incentives.errors import InputError, Problem
+from incentives.errors import DuplicateKey, InputError, Problem
+from incentives.load import strict_json
 
 MAX_PROFILE_BYTES = 1_000_000
 
@@ -26,11 +27,13 @@ def read_profile_file(path: Path) -> dict[str, Any]:
     try:
         text = data.decode("utf-8-sig")
         if kind == "JSON":
-            raw = json.loads(text, parse_float=Decimal)
+            raw = strict_json.loads(text)
         else:
             raw = tomllib.loads(text, parse_float=Decimal)
     except UnicodeDecodeError:
         raise InputError([Problem(where, "file is not UTF-8 text")]) from None
+    except DuplicateKey as error:
+        raise InputError([Problem(where, str(error))]) from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
         message = str(error) if len(str(error)) <= 200 else str(error)[:199] + "…"
         raise InputError([Problem(where, f"not valid {kind}: {message}")]) from None

@@ -55,7 +55,12 @@ def _mode_for(path: Path) -> int:
 
 
 class NotReadable(OSError):
-    """A file refused before reading: not a regular file, or larger than allowed."""
+    """A file refused before reading: not a regular file, or larger than allowed (then
+    `size` is its size, if known)."""
+
+    def __init__(self, message: str, size: int | None = None) -> None:
+        super().__init__(message)
+        self.size = size
 
 
 def read_bounded(path: Path, limit: int) -> bytes:
@@ -70,7 +75,8 @@ def read_bounded(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise NotReadable(f"{path}: not a regular file")
         if info.st_size > limit:
-            raise NotReadable(f"{path}: {info.st_size:,} bytes, more than {limit:,}")
+            raise NotReadable(f"{path}: {info.st_size:,} bytes, more than {limit:,}",
+                              info.st_size)
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     finally:

@@ -93,3 +93,124 @@ def test_a_percentage_is_still_a_rate() -> None:
     with pytest.raises(MoneyError, match="percentage"):
         parse_amount("50%", percent=False)
     assert parse_amount("8650万", percent=False) == 86_500_000
+
+
+# --- 5. rule files that would hang the loader or exhaust memory ------------------------------
+
+CITY = """\
+[city]
+id = "hostile"
+zh = "敌意市"
+en = "Hostile"
+aliases = ["敌意"]
+
+[[documents]]
+id = "DOC-1"
+title = "A document"
+
+[divisions]
+district = ["东区"]
+"""
+RULE = """\
+[[rule]]
+id = "hostile.r"
+document = "DOC-1"
+article = "1"
+quote = "q"
+title = "t"
+effective_from = 2020-01-01
+kind = "cash"
+amount = "1"
+payers = [{ payer = "city", share = 1 }]
+"""
+
+
+def rule_folder(root: Path, name: str = "hostile", **files: str) -> Path:
+    """A rule folder `root/name` with city.toml (unless given) and the files given."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    for file, text in {"city.toml": CITY, **files}.items():
+        (folder / file).write_text(text, encoding="utf-8")
+    return folder
+
+
+def limited_memory() -> None:
+    """Run in the child: at most 2 GB of address space, so that a loader that would take
+    gigabytes fails in the test rather than starving the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+def bounded_main(*args: object) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), INCENTIVES_NO_CACHE="1")
+    return subprocess.run([sys.executable, "-m", "incentives", *(str(a) for a in args)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=60, check=False, preexec_fn=limited_memory)
+
+
+def test_thousands_of_facts_and_unknown_keys_load_in_time_with_the_messages_bounded(
+        tmp_path: Path) -> None:
+    facts = "".join(f'[f{i}]\ntype = "bool"\nzh = "事实{i}"\nen = "Fact {i}"\n\n'
+                    for i in range(8000))
+    unknown = "".join(f"k{i} = 1\n" for i in range(45_000))
+    folder = rule_folder(tmp_path, **{"facts.toml": facts, "r.toml": RULE + unknown})
+    assert len((folder / "r.toml").read_bytes()) < 512 * 1024
+    result = bounded_main("rules", "check", folder)  # was minutes: a rescan for every key
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    assert f"{folder / 'r.toml'}:11: rule 'hostile.r': k0: unknown key" in lines[1]
+    assert len(lines) == 1 + 200 + 1
+    assert lines[-1].endswith("and 44,800 more problems, the first of them here "
+                              "(only the first 200 are listed)")
+    first_unlisted = int(sorted(f"k{i}" for i in range(45_000))[200][1:])  # sorted by name
+    assert f"{folder / 'r.toml'}:{11 + first_unlisted}:" in lines[-1]
+
+
+def test_a_dotted_key_of_100000_parts_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    folder = rule_folder(tmp_path, **{"r.toml": RULE + "x." + ".".join(["a"] * 100_000)
+                                      + " = 1\n"})
+    result = bounded_main("rules", "check", folder)  # was 6 GB and a traceback
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert (f"{folder / 'r.toml'}:1: a dotted key of more than 24 parts (tables nested more "
+            "than 24 deep; the limit is 24)" in result.stderr)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_dotted_key_just_too_deep_is_refused_and_one_within_the_limit_is_not(
+        tmp_path: Path, quoted: bool) -> None:
+    from incentives.errors import RuleProblem
+    from incentives.load.source import SourceFile
+
+    part = '"a"' if quoted else "a"
+    for parts, refused in ((24, False), (25, True)):
+        path = tmp_path / f"{parts}.toml"
+        path.write_text(".".join([part] * parts) + " = 1\n", encoding="utf-8")
+        problems: list[RuleProblem] = []
+        source = SourceFile(path, problems)
+        assert (source.data is None) is refused, problems
+        assert refused == any("dotted key" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("where", ["rule", "params", "city", "facts", "profile"])
+@pytest.mark.parametrize("special", ["fifo", "dev-zero"])
+def test_a_fifo_or_dev_zero_is_refused_without_reading_it(tmp_path: Path, where: str,
+                                                          special: str) -> None:
+    folder = rule_folder(tmp_path, **{"r.toml": RULE})
+    (folder / "params").mkdir()
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(dict(PROFILE, city="敌意", district="东区"),
+                                  ensure_ascii=False), encoding="utf-8")
+    target = {"rule": folder / "x.toml", "params": folder / "params" / "p.toml",
+              "city": folder / "city.toml", "facts": folder / "facts.toml",
+              "profile": profile}[where]
+    target.unlink(missing_ok=True)
+    if special == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    result = bounded_main("check", profile, "--rules", folder)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{target}:1: cannot read the file: not a regular file" in result.stderr or (
+        where == "profile" and f"{target}: cannot read the file: not a regular file"
+        in result.stderr)

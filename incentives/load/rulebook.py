@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +40,7 @@ RESERVED_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
 PACKAGE = Path(__file__).resolve().parent.parent
 BUNDLED = PACKAGE / "rules"
 SOURCE_TREE = PACKAGE.parent / "rules"
+MAX_PROBLEMS = 200
 
 
 def bundled_rules_dir() -> Path:
@@ -127,8 +129,19 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
     if problems:
-        raise RuleFileError(problems)
+        raise RuleFileError(_at_most(problems, MAX_PROBLEMS))
     return book
+
+
+def _at_most(problems: list[RuleProblem], limit: int) -> list[RuleProblem]:
+    """The first `limit` problems and a count of the rest: a file of 40,000 unknown keys
+    is reported in a screenful, not in 40,000 lines."""
+    if len(problems) <= limit:
+        return problems
+    first = problems[limit]
+    return [*problems[:limit], RuleProblem(first.file, first.line, (
+        f"and {len(problems) - limit:,} more problems, the first of them here "
+        f"(only the first {limit} are listed)"))]
 
 
 def _city_id(book: RuleBook, name: str | None) -> str | None:
@@ -141,16 +154,22 @@ def _city_id(book: RuleBook, name: str | None) -> str | None:
 
 def _rule_folders(roots: list[Path]) -> Iterator[Path]:
     for root in roots:
-        if (root / "city.toml").is_file():
+        if _present(root / "city.toml"):
             yield root
         else:
             yield from sorted(p.parent for p in root.glob("*/city.toml"))
 
 
+def _present(path: Path) -> bool:
+    """Whether a file is there at all: a FIFO or a broken link is then read, and refused
+    with a reason, rather than passed over in silence."""
+    return os.path.lexists(path)
+
+
 def _params_dirs(roots: list[Path]) -> list[Path]:
     """Parameter folders shared by every city: `params/` beside the city folders (a city
     folder's own `params/` holds that city's parameters)."""
-    candidates = [root / "params" for root in roots if not (root / "city.toml").is_file()]
+    candidates = [root / "params" for root in roots if not _present(root / "city.toml")]
     unique = dict.fromkeys(p.resolve() for p in candidates if p.is_dir())
     return list(unique)
 
@@ -169,7 +188,7 @@ def _declare_folder(folder: Path, book: RuleBook, problems: list[RuleProblem]
                        "to replace the bundled rules, use --no-bundled")
         return None, {}
     (book.layers if covers_all else book.cities)[city.id] = city
-    if (folder / "facts.toml").is_file():
+    if _present(folder / "facts.toml"):
         _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema)
     return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
 

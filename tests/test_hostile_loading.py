@@ -214,3 +214,74 @@ def test_a_fifo_or_dev_zero_is_refused_without_reading_it(tmp_path: Path, where:
     assert f"{target}:1: cannot read the file: not a regular file" in result.stderr or (
         where == "profile" and f"{target}: cannot read the file: not a regular file"
         in result.stderr)
+
+
+# --- 6, 7. a folder may not take another folder's fact or city names -------------------------
+
+BUNDLED_FACTS = ROOT / "incentives" / "facts.toml"
+ZHENGZHOU = ROOT / "rules" / "zhengzhou"
+
+
+def every_loader(folder: Path, tmp_path: Path) -> list[Result]:
+    """`rules check DIR`, `check --rules DIR` and `batch --rules DIR`, each on `folder`."""
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(PROFILE, ensure_ascii=False), encoding="utf-8")
+    registry = tmp_path / "r.csv"
+    registry.write_text("城市,固定资产投资（不含土地费用）\n郑州市,8650万\n", encoding="utf-8")
+    return [invoke("rules", "check", folder),
+            invoke("check", profile, "--rules", folder, "--as-of", AS_OF),
+            invoke("batch", registry, "-o", tmp_path / "out.csv", "--rules", folder)]
+
+
+@pytest.mark.parametrize(("name", "zh", "en", "what"), [
+    ("investment", "固定资产投资（不含土地费用）", "Investment", "Chinese name"),
+    ("investment", "投资", "Fixed-asset investment excluding land, yuan", "English name"),
+    ("fixed_asset_investment", "投资", "Investment", "id"),
+])
+def test_a_folder_may_not_redefine_a_fact_by_any_of_its_names(
+        tmp_path: Path, name: str, zh: str, en: str, what: str) -> None:
+    facts = f'[{name}]\ntype = "money"\nzh = "{zh}"\nen = "{en}"\n'
+    folder = rule_folder(tmp_path / "rules", **{"facts.toml": facts, "r.toml": RULE})
+    for result in every_loader(folder, tmp_path):
+        assert result.exit_code == 2, result.output
+        assert f"{folder / 'facts.toml'}:1: fact {name!r}: {what} " in result.output
+        assert f"already that of fact 'fixed_asset_investment' (in {BUNDLED_FACTS})" \
+            in result.output
+
+
+def test_two_folders_may_not_give_two_facts_the_same_name(tmp_path: Path) -> None:
+    first = rule_folder(tmp_path, "a", **{"facts.toml": '[beds]\ntype = "number"\nzh = "床位"\n'})
+    second = rule_folder(tmp_path, "b", **{"facts.toml": '[beds2]\ntype = "number"\nzh = "床位"\n',
+                                           "city.toml": CITY.replace("hostile", "other")
+                                           .replace('["敌意"]', "[]")})
+    result = invoke("rules", "check", "--no-bundled", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert (f"{second / 'facts.toml'}:1: fact 'beds2': Chinese name '床位' is already that of "
+            f"fact 'beds' (in {first / 'facts.toml'})") in result.output
+
+
+@pytest.mark.parametrize(("line", "aliases", "what", "name"), [
+    ('aliases = ["敌意", "郑州市"]', None, "alias", "郑州市"),
+    ('aliases = ["zhengzhou"]', None, "alias", "zhengzhou"),
+    (None, "郑州", "id", "郑州"),
+])
+def test_a_city_may_not_take_another_citys_id_or_alias(
+        tmp_path: Path, line: str | None, aliases: str | None, what: str, name: str) -> None:
+    city = CITY.replace('aliases = ["敌意"]', line) if line else CITY.replace(
+        'id = "hostile"', f'id = "{aliases}"')
+    folder = rule_folder(tmp_path / "rules", **{"city.toml": city, "r.toml": RULE})
+    owner = "郑州" if what == "id" else "hostile"
+    for result in every_loader(folder, tmp_path):
+        assert result.exit_code == 2, result.output
+        assert (f"{folder / 'city.toml'}:{2 if what == 'id' else 5}: city {owner!r}: {what} "
+                f"{name!r} is already that of city 'zhengzhou' (in {ZHENGZHOU / 'city.toml'})"
+                ) in result.output
+
+
+def test_a_stranger_loaded_first_is_named_when_the_real_city_is_refused(tmp_path: Path) -> None:
+    city = CITY.replace('aliases = ["敌意"]', 'aliases = ["郑州市"]')
+    folder = rule_folder(tmp_path, "aaa", **{"city.toml": city, "r.toml": RULE})
+    result = invoke("rules", "check", "--no-bundled", folder, ZHENGZHOU)
+    assert result.exit_code == 2, result.output
+    assert (f"{ZHENGZHOU / 'city.toml'}:7: city 'zhengzhou': alias '郑州市' is already that of "
+            f"city 'hostile' (in {folder / 'city.toml'})") in result.output

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from incentives.errors import RuleFileError, RuleProblem
-from incentives.load.facts import load_base_schema
+from incentives.load.facts import FACTS_FILE, load_base_schema
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
 from incentives.model.conditions import Env
-from incentives.model.facts import FactSchema, fact_from_table
+from incentives.model.facts import Fact, FactSchema, fact_from_table
 from incentives.model.money import parse_amount
 from incentives.model.params import ParamTable, ParamValue
 from incentives.model.place import DIVISION_TYPES, City, Division, Document
@@ -112,7 +112,8 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
     book = RuleBook(FactSchema(dict(load_base_schema().facts)))
     problems: list[RuleProblem] = []
     folders = list(_rule_folders(tops))
-    declared = [(folder, *_declare_folder(folder, book, problems)) for folder in folders]
+    names = _Names(book.schema)
+    declared = [(folder, *_declare_folder(folder, book, names, problems)) for folder in folders]
     wanted = _city_id(book, city)
     for params_dir in _params_dirs(tops):
         for path in sorted(params_dir.glob("*.toml")):
@@ -174,7 +175,43 @@ def _params_dirs(roots: list[Path]) -> list[Path]:
     return list(unique)
 
 
-def _declare_folder(folder: Path, book: RuleBook, problems: list[RuleProblem]
+class _Names:
+    """Who holds each name: a fact's id, Chinese and English names, a jurisdiction's id and
+    aliases, each with the file that declared it. A folder may add names, never take one
+    that is held already: a city claiming 郑州市 would take over every profile in 郑州市,
+    a fact named 固定资产投资（不含土地费用） every such column of a registry."""
+
+    def __init__(self, schema: FactSchema) -> None:
+        self.held: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, name) -> (whose, file)
+        for fact in schema.facts.values():
+            self.claim("fact", fact_names(fact), fact.name, str(FACTS_FILE))
+
+    def clash(self, kind: str, names: dict[str, str]) -> tuple[str, str] | None:
+        """Which of `names` (name -> what it is: "id", "alias"…) is held already, and how."""
+        for name, what in names.items():
+            held = self.held.get((kind, name))
+            if held is not None:
+                return what, (f"{what} {name!r} is already that of {kind} {held[0]!r} (in "
+                              f"{held[1]}); a folder may not take another {kind}'s name")
+        return None
+
+    def claim(self, kind: str, names: dict[str, str], whose: str, where: str) -> None:
+        for name in names:
+            self.held[(kind, name)] = (whose, where)
+
+
+def fact_names(fact: Fact) -> dict[str, str]:
+    """Each name a fact is known by (its id, Chinese and English names), and which it is."""
+    names = {fact.en: "English name", fact.zh: "Chinese name", fact.name: "id"}
+    return {name: what for name, what in names.items() if name}
+
+
+def city_names(city: City) -> dict[str, str]:
+    """Each name a profile may give a jurisdiction by (its id and aliases), and which it is."""
+    return {**dict.fromkeys(city.aliases, "alias"), city.id: "id"}
+
+
+def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[RuleProblem]
                     ) -> tuple[City | None, dict[str, Any]]:
     """Read a folder's city.toml and facts.toml: its jurisdiction, constants and new facts."""
     source = SourceFile(folder / "city.toml", problems)
@@ -184,25 +221,40 @@ def _declare_folder(folder: Path, book: RuleBook, problems: list[RuleProblem]
     if city is None:
         return None, {}
     if city.id in book.cities or city.id in book.layers:
-        source.problem(1, f"city {city.id!r} is declared twice (again in {folder}); "
-                       "to replace the bundled rules, use --no-bundled")
+        first = names.held[("city", city.id)][1]
+        source.problem(source.table_key_line("city", "id"), f"city {city.id!r} is declared "
+                       f"twice (first in {first}); to replace the bundled rules, use --no-bundled")
         return None, {}
+    clash = names.clash("city", city_names(city))
+    if clash:
+        what, message = clash
+        line = source.table_key_line("city", "id" if what == "id" else "aliases")
+        source.problem(line, f"city {city.id!r}: {message}")
+        return None, {}
+    names.claim("city", city_names(city), city.id, source.name)
     (book.layers if covers_all else book.cities)[city.id] = city
     if _present(folder / "facts.toml"):
-        _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema)
+        _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema, names)
     return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
 
 
-def _declare_facts(source: SourceFile, schema: FactSchema) -> None:
+def _declare_facts(source: SourceFile, schema: FactSchema, names: _Names) -> None:
     for name, table in (source.data or {}).items():
         line = source.key_line(1, name, within_rule=False)
-        if name in schema or name in RESERVED_NAMES or not name.isidentifier() or name[0] == "_":
+        if name in RESERVED_NAMES or not name.isidentifier() or name[0] == "_":
             source.problem(line, f"fact {name!r} is declared already or is not a usable name")
             continue
         try:
-            schema.facts[name] = fact_from_table(name, table)
+            fact = fact_from_table(name, table)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             source.problem(line, f"fact {name!r}: {error}")
+            continue
+        clash = names.clash("fact", fact_names(fact))
+        if clash:
+            source.problem(line, f"fact {name!r}: {clash[1]}")
+            continue
+        names.claim("fact", fact_names(fact), name, source.name)
+        schema.facts[name] = fact
 
 
 def _load_rules(folder: Path, city: City, env: Env, book: RuleBook,

@@ -63,12 +63,15 @@ class NotReadable(OSError):
         self.size = size
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; NotReadable otherwise.
+def read_bounded(path: Path, limit: int, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; NotReadable otherwise (and,
+    with `follow_symlinks=False`, an OSError for a symbolic link).
 
     The file is opened without blocking (a FIFO would otherwise wait for a writer) and
     checked by its open descriptor, so it cannot be swapped between the check and the read."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(path, flags)
     try:
         info = os.fstat(descriptor)

@@ -285,3 +285,140 @@ def test_a_stranger_loaded_first_is_named_when_the_real_city_is_refused(tmp_path
     assert result.exit_code == 2, result.output
     assert (f"{ZHENGZHOU / 'city.toml'}:7: city 'zhengzhou': alias '郑州市' is already that of "
             f"city 'hostile' (in {folder / 'city.toml'})") in result.output
+
+
+# --- 8. the parsed-TOML cache: an entry is used only if it is sound ---------------------------
+
+AWARDS = ZHENGZHOU / "awards.toml"
+EXAMPLE_3A = ROOT / "examples" / "3a-general-hospital.toml"
+
+
+def entry_for(text: str) -> Path:
+    """Where the cache keeps the tables of `text`."""
+    from incentives.load import cache
+
+    folder = cache.cache_dir()
+    assert folder is not None
+    return folder / f"{cache._entry_name(cache._sha256(text))}.json"
+
+
+
+
+@pytest.fixture
+def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A cache folder of the test's own, for this process and the commands it runs."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("INCENTIVES_NO_CACHE", raising=False)
+    return tmp_path / "cache"
+
+
+def cached_main(*args: object) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # with the cache, unlike bounded_main
+    return subprocess.run([sys.executable, "-m", "incentives", *(str(a) for a in args)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=60, check=False, preexec_fn=limited_memory)
+
+
+def award_with_cache() -> str:
+    result = cached_main("check", EXAMPLE_3A, "--as-of", AS_OF, "--format", "json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    [amount] = [r["amount"] for r in json.loads(result.stdout)["results"]
+                if r["rule"] == "zhengzhou.grade-award"]
+    return str(amount)
+
+
+def forged(text: str, tables: dict[str, Any]) -> str:
+    """An entry for `text` holding other tables, with every digest right."""
+    from incentives.load import cache
+
+    canonical = cache._canonical(tables)
+    return json.dumps({"format": cache.FORMAT, "source": cache._sha256(text),
+                       "parsed": cache._sha256(canonical), "tables": json.loads(canonical)},
+                      ensure_ascii=False)
+
+
+def inflated(text: str) -> dict[str, Any]:
+    """The tables of awards.toml with the 3A award made 9000万."""
+    import tomllib
+
+    tables = tomllib.loads(text)
+    tables["rule"][0]["amount"][0]["value"] = "9000万"
+    return tables
+
+
+def test_an_entry_whose_tables_were_edited_is_not_used(own_cache: Path) -> None:
+    assert award_with_cache() == "10000000.00"
+    text = AWARDS.read_text(encoding="utf-8")
+    entry = entry_for(text)
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    stored["tables"] = json.loads(forged(text, inflated(text)))["tables"]  # digest left alone
+    entry.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    assert award_with_cache() == "10000000.00"  # was 90,000,000.00
+
+
+def test_an_entry_that_is_a_symlink_is_not_followed(own_cache: Path, tmp_path: Path) -> None:
+    assert award_with_cache() == "10000000.00"
+    text = AWARDS.read_text(encoding="utf-8")
+    planted = tmp_path / "planted.json"
+    planted.write_text(forged(text, inflated(text)), encoding="utf-8")
+    entry = entry_for(text)
+    entry.unlink()
+    entry.symlink_to(planted)
+    assert award_with_cache() == "10000000.00"  # was 90,000,000.00
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero"])
+def test_an_entry_that_is_a_fifo_or_dev_zero_is_passed_over(own_cache: Path,
+                                                            special: str) -> None:
+    assert award_with_cache() == "10000000.00"
+    entry = entry_for(AWARDS.read_text(encoding="utf-8"))
+    entry.unlink()
+    if special == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to("/dev/zero")
+    assert award_with_cache() == "10000000.00"  # was a hang, or gigabytes
+
+
+def test_a_cache_folder_others_may_write_is_not_used(own_cache: Path) -> None:
+    from incentives.load.cache import cache_dir, parse_toml
+
+    text = 'a = "real"\n'
+    assert parse_toml(text) == {"a": "real"}
+    folder = cache_dir()
+    assert folder is not None and folder.stat().st_mode & 0o777 == 0o700
+    entry = entry_for(text)
+    entry.write_text(forged(text, {"a": "planted"}), encoding="utf-8")
+    assert parse_toml(text) == {"a": "planted"}  # a sound entry is used ...
+    folder.chmod(0o777)
+    assert parse_toml(text) == {"a": "real"}  # ... but not from a folder open to others
+
+
+def test_a_cache_folder_that_is_a_symlink_is_not_used(own_cache: Path, tmp_path: Path) -> None:
+    from incentives.load.cache import cache_dir, parse_toml
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    folder = cache_dir()
+    assert folder is not None
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(elsewhere)
+    assert parse_toml('a = 1\n') == {"a": 1}
+    assert not list(elsewhere.iterdir())
+
+
+def test_writing_an_entry_never_follows_a_planted_link(own_cache: Path, tmp_path: Path) -> None:
+    from incentives.load.cache import parse_toml
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    text = 'b = 2\n'
+    parse_toml('a = 1\n')  # makes the folder
+    entry = entry_for(text)
+    for name in (entry, entry.with_name(f"{entry.name}.{os.getpid()}.tmp"),
+                 entry.with_name(f".{entry.name}.{os.getpid()}.tmp")):
+        name.symlink_to(victim)
+    assert parse_toml(text) == {"b": 2}
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert not entry.is_symlink() and json.loads(entry.read_text(encoding="utf-8"))["tables"] \
+        == {"b": 2}

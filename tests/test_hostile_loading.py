@@ -422,3 +422,21 @@ def test_writing_an_entry_never_follows_a_planted_link(own_cache: Path, tmp_path
     assert victim.read_text(encoding="utf-8") == "precious\n"
     assert not entry.is_symlink() and json.loads(entry.read_text(encoding="utf-8"))["tables"] \
         == {"b": 2}
+
+
+# --- 10. `is` and `is not` ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("expression", "word"), [
+    ("grade is '3A'", "is"),
+    ("newly_built is not true", "is not"),
+    ("fixed_asset_investment > 1 is 1", "is"),
+])
+def test_is_and_is_not_are_refused_in_the_rule_authors_words(tmp_path: Path, expression: str,
+                                                             word: str) -> None:
+    rule = RULE + f'when = "{expression}"\n'
+    folder = rule_folder(tmp_path, **{"r.toml": rule})
+    result = invoke("rules", "check", folder)
+    assert result.exit_code == 2, result.output  # was 1: KeyError: ast.Is
+    assert (f"{folder / 'r.toml'}:11: rule 'hostile.r': when: '{word}' is not allowed; use == "
+            "or != to compare values") in result.output

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -440,3 +441,44 @@ def test_is_and_is_not_are_refused_in_the_rule_authors_words(tmp_path: Path, exp
     assert result.exit_code == 2, result.output  # was 1: KeyError: ast.Is
     assert (f"{folder / 'r.toml'}:11: rule 'hostile.r': when: '{word}' is not allowed; use == "
             "or != to compare values") in result.output
+
+
+# --- 11. payers listed twice; schedule shares that do not add up to 100% -----------------------
+
+
+def test_a_payer_listed_twice_is_refused(tmp_path: Path) -> None:
+    rule = RULE.replace('payers = [{ payer = "city", share = 1 }]',
+                        'payers = [{ payer = "city", share = 1 }, { payer = "district", '
+                        'share = 2 }, { payer = "city", share = 1 }]')
+    folder = rule_folder(tmp_path, **{"r.toml": rule})
+    result = invoke("rules", "check", folder)
+    assert result.exit_code == 2, result.output
+    assert (f"{folder / 'r.toml'}:10: rule 'hostile.r': payers: payer 'city' is listed twice; "
+            "give each payer once, with its whole share") in result.output
+
+
+@pytest.mark.parametrize(("shares", "total"), [
+    (["60%", "50%"], "110% (60% + 50%)"),
+    (["40%", "50%"], "90% (40% + 50%)"),
+    (["1", "1"], "200% (100% + 100%)"),
+])
+def test_schedule_shares_must_add_up_to_100_percent(tmp_path: Path, shares: list[str],
+                                                     total: str) -> None:
+    schedule = "schedule = [\n" + "".join(
+        f'  {{ share = "{share}", from = "opened_on", years = {year} }},\n'
+        for year, share in enumerate(shares)) + "]\n"
+    folder = rule_folder(tmp_path, **{"r.toml": RULE + schedule})
+    result = invoke("rules", "check", folder)
+    assert result.exit_code == 2, result.output  # was ok, and the shares were rescaled
+    assert (f"{folder / 'r.toml'}:11: rule 'hostile.r': schedule: the shares add up to {total}, "
+            "not 100%") in result.output
+
+
+def test_schedule_shares_that_add_up_are_accepted(tmp_path: Path) -> None:
+    from incentives.load.rulebook import load_rulebook
+
+    schedule = ('schedule = [{ share = "50%", from = "opened_on" }, '
+                '{ share = "0.5", from = "opened_on", years = 2 }]\n')
+    folder = rule_folder(tmp_path, **{"r.toml": RULE + schedule})
+    [rule] = load_rulebook([folder], bundled=True).rules["hostile"]
+    assert [instalment.share for instalment in rule.schedule] == [Decimal("0.5")] * 2

@@ -482,3 +482,42 @@ def test_schedule_shares_that_add_up_are_accepted(tmp_path: Path) -> None:
     folder = rule_folder(tmp_path, **{"r.toml": RULE + schedule})
     [rule] = load_rulebook([folder], bundled=True).rules["hostile"]
     assert [instalment.share for instalment in rule.schedule] == [Decimal("0.5")] * 2
+
+
+# --- 15. check, rules check and batch accept the same folders ----------------------------------
+
+
+def test_check_refuses_a_folder_that_rules_check_and_batch_refuse(tmp_path: Path) -> None:
+    rule_folder(tmp_path / "rules", "a", **{"r.toml": RULE})
+    other = CITY.replace('"hostile"', '"other"').replace('["敌意"]', '["他市"]')
+    bad = rule_folder(tmp_path / "rules", "b", **{
+        "city.toml": other, "r.toml": RULE.replace("hostile.r", "other.r")
+        + 'when = "nonsense_fact"\n'})
+    results = every_loader(tmp_path / "rules", tmp_path)  # the profile is in 郑州市
+    for result in results:  # check compiled only the profile's city's rules
+        assert result.exit_code == 2, result.output
+        assert f"{bad / 'r.toml'}:11: rule 'other.r': when: unknown name 'nonsense_fact'" \
+            in result.output
+    assert len({result.output for result in results[:2]}) == 1
+
+
+@pytest.mark.parametrize("command", ["rules check", "check", "batch"])
+def test_a_folder_of_rule_files_without_city_toml_is_refused(tmp_path: Path,
+                                                              command: str) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "r.toml").write_text(RULE, encoding="utf-8")
+    result = every_loader(folder, tmp_path)[["rules check", "check", "batch"].index(command)]
+    assert result.exit_code == 2, result.output  # was "ok" about the bundled rules
+    assert (f"{folder / 'city.toml'}:1: missing: a rule folder needs a city.toml that declares "
+            "its city") in result.output
+
+
+def test_a_folder_of_shared_parameters_alone_is_still_a_rules_folder(tmp_path: Path) -> None:
+    from incentives.load.rulebook import load_rulebook
+
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "p.toml").write_text(
+        '[extra_rate]\nzh = "x"\n\n[[extra_rate.values]]\nfrom = 2020-01-01\nvalue = "1%"\n'
+        'source = "s"\n', encoding="utf-8")
+    assert "extra_rate" in load_rulebook([tmp_path], bundled=True).params

@@ -100,21 +100,18 @@ def _versions_on(rules: list[Rule], as_of: date) -> list[Rule]:
     return list(chosen.values())
 
 
-def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
-                  city: str | None = None) -> RuleBook:
+def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> RuleBook:
     """Load and check rule folders: those under `roots`, with the bundled ones too if
     `bundled` (with no roots, the bundled ones). RuleFileError lists every problem.
 
-    With `city` (an id or any name of one), only that city's rules and the layers' are
-    read and compiled, which is all an assessment there needs; every city's declaration,
-    facts and parameters are read all the same, so a profile is checked as usual."""
+    Every folder is read and every rule compiled, whichever command loads them: `check`,
+    `batch` and `rules check` accept exactly the same folders."""
     tops = ([bundled_rules_dir()] if bundled or not roots else []) + list(roots or [])
     book = RuleBook(FactSchema(dict(load_base_schema().facts)))
     problems: list[RuleProblem] = []
-    folders = list(_rule_folders(tops))
+    folders = list(_rule_folders(tops, problems))
     names = _Names(book.schema)
     declared = [(folder, *_declare_folder(folder, book, names, problems)) for folder in folders]
-    wanted = _city_id(book, city)
     for params_dir in _params_dirs(tops):
         for path in sorted(params_dir.glob("*.toml")):
             _load_params(path, book.params, book, problems)
@@ -124,7 +121,7 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
             for path in sorted((folder / "params").glob("*.toml")):
                 _load_params(path, scoped, book, problems)
     for folder, place, constants in declared:
-        if place is not None and (wanted in (None, place.id) or place.id in book.layers):
+        if place is not None:
             env = Env(book.schema, book.param_names(), constants)
             _load_rules(folder, place, env, book, problems)
     _check_versions(book.all_rules(), problems)
@@ -145,20 +142,19 @@ def _at_most(problems: list[RuleProblem], limit: int) -> list[RuleProblem]:
         f"(only the first {limit} are listed)"))]
 
 
-def _city_id(book: RuleBook, name: str | None) -> str | None:
-    """The id of the declared city `name` stands for; None (load all) if none does."""
-    for place in book.cities.values():
-        if name is not None and (name == place.id or name in place.aliases):
-            return place.id
-    return None
-
-
-def _rule_folders(roots: list[Path]) -> Iterator[Path]:
+def _rule_folders(roots: list[Path], problems: list[RuleProblem]) -> Iterator[Path]:
+    """Each root that is a rule folder, or else the rule folders in it; a root that is
+    neither (nor a folder of shared `params/` alone) is a problem, never passed over."""
     for root in roots:
         if _present(root / "city.toml"):
             yield root
-        else:
-            yield from sorted(p.parent for p in root.glob("*/city.toml"))
+            continue
+        inside = sorted(p.parent for p in root.glob("*/city.toml"))
+        if not inside and (any(root.glob("*.toml")) or not (root / "params").is_dir()):
+            problems.append(RuleProblem(str(root / "city.toml"), 1, (
+                "missing: a rule folder needs a city.toml that declares its city (or must "
+                "hold rule folders that each have one)")))
+        yield from inside
 
 
 def _present(path: Path) -> bool:

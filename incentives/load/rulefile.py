@@ -205,7 +205,7 @@ class _RuleReader:
         return []
 
     def payers(self) -> list[tuple[str, Decimal]]:
-        result = []
+        result: list[tuple[str, Decimal]] = []
         for entry in self.entries("payers"):
             payer, share = entry.get("payer"), self.share("payers", entry.get("share"))
             if payer not in PAYERS:

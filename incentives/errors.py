@@ -45,6 +45,10 @@ class MoneyError(ValueError):
     """A text that is not a number, an amount or a rate (the message says why, not which)."""
 
 
+class DuplicateKey(ValueError):
+    """A JSON object that gives the same key twice (json itself would keep the last)."""
+
+
 @dataclass
 class RuleProblem:
     """One problem in a rule file: file, line, message (and, for expressions, a caret)."""

@@ -55,22 +55,31 @@ def _mode_for(path: Path) -> int:
 
 
 class NotReadable(OSError):
-    """A file refused before reading: not a regular file, or larger than allowed."""
+    """A file refused before reading: not a regular file, or larger than allowed (then
+    `size` is its size, if known)."""
+
+    def __init__(self, message: str, size: int | None = None) -> None:
+        super().__init__(message)
+        self.size = size
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; NotReadable otherwise.
+def read_bounded(path: Path, limit: int, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; NotReadable otherwise (and,
+    with `follow_symlinks=False`, an OSError for a symbolic link).
 
     The file is opened without blocking (a FIFO would otherwise wait for a writer) and
     checked by its open descriptor, so it cannot be swapped between the check and the read."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(path, flags)
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise NotReadable(f"{path}: not a regular file")
         if info.st_size > limit:
-            raise NotReadable(f"{path}: {info.st_size:,} bytes, more than {limit:,}")
+            raise NotReadable(f"{path}: {info.st_size:,} bytes, more than {limit:,}",
+                              info.st_size)
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     finally:

@@ -16,17 +16,16 @@ problem, never the file's.
 from __future__ import annotations
 
 import csv
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from incentives import files
 from incentives.errors import RegistryError
+from incentives.load import strict_json
 from incentives.model.facts import FactSchema
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -166,7 +165,7 @@ class Registry:
                 continue
             row = RawRow(line, line, {})
             try:
-                value = json.loads(text, parse_float=Decimal)
+                value = strict_json.loads(text)
             except (ValueError, RecursionError) as error:  # JSONDecodeError, or a number too
                 # long for Python's int conversion
                 row.problems.append(("", f"not valid JSON: {error}"))

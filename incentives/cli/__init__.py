@@ -47,14 +47,14 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
-def _load(rules: tuple[Path, ...], city: str | None = None):  # type: ignore[no-untyped-def]
-    """The rule book; with `city`, only what an assessment in that city needs."""
+def _load(rules: tuple[Path, ...]):  # type: ignore[no-untyped-def]
+    """The rule book: the bundled rules (unless --no-bundled) and the --rules folders."""
     from incentives.errors import RuleFileError
     from incentives.load.rulebook import load_rulebook
 
     bundled = not click.get_current_context().meta.get("no_bundled", False)
     try:
-        return load_rulebook(list(rules) or None, bundled=bundled, city=city)
+        return load_rulebook(list(rules) or None, bundled=bundled)
     except RuleFileError as error:
         raise UsageProblems([str(p) for p in error.problems]) from None
 
@@ -207,8 +207,7 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[Assignment, ...],
     from incentives.assessment.engine import assess
 
     raw = _read(profile)
-    city = raw.get("city")
-    book = _load(rules, city if isinstance(city, str) else None)
+    book = _load(rules)
     overrides = _overrides(book, params)
     assessment = assess(_profile(book, profile, raw), book, as_of, overrides)
     if ask or save:

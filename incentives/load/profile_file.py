@@ -8,7 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from incentives.errors import InputError, Problem
+from incentives.errors import DuplicateKey, InputError, Problem
+from incentives.files import NotReadable, read_bounded
+from incentives.load import strict_json
 
 MAX_PROFILE_BYTES = 1_000_000
 
@@ -16,21 +18,24 @@ MAX_PROFILE_BYTES = 1_000_000
 def read_profile_file(path: Path) -> dict[str, Any]:
     """Read a profile file (TOML or JSON, by extension) into a raw mapping."""
     where = str(path)
-    try:
-        data = path.read_bytes()
+    try:  # a FIFO or /dev/zero is refused before a byte is read, a large file unread
+        data = read_bounded(path, MAX_PROFILE_BYTES)
+    except NotReadable as error:
+        why = str(error).removeprefix(f"{path}: ")
+        raise InputError([Problem(where, f"cannot read the file: {why}")]) from None
     except OSError as error:
         raise InputError([Problem(where, f"cannot read the file: {error.strerror}")]) from None
-    if len(data) > MAX_PROFILE_BYTES:
-        raise InputError([Problem(where, f"file is over {MAX_PROFILE_BYTES} bytes")])
     kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
     try:
         text = data.decode("utf-8-sig")
         if kind == "JSON":
-            raw = json.loads(text, parse_float=Decimal)
+            raw = strict_json.loads(text)
         else:
             raw = tomllib.loads(text, parse_float=Decimal)
     except UnicodeDecodeError:
         raise InputError([Problem(where, "file is not UTF-8 text")]) from None
+    except DuplicateKey as error:
+        raise InputError([Problem(where, str(error))]) from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
         message = str(error) if len(str(error)) <= 200 else str(error)[:199] + "…"
         raise InputError([Problem(where, f"not valid {kind}: {message}")]) from None

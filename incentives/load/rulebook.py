@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from incentives.errors import RuleFileError, RuleProblem
-from incentives.load.facts import load_base_schema
+from incentives.load.facts import FACTS_FILE, load_base_schema
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
 from incentives.model.conditions import Env
-from incentives.model.facts import FactSchema, fact_from_table
+from incentives.model.facts import Fact, FactSchema, fact_from_table
 from incentives.model.money import parse_amount
 from incentives.model.params import ParamTable, ParamValue
 from incentives.model.place import DIVISION_TYPES, City, Division, Document
@@ -39,6 +40,7 @@ RESERVED_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
 PACKAGE = Path(__file__).resolve().parent.parent
 BUNDLED = PACKAGE / "rules"
 SOURCE_TREE = PACKAGE.parent / "rules"
+MAX_PROBLEMS = 200
 
 
 def bundled_rules_dir() -> Path:
@@ -98,20 +100,18 @@ def _versions_on(rules: list[Rule], as_of: date) -> list[Rule]:
     return list(chosen.values())
 
 
-def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
-                  city: str | None = None) -> RuleBook:
+def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> RuleBook:
     """Load and check rule folders: those under `roots`, with the bundled ones too if
     `bundled` (with no roots, the bundled ones). RuleFileError lists every problem.
 
-    With `city` (an id or any name of one), only that city's rules and the layers' are
-    read and compiled, which is all an assessment there needs; every city's declaration,
-    facts and parameters are read all the same, so a profile is checked as usual."""
+    Every folder is read and every rule compiled, whichever command loads them: `check`,
+    `batch` and `rules check` accept exactly the same folders."""
     tops = ([bundled_rules_dir()] if bundled or not roots else []) + list(roots or [])
     book = RuleBook(FactSchema(dict(load_base_schema().facts)))
     problems: list[RuleProblem] = []
-    folders = list(_rule_folders(tops))
-    declared = [(folder, *_declare_folder(folder, book, problems)) for folder in folders]
-    wanted = _city_id(book, city)
+    folders = list(_rule_folders(tops, problems))
+    names = _Names(book.schema)
+    declared = [(folder, *_declare_folder(folder, book, names, problems)) for folder in folders]
     for params_dir in _params_dirs(tops):
         for path in sorted(params_dir.glob("*.toml")):
             _load_params(path, book.params, book, problems)
@@ -121,41 +121,93 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
             for path in sorted((folder / "params").glob("*.toml")):
                 _load_params(path, scoped, book, problems)
     for folder, place, constants in declared:
-        if place is not None and (wanted in (None, place.id) or place.id in book.layers):
+        if place is not None:
             env = Env(book.schema, book.param_names(), constants)
             _load_rules(folder, place, env, book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
     if problems:
-        raise RuleFileError(problems)
+        raise RuleFileError(_at_most(problems, MAX_PROBLEMS))
     return book
 
 
-def _city_id(book: RuleBook, name: str | None) -> str | None:
-    """The id of the declared city `name` stands for; None (load all) if none does."""
-    for place in book.cities.values():
-        if name is not None and (name == place.id or name in place.aliases):
-            return place.id
-    return None
+def _at_most(problems: list[RuleProblem], limit: int) -> list[RuleProblem]:
+    """The first `limit` problems and a count of the rest: a file of 40,000 unknown keys
+    is reported in a screenful, not in 40,000 lines."""
+    if len(problems) <= limit:
+        return problems
+    first = problems[limit]
+    return [*problems[:limit], RuleProblem(first.file, first.line, (
+        f"and {len(problems) - limit:,} more problems, the first of them here "
+        f"(only the first {limit} are listed)"))]
 
 
-def _rule_folders(roots: list[Path]) -> Iterator[Path]:
+def _rule_folders(roots: list[Path], problems: list[RuleProblem]) -> Iterator[Path]:
+    """Each root that is a rule folder, or else the rule folders in it; a root that is
+    neither (nor a folder of shared `params/` alone) is a problem, never passed over."""
     for root in roots:
-        if (root / "city.toml").is_file():
+        if _present(root / "city.toml"):
             yield root
-        else:
-            yield from sorted(p.parent for p in root.glob("*/city.toml"))
+            continue
+        inside = sorted(p.parent for p in root.glob("*/city.toml"))
+        if not inside and (any(root.glob("*.toml")) or not (root / "params").is_dir()):
+            problems.append(RuleProblem(str(root / "city.toml"), 1, (
+                "missing: a rule folder needs a city.toml that declares its city (or must "
+                "hold rule folders that each have one)")))
+        yield from inside
+
+
+def _present(path: Path) -> bool:
+    """Whether a file is there at all: a FIFO or a broken link is then read, and refused
+    with a reason, rather than passed over in silence."""
+    return os.path.lexists(path)
 
 
 def _params_dirs(roots: list[Path]) -> list[Path]:
     """Parameter folders shared by every city: `params/` beside the city folders (a city
     folder's own `params/` holds that city's parameters)."""
-    candidates = [root / "params" for root in roots if not (root / "city.toml").is_file()]
+    candidates = [root / "params" for root in roots if not _present(root / "city.toml")]
     unique = dict.fromkeys(p.resolve() for p in candidates if p.is_dir())
     return list(unique)
 
 
-def _declare_folder(folder: Path, book: RuleBook, problems: list[RuleProblem]
+class _Names:
+    """Who holds each name: a fact's id, Chinese and English names, a jurisdiction's id and
+    aliases, each with the file that declared it. A folder may add names, never take one
+    that is held already: a city claiming 郑州市 would take over every profile in 郑州市,
+    a fact named 固定资产投资（不含土地费用） every such column of a registry."""
+
+    def __init__(self, schema: FactSchema) -> None:
+        self.held: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, name) -> (whose, file)
+        for fact in schema.facts.values():
+            self.claim("fact", fact_names(fact), fact.name, str(FACTS_FILE))
+
+    def clash(self, kind: str, names: dict[str, str]) -> tuple[str, str] | None:
+        """Which of `names` (name -> what it is: "id", "alias"…) is held already, and how."""
+        for name, what in names.items():
+            held = self.held.get((kind, name))
+            if held is not None:
+                return what, (f"{what} {name!r} is already that of {kind} {held[0]!r} (in "
+                              f"{held[1]}); a folder may not take another {kind}'s name")
+        return None
+
+    def claim(self, kind: str, names: dict[str, str], whose: str, where: str) -> None:
+        for name in names:
+            self.held[(kind, name)] = (whose, where)
+
+
+def fact_names(fact: Fact) -> dict[str, str]:
+    """Each name a fact is known by (its id, Chinese and English names), and which it is."""
+    names = {fact.en: "English name", fact.zh: "Chinese name", fact.name: "id"}
+    return {name: what for name, what in names.items() if name}
+
+
+def city_names(city: City) -> dict[str, str]:
+    """Each name a profile may give a jurisdiction by (its id and aliases), and which it is."""
+    return {**dict.fromkeys(city.aliases, "alias"), city.id: "id"}
+
+
+def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[RuleProblem]
                     ) -> tuple[City | None, dict[str, Any]]:
     """Read a folder's city.toml and facts.toml: its jurisdiction, constants and new facts."""
     source = SourceFile(folder / "city.toml", problems)
@@ -165,25 +217,40 @@ def _declare_folder(folder: Path, book: RuleBook, problems: list[RuleProblem]
     if city is None:
         return None, {}
     if city.id in book.cities or city.id in book.layers:
-        source.problem(1, f"city {city.id!r} is declared twice (again in {folder}); "
-                       "to replace the bundled rules, use --no-bundled")
+        first = names.held[("city", city.id)][1]
+        source.problem(source.table_key_line("city", "id"), f"city {city.id!r} is declared "
+                       f"twice (first in {first}); to replace the bundled rules, use --no-bundled")
         return None, {}
+    clash = names.clash("city", city_names(city))
+    if clash:
+        what, message = clash
+        line = source.table_key_line("city", "id" if what == "id" else "aliases")
+        source.problem(line, f"city {city.id!r}: {message}")
+        return None, {}
+    names.claim("city", city_names(city), city.id, source.name)
     (book.layers if covers_all else book.cities)[city.id] = city
-    if (folder / "facts.toml").is_file():
-        _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema)
+    if _present(folder / "facts.toml"):
+        _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema, names)
     return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
 
 
-def _declare_facts(source: SourceFile, schema: FactSchema) -> None:
+def _declare_facts(source: SourceFile, schema: FactSchema, names: _Names) -> None:
     for name, table in (source.data or {}).items():
         line = source.key_line(1, name, within_rule=False)
-        if name in schema or name in RESERVED_NAMES or not name.isidentifier() or name[0] == "_":
+        if name in RESERVED_NAMES or not name.isidentifier() or name[0] == "_":
             source.problem(line, f"fact {name!r} is declared already or is not a usable name")
             continue
         try:
-            schema.facts[name] = fact_from_table(name, table)
+            fact = fact_from_table(name, table)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             source.problem(line, f"fact {name!r}: {error}")
+            continue
+        clash = names.clash("fact", fact_names(fact))
+        if clash:
+            source.problem(line, f"fact {name!r}: {clash[1]}")
+            continue
+        names.claim("fact", fact_names(fact), name, source.name)
+        schema.facts[name] = fact
 
 
 def _load_rules(folder: Path, city: City, env: Env, book: RuleBook,

@@ -17,7 +17,7 @@ from incentives.model.conditions import (
     compile_expression,
 )
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE
-from incentives.model.money import parse_amount
+from incentives.model.money import format_rate, parse_amount
 from incentives.model.place import City
 from incentives.model.profile import shown
 from incentives.model.rule import (
@@ -205,11 +205,14 @@ class _RuleReader:
         return []
 
     def payers(self) -> list[tuple[str, Decimal]]:
-        result = []
+        result: list[tuple[str, Decimal]] = []
         for entry in self.entries("payers"):
             payer, share = entry.get("payer"), self.share("payers", entry.get("share"))
             if payer not in PAYERS:
                 self.problem("payers", f"payer {shown(payer)} is not one of {', '.join(PAYERS)}")
+            elif any(payer == listed for listed, _ in result):
+                self.problem("payers", f"payer {payer!r} is listed twice; give each payer once, "
+                             "with its whole share")
             elif share is not None:
                 result.append((payer, share))
         return result
@@ -253,6 +256,11 @@ class _RuleReader:
             label = self.text("schedule", entry.get("label", ""))
             if share is not None and offset is not None:
                 result.append(Instalment(share, offset, timing, label))
+        total = sum((instalment.share for instalment in result), Decimal(0))
+        if result and len(result) == len(self.table["schedule"]) and total != 1:
+            shares = " + ".join(format_rate(instalment.share, 0) for instalment in result)
+            self.problem("schedule", f"the shares add up to {format_rate(total, 0)} ({shares}), "
+                         "not 100%")
         return result
 
     def components(self) -> list[Component]:

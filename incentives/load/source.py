@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import Any
 
 from incentives.errors import RuleProblem
+from incentives.files import NotReadable, read_bounded
 from incentives.load.cache import parse_toml
 
 MAX_RULE_FILE_BYTES = 512 * 1024
 MAX_TOML_NESTING = 24
 _BRACKETS = re.compile(r"[\[\]{}]")
 _RULE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*\w+[ \t]*\]\]")
-
-
-
-
+# A header line and its dotted path; a key at the start of any other line.
+_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\n]*?)[ \t]*\]")
+_PATH = re.compile(r"^[\w.]+\.")
+_KEY = re.compile(r"^[ \t]*([^=\].\s]+)[ \t]*[=\].]")
+# MAX_TOML_NESTING + 1 parts of a dotted key (bare or quoted) in a row. Possessive, and
+# starting only where a part can start, so that the search is linear in the text; dots in
+# a string can match too, which errs on the safe side.
+_DOTTED = re.compile(r"(?<![\w\"'-])(?:(?:[\w-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+)"
+                     rf"{{{MAX_TOML_NESTING}}}")
 
 
 class SourceFile:
@@ -33,22 +40,23 @@ class SourceFile:
         self.text = ""
         self.data: dict[str, Any] | None = None
         self.problems = problems
+        self._index: _LineIndex | None = None
         self.read()
 
     def read(self) -> None:
         try:
-            size = self.path.stat().st_size
-            if size > MAX_RULE_FILE_BYTES:
-                self.problem(1, f"file is {size} bytes, over the limit of {MAX_RULE_FILE_BYTES}")
-                return
-            self.text = self.path.read_text(encoding="utf-8")
+            self.text = read_bounded(self.path, MAX_RULE_FILE_BYTES).decode("utf-8")
+        except NotReadable as error:
+            self.problem(1, f"file is {error.size} bytes, over the limit of "
+                         f"{MAX_RULE_FILE_BYTES}" if error.size is not None else
+                         f"cannot read the file: {_why(error, self.path)}")
+            return
         except (OSError, UnicodeDecodeError) as error:
             self.problem(1, f"cannot read the file: {error}")
             return
-        depth = _max_bracket_depth(self.text)
-        if depth > MAX_TOML_NESTING:
-            self.problem(1, f"tables or lists nested {depth} deep "
-                         f"(the limit is {MAX_TOML_NESTING})")
+        too_deep = _too_deep(self.text)
+        if too_deep:
+            self.problem(1, too_deep)
             return
         try:
             data = parse_toml(self.text)
@@ -62,7 +70,7 @@ class SourceFile:
         except RecursionError:
             self.problem(1, "not valid TOML: nested too deeply")
             return
-        depth = _data_depth(data)  # dotted keys (a.b.c = 1) nest without brackets
+        depth = _data_depth(data)  # the pre-scan misses nothing, but the data decides
         if depth > MAX_TOML_NESTING:
             self.problem(1, f"tables nested {depth} deep (the limit is {MAX_TOML_NESTING})")
             return
@@ -71,29 +79,80 @@ class SourceFile:
     def problem(self, line: int, message: str, detail: str = "") -> None:
         self.problems.append(RuleProblem(self.name, line, message, detail))
 
+    @property
+    def index(self) -> _LineIndex:
+        if self._index is None:
+            self._index = _LineIndex(self.text)
+        return self._index
+
     def header_lines(self, header: str) -> list[int]:
         """The line of each `[[header]]` (or, for a table, `[header]`), in order."""
-        pattern = re.compile(r"^[ \t]*\[\[?[ \t]*" + re.escape(header) + r"[ \t]*\]", re.M)
-        return [self.text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(self.text)]
+        return self.index.headers.get(header, [])
 
     def key_line(self, start: int, key: str, within_rule: bool = True) -> int:
         """The line of `key = …` (or `[rule.key]`) at or after line `start`, else `start`;
         within a rule the search stops at the next `[[…]]` header."""
-        lines = self.text.splitlines()
-        pattern = re.compile(r"^[ \t]*(\[\[?[ \t]*[\w.]+\.)?" + re.escape(key)
-                             + r"[ \t]*(=|\]|\.)")
-        for number in range(start, len(lines) + 1):
-            line = lines[number - 1]
-            if within_rule and number > start and _RULE_HEADER.match(line):
-                break
-            if pattern.match(line):
-                return number
-        return start
+        index = self.index
+        lines = index.keys.get(key, [])
+        found = bisect_left(lines, start)
+        if found == len(lines):
+            return start
+        if within_rule:
+            after = bisect_right(index.rule_headers, start)
+            if after < len(index.rule_headers) and index.rule_headers[after] <= lines[found]:
+                return start
+        return lines[found]
 
     def table_key_line(self, table: str, key: str) -> int:
         """The line of `key` inside the top-level `[table]` (or the table's own line)."""
         headers = self.header_lines(table)
         return self.key_line(headers[0], key, within_rule=False) if headers else 1
+
+
+class _LineIndex:
+    """Where each key and header is, found in one pass over the text, so that looking up
+    the line of every one of thousands of keys takes time in proportion to the file."""
+
+    def __init__(self, text: str) -> None:
+        self.keys: dict[str, list[int]] = {}
+        self.headers: dict[str, list[int]] = {}
+        self.rule_headers: list[int] = []
+        for number, line in enumerate(text.split("\n"), 1):  # as tomllib counts lines
+            self._add(number, line)
+
+    def _add(self, number: int, line: str) -> None:
+        header = _HEADER.match(line)
+        if header is None:
+            key = _KEY.match(line)
+            if key:
+                self.keys.setdefault(key.group(1), []).append(number)
+            return
+        if _RULE_HEADER.match(line):
+            self.rule_headers.append(number)
+        path = header.group(1)
+        self.headers.setdefault(path.strip(), []).append(number)
+        if _PATH.match(path):  # [rule.amount] or [[rule.amount.x]]: amount and x are keys
+            parts = path.strip().split(".")
+            for part in dict.fromkeys(parts[1:]):
+                self.keys.setdefault(part, []).append(number)
+
+
+def _why(error: NotReadable, path: Path) -> str:
+    """NotReadable's reason, without the path the message already starts with."""
+    return str(error).removeprefix(f"{path}: ")
+
+
+def _too_deep(text: str) -> str | None:
+    """Why the text nests too deep to be parsed at all, found without parsing it: tomllib
+    takes memory in the square of a dotted key's parts (a key of 100,000 parts, 200 KB,
+    would take gigabytes)."""
+    depth = _max_bracket_depth(text)
+    if depth > MAX_TOML_NESTING:
+        return f"tables or lists nested {depth} deep (the limit is {MAX_TOML_NESTING})"
+    if _DOTTED.search(text):
+        return (f"a dotted key of more than {MAX_TOML_NESTING} parts (tables nested more "
+                f"than {MAX_TOML_NESTING} deep; the limit is {MAX_TOML_NESTING})")
+    return None
 
 
 def brief(error: Exception, limit: int = 200) -> str:

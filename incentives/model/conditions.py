@@ -87,8 +87,6 @@ ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-
-
 @dataclass
 class VType:
     """The static type of an expression: bool, number, date, enum (of a fact), text, list."""
@@ -585,6 +583,9 @@ class _Compiler:
         parts: list[Node] = []
         left_node = node.left
         for op, right_node in zip(node.ops, node.comparators, strict=True):
+            if type(op) not in _CMP_TEXT:  # `is`, `is not`: Python's identity, not a value's
+                word = "is not" if isinstance(op, ast.IsNot) else "is"
+                raise self.fail(node, f"'{word}' is not allowed; use == or != to compare values")
             parts.append(self.comparison(node, _CMP_TEXT[type(op)], left_node, right_node))
             left_node = right_node
         if len(parts) == 1:

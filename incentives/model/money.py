@@ -25,10 +25,9 @@ _LITERAL = re.compile(
 )
 
 
-
-
-def parse_amount(text: str | int | Decimal) -> Decimal:
-    """Read `8000万`, `1.2亿`, `1.2%`, `50000000`, `3,000,000 元` as an exact Decimal."""
+def parse_amount(text: str | int | Decimal, percent: bool = True) -> Decimal:
+    """Read `8000万`, `1.2亿`, `1.2%`, `50000000`, `3,000,000 元` as an exact Decimal; with
+    `percent=False` (an amount of money), a percentage is refused: 50% is a rate, not 0.50."""
     if isinstance(text, bool):
         raise MoneyError("true/false is not a number")
     if isinstance(text, Decimal):
@@ -47,6 +46,9 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
     if not match:
         raise MoneyError("not a number; write e.g. 8000万, 1.2亿, 1.2% or 50000000")
     sign, digits, unit = match.groups()
+    if unit == "%" and not percent:
+        raise MoneyError("a percentage is a rate, not an amount; write the amount in yuan, "
+                         "e.g. 8650万 or 86500000")
     digits = digits.replace(",", "")
     if len(digits.replace(".", "")) > MAX_DIGITS:
         raise MoneyError(f"more than {MAX_DIGITS} digits")

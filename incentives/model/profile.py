@@ -136,7 +136,7 @@ def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
     if isinstance(value, float):
         raise ValueError("inexact number; write it as text or an integer")
     try:
-        amount = parse_amount(value)
+        amount = parse_amount(value, percent=fact.type != "money")
     except MoneyError as error:
         raise ValueError(str(error)) from None
     if amount < 0:

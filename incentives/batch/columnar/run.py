@@ -68,6 +68,8 @@ class BlockWriter:
             if back.any():
                 refer[rows[back]] = True
                 rows = rows[~back]
+                if not len(rows):  # every row of the city went to the reference path
+                    continue
                 assessed = assess_city(self.plan, city, facts, rows)
             groups.append((block.rows[rows], self._lines(assessed, facts, block, kept)))
             summarise(summary, assessed, facts)

@@ -114,3 +114,30 @@ def test_rounding_to_fen_with_many_decimal_places() -> None:
     ints = np.array([4 * 10**18, 5 * 10**18, -5 * 10**18], dtype=np.int64)
     fen = to_fen(Num(ints, 21, np.ones(3, dtype=bool)))
     assert [int(f) for f in fen] == [0, 1, -1]  # 0.4, 0.5 and -0.5 fen, half away from 0
+
+
+# --- 12: a lone surrogate in a JSON Lines row ----------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_lone_surrogate_is_the_rows_problem(tmp_path: Path, suffix: str) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"name": "A", "city": "郑州"}\n'
+                      '{"name": "B\\ud800", "city": "郑州"}\n'
+                      '{"name": "C", "city": "郑州", "x\\udfff": 1}\n'
+                      '{"name": "D \\ud83d\\ude00", "city": "郑州"}\n', "utf-8")  # a pair: 😀
+    out, errors, summary = batch(source, tmp_path, False, suffix)
+    assert (summary.read, summary.assessed, summary.rejected) == (4, 2, 2)
+    lines = errors.decode("utf-8").splitlines()
+    assert lines[1:] == [
+        "2,2,name,\"'B\\ud800': holds a lone surrogate, which is not a character\"",
+        "3,3,,\"'x\\udfff': holds a lone surrogate, which is not a character\""]
+    assert "D 😀" in out.decode("utf-8")
+
+
+def test_a_lone_surrogate_through_the_command(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"name": "\\ud800", "city": "郑州"}\n{"name": "B", "city": "郑州"}\n')
+    done = cli("batch", source, "-o", tmp_path / "out.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "read 2 = assessed 1 + rejected 1" in done.stdout

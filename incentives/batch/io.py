@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from incentives.model.facts import FactSchema
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 csv.field_size_limit(1_000_000)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # how JSON writes one
 
 
 
@@ -174,11 +177,37 @@ class Registry:
             if not isinstance(value, dict):
                 row.problems.append(("", "a row must be a JSON object of facts"))
                 row.readable, value = False, {}
+            if row.readable and _ESCAPED_SURROGATE.search(text) \
+                    and (surrogate := lone_surrogate(value)) is not None:
+                row.problems.append(surrogate)
+                row.readable, value = False, {}
             if self.bad_lines and self.bad_lines[-1] == line:
                 row.problems.append(("", "not UTF-8 text"))
             row.kept = {key: value.pop(key) for key in self.keep if key in value}
             row.raw = value
             yield row
+
+
+def lone_surrogate(value: Any, where: str = "") -> tuple[str, str] | None:
+    """(field, problem) for the first text in a JSON value that holds a lone surrogate,
+    else None: JSON may write one (`"\\ud800"`), but it is no character, and no UTF-8
+    file can hold it. The problem shows it escaped (repr), so that the errors file can."""
+    if isinstance(value, str):
+        if not _SURROGATE.search(value):
+            return None
+        return where, f"{value!r}: holds a lone surrogate, which is not a character"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = lone_surrogate(key, where) or lone_surrogate(
+                item, f"{where}.{key}" if where else key)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = lone_surrogate(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]

@@ -141,3 +141,28 @@ def test_a_lone_surrogate_through_the_command(tmp_path: Path) -> None:
     done = cli("batch", source, "-o", tmp_path / "out.csv", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "read 2 = assessed 1 + rejected 1" in done.stdout
+
+
+# --- 2: a pipe as the input -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["--columnar", "--no-columnar"])
+def test_a_pipe_is_read_once_as_a_stream(tmp_path: Path, engine: str) -> None:
+    # more than one buffer's worth: the header's read takes the first rows with it
+    source = write_registry(tmp_path / "registry.csv", 1500)
+    common = ("--as-of", AS_OF.isoformat(), engine)
+    expected = cli("batch", source, "-o", tmp_path / "file.csv", *common, cwd=tmp_path)
+    assert expected.returncode == 0, expected.stderr
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    writer = subprocess.Popen(["sh", "-c", 'cat "$0" > "$1"', source, pipe])
+    try:
+        done = cli("batch", pipe, "-o", tmp_path / "out.csv", *common, cwd=tmp_path)
+        writer.wait(timeout=60)
+    finally:
+        writer.kill()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "read 1,500 = assessed 1,500 + rejected 0"
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "file.csv").read_bytes()
+    assert (tmp_path / "out.csv.errors.csv").read_bytes() == \
+        (tmp_path / "file.csv.errors.csv").read_bytes()

@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,9 +68,12 @@ class Registry:
         self.format = file_format(path, "input")
         try:
             self.handle: IO[bytes] = path.open("rb")
-            self.size = os.fstat(self.handle.fileno()).st_size
+            info = os.fstat(self.handle.fileno())
         except OSError as error:
             raise RegistryError([f"input {path}: cannot read it: {error.strerror}"]) from None
+        self.size = info.st_size
+        # a pipe or a device can be read only once, front to back, as it comes
+        self.regular = stat.S_ISREG(info.st_mode)
         self.bytes_read = 0
         self.bad_lines: list[int] = []
         self.lines = self._lines()

@@ -82,9 +82,12 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
 
 
 def _columnar_plan(job: Job, registry: Registry) -> Plan | None:
-    """The columnar path's plan when it takes this run (CSV in and out, a one-line header,
-    numpy and pyarrow installed, every rule within what it evaluates exactly), else None."""
+    """The columnar path's plan when it takes this run (CSV in and out, a regular file
+    with a one-line header, numpy and pyarrow installed, every rule within what it
+    evaluates exactly), else None."""
     if job.options.columnar is False or job.format != "csv" or registry.format != "csv":
+        return None
+    if not registry.regular:  # a pipe: read once, as a stream, by the row engine
         return None
     if registry.reader.line_num != 1:  # a header with a quoted line break
         return None

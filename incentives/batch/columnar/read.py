@@ -21,8 +21,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -62,35 +61,36 @@ class Piece:
     rows: int = -1  # how many of them are rows (not blank), if counted already
 
 
-def pieces(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
-    """The file after its header line, in pieces of whole lines; a `Rest` ends it. Only
-    the lines and rows are counted here; reading a piece is `read_block`'s work."""
-    with path.open("rb") as handle:
-        header = handle.readline()
-        offset, line, row = len(header), 2, 1
-        carry = b""
-        while True:
-            data = handle.read(block_bytes)
-            chunk = carry + data
-            cut = len(chunk) if not data else chunk.rfind(b"\n") + 1
-            if data and cut == 0:
-                carry = chunk
-                continue
-            carry, chunk = chunk[cut:], chunk[:cut]
-            if not chunk:
-                return
-            stop = _first_unplain(chunk)
-            if stop is not None:
-                chunk = chunk[:stop]
-            lines = chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
-            rows = _rows_in(chunk, lines)
-            if chunk:
-                yield Piece(chunk, line, row, lines, rows)
-            line, row = line + chunk.count(b"\n"), row + rows
-            if stop is not None:
-                yield Rest(offset + stop, line, row)
-                return
-            offset += len(chunk)
+def pieces(handle: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
+    """The open file (a regular one, read again from its start) after its header line,
+    in pieces of whole lines; a `Rest` ends it. Only the lines and rows are counted here;
+    reading a piece is `read_block`'s work."""
+    handle.seek(0)
+    header = handle.readline()
+    offset, line, row = len(header), 2, 1
+    carry = b""
+    while True:
+        data = handle.read(block_bytes)
+        chunk = carry + data
+        cut = len(chunk) if not data else chunk.rfind(b"\n") + 1
+        if data and cut == 0:
+            carry = chunk
+            continue
+        carry, chunk = chunk[cut:], chunk[:cut]
+        if not chunk:
+            return
+        stop = _first_unplain(chunk)
+        if stop is not None:
+            chunk = chunk[:stop]
+        lines = chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
+        rows = _rows_in(chunk, lines)
+        if chunk:
+            yield Piece(chunk, line, row, lines, rows)
+        line, row = line + chunk.count(b"\n"), row + rows
+        if stop is not None:
+            yield Rest(offset + stop, line, row)
+            return
+        offset += len(chunk)
 
 
 def _rows_in(chunk: bytes, lines: int) -> int:

@@ -138,7 +138,7 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
         return text, errors, part, len(piece.data)
 
     def plain_pieces() -> Iterator[Piece]:
-        for piece in pieces(registry.path):
+        for piece in pieces(registry.handle):
             if isinstance(piece, Rest):
                 rest.append(piece)
                 return

@@ -75,6 +75,11 @@ class RegistryError(Exception):
         self.problems = problems
 
 
+class Miscount(Exception):
+    """A batch whose rows don't add up (read ≠ assessed + rejected, or reading stopped
+    before the end): a bug, found before any output is put in place."""
+
+
 class UnknownRule(LookupError):
     """A rule id that was not assessed for this profile; `close` lists likely meant ids."""
 

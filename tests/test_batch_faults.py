@@ -166,3 +166,130 @@ def test_a_pipe_is_read_once_as_a_stream(tmp_path: Path, engine: str) -> None:
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "file.csv").read_bytes()
     assert (tmp_path / "out.csv.errors.csv").read_bytes() == \
         (tmp_path / "file.csv.errors.csv").read_bytes()
+
+
+# --- 1: a malformed line is one rejected row, and reading goes on -------------------------
+
+
+def rows_in(out: bytes) -> set[int]:
+    """The row numbers of an output file (CSV, one line per result)."""
+    return {int(line.split(b",", 1)[0]) for line in out.splitlines()[1:]}
+
+
+def errors_of(errors: bytes) -> list[str]:
+    return errors.decode("utf-8").splitlines()[1:]
+
+
+@pytest.mark.parametrize("bad", ["機构,郑\r州,金水区,社会办,营利性,诊所,2015-01-01,100万",
+                                 '"機构,郑州,金水区,社会办,营利性,诊所,2015-01-01,100万'],
+                         ids=["carriage-return", "unclosed-quote"])
+@pytest.mark.parametrize("at", [5, 300, 600], ids=lambda n: f"row-{n}")
+def test_a_malformed_line_is_one_rejected_row(tmp_path: Path, bad: str, at: int) -> None:
+    source = write_registry(tmp_path / "in.csv", 600, {at: bad})
+    out, errors, summary = both(source, tmp_path)
+    assert (summary.read, summary.assessed, summary.rejected) == (600, 599, 1)
+    [line] = errors_of(errors)
+    assert line.startswith(f"{at},{at + 1},,")
+    assert "not readable as CSV" in line
+    assert rows_in(out) == set(range(1, 601)) - {at}
+
+
+def test_an_unclosed_quote_does_not_swallow_rows_up_to_the_next_quote(tmp_path: Path) -> None:
+    # row 5 opens a quote it never closes; row 40 has a quoted name, whose first quote
+    # would close it: rows 5 to 40 would read as one record of the wrong width
+    source = write_registry(tmp_path / "in.csv", 60, {
+        5: '"郑州,郑州,金水区,社会办,营利性,诊所,2015-01-01,100万',
+        40: '"机构40,分院",郑州,金水区,社会办,营利性,诊所,2015-01-01,100万'})
+    out, errors, summary = both(source, tmp_path)
+    assert (summary.read, summary.assessed, summary.rejected) == (60, 59, 1)
+    assert [line.split(",")[:2] for line in errors_of(errors)] == [["5", "6"]]
+    assert '\n40,"机构40,分院",zhengzhou'.encode() in out
+
+
+def test_a_quoted_line_break_still_makes_one_row(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    lines = [f"{registry_line(n)},note {n}" for n in range(1, 11)]
+    lines[2] = f'{registry_line(3)},"a note\non two lines"'
+    source.write_text("\n".join([f"{HEADER},note", *lines]) + "\n", "utf-8")
+    out, _, summary = both(source, tmp_path, keep=("note",))
+    assert (summary.read, summary.assessed, summary.rejected) == (10, 10, 0)
+    assert '\n3,"a note\non two lines",机构3,'.encode() in out
+    assert "\n4,note 4,机构4,".encode() in out  # file line 6 is row 4
+
+
+def test_an_unclosed_quote_on_the_last_line(tmp_path: Path) -> None:
+    source = write_registry(tmp_path / "in.csv", 3,
+                            {3: '"机构3,郑州,金水区,社会办,营利性,诊所,2015-01-01,100万'})
+    _, errors, summary = both(source, tmp_path)
+    assert (summary.read, summary.assessed, summary.rejected) == (3, 2, 1)
+    assert errors_of(errors) == ["3,4,,not readable as CSV: a quoted cell that opens on "
+                                 "this line is never closed"]
+
+
+@pytest.mark.parametrize("engine", ["--columnar", "--no-columnar"])
+def test_the_command_counts_every_row(tmp_path: Path, engine: str) -> None:
+    source = write_registry(tmp_path / "in.csv", 2000, {
+        5: '"机构5,郑州,金水区,社会办,营利性,诊所,2015-01-01,100万',
+        1000: "机构1000,郑州,金水区\r,社会办,营利性,诊所,2015-01-01,100万"})
+    done = cli("batch", source, "-o", tmp_path / "out.csv", engine, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "read 2,000 = assessed 1,998 + rejected 2"
+
+
+def test_a_jsonl_registry_counts_every_row(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"name": "A", "city": "郑州"}\n{"name": "B", \n\n'
+                      '{"name": "C", "city": "郑州"}\n', "utf-8")
+    _, errors, summary = batch(source, tmp_path, False)
+    assert (summary.read, summary.assessed, summary.rejected) == (3, 2, 1)
+    assert errors_of(errors)[0].startswith("2,2,,not valid JSON")
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["columnar", "row"])
+def test_rows_that_do_not_add_up_put_no_output_in_place(tmp_path: Path, columnar: bool,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    from incentives.batch import job
+    from incentives.errors import Miscount
+
+    original = job.take_row
+    seen: list[int] = []
+
+    def loses_row_7(job_: Any, row: Any, *args: Any) -> None:
+        seen.append(row.number)
+        if row.number != 7:
+            original(job_, row, *args)
+
+    monkeypatch.setattr("incentives.batch.job.take_row", loses_row_7)
+    monkeypatch.setattr("incentives.batch.columnar.run.take_row", loses_row_7)
+    bad = '"机构7,郑州,金水区,社会办,营利性,诊所,2015-01-01,100万'  # the row engine's, in both
+    source = write_registry(tmp_path / "in.csv", 20, {7: bad})
+    output = tmp_path / "out.csv"
+    output.write_text("old results\n")
+    options = BatchOptions(AS_OF, columnar=columnar, jobs=1)
+    with pytest.raises(Miscount, match="handed out 20 rows, and read 19 = assessed"):
+        run_batch(source, output, BOOK, options)
+    assert 7 in seen
+    assert output.read_text() == "old results\n"
+    assert not options.errors_path(output).exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_miscount_exits_1_as_a_bug(tmp_path: Path) -> None:
+    # the check's message, through the command: run with the reader stopped early
+    script = ("import sys; import incentives.batch.io as io\n"
+              "def early(self, number=0):\n"
+              "    for row in original(self, number):\n"
+              "        yield row\n"
+              "        if row.number == 3: return\n"
+              "original = io.Registry._csv_rows; io.Registry._csv_rows = early\n"
+              "from incentives.cli import main; sys.argv[0] = 'incentives'; main()\n")
+    source = write_registry(tmp_path / "in.csv", 10)
+    done = subprocess.run([sys.executable, "-c", script, "batch", str(source), "-o",
+                           str(tmp_path / "out.csv"), "--no-columnar"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert "stopped before the end of the input" in done.stderr
+    assert not (tmp_path / "out.csv").exists()
+    assert leftovers(tmp_path) == []

@@ -142,7 +142,9 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
             if isinstance(piece, Rest):
                 rest.append(piece)
                 return
+            registry.rows_read += piece.rows
             yield piece
+        registry.at_end = True
 
     def first_here() -> Iterator[tuple[bytes, str, Summary, int]]:
         # The first piece is done before the workers are forked, so they inherit what it

@@ -75,6 +75,11 @@ class RegistryError(Exception):
         self.problems = problems
 
 
+class OutputError(RegistryError):
+    """An output that can't be written (a full disk, a file-size limit, no such folder):
+    the user can fix it; no output was replaced."""
+
+
 class Miscount(Exception):
     """A batch whose rows don't add up (read ≠ assessed + rejected, or reading stopped
     before the end): a bug, found before any output is put in place."""

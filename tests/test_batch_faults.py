@@ -293,3 +293,116 @@ def test_a_miscount_exits_1_as_a_bug(tmp_path: Path) -> None:
     assert "stopped before the end of the input" in done.stderr
     assert not (tmp_path / "out.csv").exists()
     assert leftovers(tmp_path) == []
+
+
+# --- 13: outputs that can't be written, lines too long to hold ---------------------------
+
+
+def limited(size: int) -> Any:
+    """For preexec_fn: files this process writes stop at `size` bytes (EFBIG, as SIGXFSZ
+    is ignored)."""
+    import resource
+    import signal
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+@pytest.mark.parametrize("engine", ["--columnar", "--no-columnar"])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize("size", [100, 20_000], ids=["at-once", "later"])
+def test_an_output_past_the_file_size_limit(tmp_path: Path, engine: str, suffix: str,
+                                            size: int) -> None:
+    source = write_registry(tmp_path / "in.csv", 300)
+    output, errors = tmp_path / f"out{suffix}", tmp_path / f"out{suffix}.errors.csv"
+    output.write_text("old results\n")
+    errors.write_text("old errors\n")
+    done = cli("batch", source, "-o", output, engine, cwd=tmp_path, preexec_fn=limited(size))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "incentives: the results can't be written:",
+        f"  output {output}: cannot write it: File too large: the file would pass the "
+        f"file-size limit (see `ulimit -f`); nothing was replaced ({output} and {errors} "
+        "are as they were)"]
+    assert output.read_text() == "old results\n"
+    assert errors.read_text() == "old errors\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_an_errors_file_past_the_file_size_limit(tmp_path: Path) -> None:
+    # every row rejected: the output stays small, the errors file does not
+    source = write_registry(tmp_path / "in.csv", 300,
+                            {n: f"机构{n},nowhere" for n in range(1, 301)})
+    output, errors = tmp_path / "out.csv", tmp_path / "rejected.csv"
+    done = cli("batch", source, "-o", output, "--errors", errors, cwd=tmp_path,
+               preexec_fn=limited(5000))
+    assert done.returncode == 2, done.stderr
+    assert f"  output {errors}: cannot write it: File too large" in done.stderr
+    assert not output.exists() and not errors.exists()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Any:
+    """A folder on a 64 KiB file system of its own (skipped where none can be mounted)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"no small file system can be mounted here: {done.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+@pytest.mark.parametrize("engine", ["--columnar", "--no-columnar"])
+def test_a_full_disk_names_the_output(tmp_path: Path, small_disk: Path, engine: str) -> None:
+    source = write_registry(tmp_path / "in.csv", 300)
+    output, errors = small_disk / "out.csv", small_disk / "out.csv.errors.csv"
+    output.write_text("old results\n")
+    errors.write_text("old errors\n")
+    done = cli("batch", source, "-o", output, engine, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[1] == (
+        f"  output {output}: cannot write it: No space left on device: the disk is full; "
+        f"nothing was replaced ({output} and {errors} are as they were)")
+    assert output.read_text() == "old results\n"
+    assert errors.read_text() == "old errors\n"
+    assert leftovers(small_disk) == []
+
+
+LONG = 5 << 20  # bytes: past io.MAX_LINE
+
+
+def test_a_line_too_long_to_hold_is_a_rejected_row(tmp_path: Path) -> None:
+    long_line = "机构2," + "x" * LONG
+    source = write_registry(tmp_path / "in.csv", 5, {2: long_line})
+    out, errors, summary = both(source, tmp_path)
+    assert (summary.read, summary.assessed, summary.rejected) == (5, 4, 1)
+    assert errors_of(errors) == ["2,3,,longer than 4 MiB; not read"]
+    assert rows_in(out) == {1, 3, 4, 5}
+
+
+def test_a_quote_that_runs_on_past_the_field_limit(tmp_path: Path) -> None:
+    # row 2 opens a quote that the next 1,100 lines (1.1 million characters) never close
+    filler = {n: "y" * 1000 for n in range(3, 1103)}
+    source = write_registry(tmp_path / "in.csv", 1110, {2: '"机构2,郑州', **filler})
+    _, errors, summary = both(source, tmp_path)
+    assert (summary.read, summary.assessed, summary.rejected) == (1110, 9, 1101)
+    assert errors_of(errors)[0] == ("2,3,,not readable as CSV: field larger than field limit "
+                                    "(1000000)")
+    assert errors_of(errors)[1] == "3,4,,has 1 cells; the header has 8"
+
+
+def test_a_jsonl_line_too_long_to_hold(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"name": "A", "city": "郑州"}\n{"name": "' + "x" * LONG + '"}\n'
+                      '{"name": "C", "city": "郑州"}\n', "utf-8")
+    _, errors, summary = batch(source, tmp_path, False)
+    assert (summary.read, summary.assessed, summary.rejected) == (3, 2, 1)
+    assert errors_of(errors) == ["2,2,,longer than 4 MiB; not read"]

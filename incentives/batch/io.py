@@ -18,6 +18,7 @@ reading goes on with the next line: nothing ends a file early.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import re
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from incentives import files
-from incentives.errors import RegistryError
+from incentives.errors import OutputError, RegistryError
 from incentives.model.facts import FactSchema
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -346,11 +347,23 @@ def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
     return columns, problems
 
 
+_WHY = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+        errno.EFBIG: "the file would pass the file-size limit (see `ulimit -f`)"}
+
+
 @contextmanager
-def atomic_write(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """files.atomic_write, with a failure to create the file worded for a batch output."""
+def atomic_outputs(*paths: Path) -> Iterator[list[IO[str]]]:
+    """files.atomic_writes for a batch's outputs (none replaced unless all are complete);
+    a failure to write one is an OutputError naming it and why."""
     try:
-        with files.atomic_write(path, encoding) as handle:
-            yield handle
+        with files.atomic_writes(list(paths)) as handles:
+            yield handles
     except OSError as error:
-        raise RegistryError([f"output {path}: cannot write there: {error.strerror}"]) from None
+        if error.filename not in {str(path) for path in paths}:
+            raise  # not a write of ours (that is a bug)
+        why = error.strerror or str(error)
+        if error.errno in _WHY:
+            why = f"{why}: {_WHY[error.errno]}"
+        shown = " and ".join(str(path) for path in paths)
+        raise OutputError([f"output {error.filename}: cannot write it: {why}; nothing was "
+                           f"replaced ({shown} are as they were)"]) from None

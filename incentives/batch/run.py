@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from incentives.batch.io import Registry, atomic_write, file_format
+from incentives.batch.io import Registry, atomic_outputs, file_format
 from incentives.batch.job import BatchOptions, Job, chunks, default_errors_path
 from incentives.batch.output import ErrorWriter, Writer, payers_in
 from incentives.batch.parallel import assess_chunks
@@ -60,7 +60,7 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
     summary = Summary(options.as_of, overrides=dict(options.overrides))
     job = Job(book, options, out_format, payers_in(book))
     with Registry(source, book.schema, options.keep) as registry, \
-            atomic_write(output) as out, atomic_write(errors_path) as err:
+            atomic_outputs(output, errors_path) as (out, err):
         Writer(out, out_format, options.per_institution, job.payers, options.keep)
         ErrorWriter(err)
         plan = _columnar_plan(job, registry)

@@ -10,8 +10,8 @@ both paths see the same cells and report the same problems:
 - a line with quotes: a `RawRow` read by the `csv` module, so nothing depends on two
   parsers agreeing about quoting;
 - a quoted cell that runs on to the next line, a NUL byte or a carriage return inside a
-  line: from that line on, the rest of the file is read by `Registry` itself (`csv`
-  stops at a NUL).
+  line, a line longer than `MAX_LINE`: from that line on, the rest of the file is read
+  by `Registry` itself.
 
 Row numbers count data rows from 1 and lines count the file's lines, header included.
 """
@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from incentives.batch.io import RawRow, Registry
+from incentives.batch.io import MAX_LINE, RawRow, Registry
 
 BLOCK_BYTES = 4 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -66,7 +66,7 @@ def pieces(handle: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[Piece 
     in pieces of whole lines; a `Rest` ends it. Only the lines and rows are counted here;
     reading a piece is `read_block`'s work."""
     handle.seek(0)
-    header = handle.readline()
+    header = handle.readline(MAX_LINE + 1)  # Registry read it already: a whole line
     offset, line, row = len(header), 2, 1
     carry = b""
     while True:
@@ -74,6 +74,9 @@ def pieces(handle: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[Piece 
         chunk = carry + data
         cut = len(chunk) if not data else chunk.rfind(b"\n") + 1
         if data and cut == 0:
+            if len(chunk) > MAX_LINE:  # a line too long to hold: Registry skips it, unread
+                yield Rest(offset, line, row)
+                return
             carry = chunk
             continue
         carry, chunk = chunk[cut:], chunk[:cut]
@@ -109,9 +112,10 @@ def read_block(piece: Piece, registry: Registry) -> Block:
 
 def _first_unplain(chunk: bytes) -> int | None:
     """Where the first line starts that the rest of the file must be read from row by row:
-    one holding a NUL or a stray carriage return, or one whose quoted cell runs on past
-    its end. A line with quoted cells that close on it is read on its own (`_block`)."""
-    found = [i for i in (chunk.find(b"\0"), _stray_cr(chunk)) if i >= 0]
+    one holding a NUL or a stray carriage return, one longer than MAX_LINE, or one whose
+    quoted cell runs on past its end. A line with quoted cells that close on it is read
+    on its own (`_block`)."""
+    found = [i for i in (chunk.find(b"\0"), _stray_cr(chunk), _long_line(chunk)) if i >= 0]
     limit = min(found) if found else len(chunk)
     quote = chunk.find(b'"', 0, limit)
     while quote >= 0:
@@ -132,6 +136,16 @@ def _runs_on(line: bytes) -> bool:
     except (csv.Error, StopIteration):
         return True
     return reader.line_num > 1
+
+
+def _long_line(chunk: bytes) -> int:
+    """Where the first line longer than MAX_LINE starts (Registry rejects it), or -1."""
+    if len(chunk) <= MAX_LINE:
+        return -1
+    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], ends + 1))
+    long = np.flatnonzero(np.append(ends, len(chunk)) - starts > MAX_LINE)
+    return int(starts[long[0]]) if len(long) else -1
 
 
 def _stray_cr(chunk: bytes) -> int:

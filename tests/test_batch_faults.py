@@ -406,3 +406,71 @@ def test_a_jsonl_line_too_long_to_hold(tmp_path: Path) -> None:
     _, errors, summary = batch(source, tmp_path, False)
     assert (summary.read, summary.assessed, summary.rejected) == (3, 2, 1)
     assert errors_of(errors) == ["2,2,,longer than 4 MiB; not read"]
+
+
+# --- 14: spreadsheet formulas in CSV outputs ----------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1:A9)", "+1+1", "-2+3", "=1"]
+
+
+@pytest.mark.parametrize("per_institution", [False, True], ids=["per-result", "per-institution"])
+def test_text_cells_that_start_like_a_formula_are_written_as_text(tmp_path: Path,
+                                                                  per_institution: bool) -> None:
+    source = tmp_path / "in.csv"
+    rows = [[name, str(n), "-5" if n == 0 else f"={n}"] for n, name in enumerate(FORMULAS)]
+    rows += [["-", "9", "+1.5"], ["plain", "10", "\tx"]]
+    # unquoted where the cell allows, so that the columnar engine takes those rows
+    source.write_text("name,city,sponsor,for_profit,registry_no\n" + "".join(
+        f'{quoted(name)},郑州,社会办,营利性,{number}\n' for name, _, number in rows), "utf-8")
+    out, _, summary = both(source, tmp_path, keep=("registry_no",),
+                           per_institution=per_institution)
+    assert summary.rejected == 0
+    columnar = batch(source, tmp_path / "again", True, keep=("registry_no",),
+                     per_institution=per_institution)[2]
+    assert columnar.columnar == 6  # every row but the one with quotes
+    cells = [line[:2] for line in _csv_rows(out)[1:]]
+    firsts = list(dict.fromkeys(map(tuple, cells)))
+    assert firsts == [("-5", "'=HYPERLINK(\"http://x\",\"y\")"), ("'=1", "'@SUM(A1:A9)"),
+                      ("'=2", "'+1+1"), ("'=3", "'-2+3"), ("'=4", "'=1"), ("+1.5", "'-"),
+                      ("'\tx", "plain")]
+
+
+def quoted(cell: str) -> str:
+    return f'"{cell.replace(chr(34), chr(34) * 2)}"' if set(cell) & set(',"') else cell
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    import csv
+    import io
+
+    return [row[1:] for row in csv.reader(io.StringIO(data.decode("utf-8")))]
+
+
+def test_the_errors_file_writes_formulas_as_text(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"name": "A", "city": "郑州", "=cmd|calc": 1}\n'
+                      '{"name": "B", "city": "郑州", "opened_on": "=1+1"}\n', "utf-8")
+    _, errors, summary = batch(source, tmp_path, False)
+    assert summary.rejected == 2
+    assert _csv_rows(errors)[1:] == [
+        ["1", "'=cmd|calc", "unknown key '=cmd|calc'"],
+        ["2", "opened_on", "'=1+1': not a date; write it as YYYY-MM-DD, e.g. 2024-03-15"]]
+
+
+def test_jsonl_output_is_left_as_it_is(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("name,city\n=1+1,郑州\n", "utf-8")
+    out, _, _ = batch(source, tmp_path, False, ".jsonl")
+    assert b'"name": "=1+1"' in out or b'"name":"=1+1"' in out
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("=1", "'=1"), ("+a", "'+a"), ("-a", "'-a"), ("@a", "'@a"), ("\ta", "'\ta"),
+    ("\ra", "'\ra"), ("-5", "-5"), ("+5", "+5"), ("-1.25", "-1.25"), ("-1e5", "-1e5"),
+    ("-", "'-"), ("-1-1", "'-1-1"), ("a=1", "a=1"), ("", ""), ("519000.00", "519000.00")])
+def test_defused(text: str, shown: str) -> None:
+    from incentives.batch.columnar.text import csv_cell
+    from incentives.batch.output import defused
+
+    assert defused(text) == shown
+    assert csv_cell(text) == (f'"{shown}"' if "\r" in shown else shown)

@@ -25,7 +25,7 @@ from incentives.batch.columnar.plan import Assessed, Plan, assess_city, fallback
 from incentives.batch.columnar.read import Block, Piece, Rest, pieces, read_block
 from incentives.batch.columnar.summary import summarise
 from incentives.batch.columnar.text import (
-    SPECIAL,
+    NEEDS_CARE,
     Texts,
     csv_cell,
     in_row_order,
@@ -102,7 +102,7 @@ class BlockWriter:
 
         rows = assessed.rows
         names = [facts.names[i] for i in rows.tolist()]
-        if SPECIAL.search("\0".join(map(str, names))):
+        if NEEDS_CARE.search("\0".join(map(str, names))):
             names = [csv_cell(name) for name in names]
         codes = facts.district_codes[rows]
         districts = Texts([csv_cell(name) for name in facts.district_names], codes)

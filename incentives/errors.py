@@ -79,6 +79,16 @@ class RegistryError(Exception):
         self.problems = problems
 
 
+class OutputError(RegistryError):
+    """An output that can't be written (a full disk, a file-size limit, no such folder):
+    the user can fix it; no output was replaced."""
+
+
+class Miscount(Exception):
+    """A batch whose rows don't add up (read ≠ assessed + rejected, or reading stopped
+    before the end): a bug, found before any output is put in place."""
+
+
 class UnknownRule(LookupError):
     """A rule id that was not assessed for this profile; `close` lists likely meant ids."""
 

@@ -10,13 +10,14 @@ before a byte is read, and the read itself stops at the limit (the file may grow
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextmanager
@@ -24,18 +25,74 @@ def atomic_write(path: Path, encoding: str = "utf-8", newline: str | None = "",
                  ) -> Iterator[IO[str]]:
     """Write `path` through a temporary file beside it, renamed into place only when the
     block ends normally. OSError (no such folder, disk full, file too large) goes to the
-    caller, who words it; the temporary file is removed first."""
-    directory = path.parent if str(path.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
-                                             suffix=".tmp")
+    caller, who words it, with `filename` the path it was writing; the temporary file is
+    removed first."""
+    with atomic_writes([path], encoding, newline) as handles:
+        yield handles[0]
+
+
+@contextmanager
+def atomic_writes(paths: list[Path], encoding: str = "utf-8", newline: str | None = "",
+                  ) -> Iterator[list[IO[str]]]:
+    """Several files written as one: each through a temporary file beside it, and none
+    renamed into place until every one is complete (written out and closed), so that a
+    failure in any (a full disk, a file-size limit) leaves every old file as it was. An
+    OSError in writing one of them has `filename` set to that file's path."""
+    handles: list[IO[str]] = []
+    temporaries: list[str] = []
     try:
-        with os.fdopen(descriptor, "w", encoding=encoding, newline=newline) as handle:
-            yield handle
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
+        for path in paths:
+            handle, temporary = _temporary(path, encoding, newline)
+            handles.append(handle)
+            temporaries.append(temporary)
+        yield handles
+        for handle in handles:
+            handle.close()
+        for path, temporary in zip(paths, temporaries, strict=True):
+            os.chmod(temporary, _mode_for(path))
+            os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        for handle in handles:
+            with suppress(OSError):  # what it still held can't be written either
+                handle.close()
+        for temporary in temporaries:
+            Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class _Named(io.FileIO):
+    """A file whose failed writes say which file it stands for (the final path, not the
+    temporary's), however many layers of buffering they come up through."""
+
+    def __init__(self, descriptor: int, path: Path) -> None:
+        super().__init__(descriptor, "w")
+        self.path = path
+
+    def write(self, data: Any) -> int:
+        try:
+            return super().write(data)
+        except OSError as error:
+            error.filename = str(self.path)
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError as error:
+            error.filename = str(self.path)
+            raise
+
+
+def _temporary(path: Path, encoding: str, newline: str | None) -> tuple[IO[str], str]:
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
+                                                 suffix=".tmp")
+    except OSError as error:
+        error.filename = str(path)
+        raise
+    raw = _Named(descriptor, path)
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding, newline=newline), temporary
 
 
 def write_text(path: Path, text: str) -> None:

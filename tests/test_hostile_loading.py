@@ -521,3 +521,15 @@ def test_a_folder_of_shared_parameters_alone_is_still_a_rules_folder(tmp_path: P
         '[extra_rate]\nzh = "x"\n\n[[extra_rate.values]]\nfrom = 2020-01-01\nvalue = "1%"\n'
         'source = "s"\n', encoding="utf-8")
     assert "extra_rate" in load_rulebook([tmp_path], bundled=True).params
+
+
+def test_a_cache_hit_keeps_the_order_of_the_file(own_cache: Path) -> None:
+    # The facts' order is the order `--ask` asks in: an entry must give it back as parsed.
+    from incentives.load import cache
+
+    text = (ROOT / "incentives" / "facts.toml").read_text(encoding="utf-8")
+    fresh = cache.parse_toml(text)
+    assert entry_for(text).exists()
+    again = cache.parse_toml(text)
+    assert list(again) == list(fresh) and again == fresh
+    assert list(again)[:3] == ["name", "city", "district"]

@@ -237,7 +237,9 @@ def test_scalars_are_written_as_a_person_would_write_them() -> None:
 
 # Names are drawn without surrounding whitespace: profile.py reads a name of spaces as ""
 # (not as left out), which the writer writes and the reader then skips.
-@given(st.builds(dict, name=st.text(max_size=30).filter(lambda t: t == t.strip()),
+# Control characters are refused in a name (test_output_escaping), so none is drawn.
+@given(st.builds(dict, name=st.text(st.characters(blacklist_categories=("Cc", "Cs")),
+                                    max_size=30).filter(lambda t: t == t.strip()),
                  kind=st.sampled_from(["tcm", "clinic"]),
                  newly_built=st.booleans(), opened_on=st.dates(date(1990, 1, 1), date(2040, 1, 1))))
 def test_a_profile_reads_back_with_the_same_facts(facts: dict[str, object]) -> None:

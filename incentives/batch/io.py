@@ -10,13 +10,19 @@ skipped and not read). Each row also carries the file line it starts on.
 
 File-level problems (a missing file, an unknown CSV column, no `city` column) are found
 before any row is read and raise `RegistryError`; a row that can't be used is the row's
-problem, never the file's.
+problem, never the file's. A line that can't be read as CSV (a stray carriage return, a
+quote never closed, a line or record longer than MAX_LINE) is one rejected row, and
+reading goes on with the next line: nothing ends a file early.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import os
+import re
+import stat
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,12 +30,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from incentives import files
-from incentives.errors import RegistryError
+from incentives.errors import OutputError, RegistryError
 from incentives.load import strict_json
 from incentives.model.facts import FactSchema
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 csv.field_size_limit(1_000_000)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # how JSON writes one
 
 
 
@@ -55,6 +63,50 @@ def file_format(path: Path, role: str) -> str:
     return found
 
 
+Line = tuple[int, str, str]  # file line number, text, its problem ("" for none)
+MAX_LINE = 4 << 20  # bytes: a longer line, or CSV record, is a rejected row, left unread
+TOO_LONG = f"longer than {MAX_LINE >> 20} MiB; not read"
+NOT_UTF8 = "not UTF-8 text"
+
+
+class _TooLong(Exception):
+    """A CSV record grew past MAX_LINE (raised through the csv reader)."""
+
+
+class _Feed:
+    """The lines that csv.reader reads, one record at a time: it remembers the lines each
+    record took, and takes back the lines after a bad record's first, to be read again."""
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self.lines, self.back = lines, deque[Line]()
+        self.taken: list[Line] = []
+        self.size, self.ended = 0, False
+
+    def start(self) -> None:
+        self.taken, self.size, self.ended = [], 0, False
+
+    def give_back(self, lines: list[Line]) -> None:
+        self.back.extendleft(reversed(lines))
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if self.back:
+            line = self.back.popleft()
+        else:
+            try:
+                line = next(self.lines)
+            except StopIteration:
+                self.ended = True
+                raise
+        self.taken.append(line)
+        self.size += len(line[1])
+        if line[2] == TOO_LONG or self.size > MAX_LINE:
+            raise _TooLong
+        return line[1]
+
+
 class Registry:
     """An open registry file: checked header, then rows one at a time (iterate once)."""
 
@@ -63,13 +115,18 @@ class Registry:
         self.format = file_format(path, "input")
         try:
             self.handle: IO[bytes] = path.open("rb")
-            self.size = os.fstat(self.handle.fileno()).st_size
+            info = os.fstat(self.handle.fileno())
         except OSError as error:
             raise RegistryError([f"input {path}: cannot read it: {error.strerror}"]) from None
+        self.size = info.st_size
+        # a pipe or a device can be read only once, front to back, as it comes
+        self.regular = stat.S_ISREG(info.st_mode)
         self.bytes_read = 0
-        self.bad_lines: list[int] = []
+        self.rows_read = 0  # data rows handed out: every one must come out assessed or rejected
+        self.at_end = False  # whether the rows handed out reached the end of the file
         self.lines = self._lines()
         self.columns: list[str | None] = []  # profile key per CSV column; None for a kept one
+        self.header_lines = 0
         if self.format == "csv":
             try:
                 self._read_header()
@@ -86,27 +143,35 @@ class Registry:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _lines(self, first: int = 1) -> Iterator[str]:
-        """The file's lines as text, counting bytes for the progress bar; a line that is
-        not UTF-8 is remembered (its row is rejected) and read with replacement marks."""
-        for number, data in enumerate(self.handle, first):
+    def _lines(self, first: int = 1) -> Iterator[Line]:
+        """The file's lines, counting bytes for the progress bar. A line that is not UTF-8
+        is read with replacement marks and its problem; one longer than MAX_LINE is
+        skipped unread (so memory stays bounded), its text empty and its problem said."""
+        number, read = first, self.handle.readline
+        while data := read(MAX_LINE + 1):
             self.bytes_read += len(data)
-            try:
-                text = data.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                self.bad_lines.append(number)
-                text = data.decode("utf-8", "replace")
-            yield text
+            if len(data) > MAX_LINE and not data.endswith(b"\n"):
+                while (more := read(MAX_LINE)) and not more.endswith(b"\n"):
+                    self.bytes_read += len(more)
+                self.bytes_read += len(more)
+                yield number, "", TOO_LONG
+            else:
+                try:
+                    yield number, data.decode("utf-8-sig" if number == 1 else "utf-8"), ""
+                except UnicodeDecodeError:
+                    yield number, data.decode("utf-8", "replace"), NOT_UTF8
+            number += 1
 
     def _read_header(self) -> None:
-        self.reader = csv.reader(self.lines)
+        self.records = self._records(_Feed(self.lines))
         try:
-            header = next(self.reader)
+            first, last, header, problem = next(self.records)
         except StopIteration:
             raise RegistryError([f"input {self.path}: empty file; the first line names "
                                  "the columns (profile keys)"]) from None
-        except csv.Error as error:
-            raise RegistryError([f"input {self.path}: header: {error}"]) from None
+        if problem:
+            raise RegistryError([f"input {self.path}: header: {problem}"])
+        self.header_lines = last - first + 1
         self.columns, problems = header_columns(header, self.schema, self.keep)
         self.names = [name.strip() for name in header]
         if problems:
@@ -119,29 +184,55 @@ class Registry:
         """The CSV rows from a byte offset on: the start of file line `line`, which is
         row `number` (for a reader that has taken the rows before it some other way)."""
         self.handle.seek(offset)
-        self.bytes_read, self.bad_lines = offset, []
+        self.bytes_read = offset
         self.lines = self._lines(line)
-        self.reader = csv.reader(self.lines)
-        return self._csv_rows(number - 1, line - 1)
+        self.records = self._records(_Feed(self.lines))
+        return self._csv_rows(number - 1)
 
-    def _csv_rows(self, number: int = 0, base: int = 0) -> Iterator[RawRow]:
-        """The rows, numbered on from `number`; `base` lines come before the reader's."""
-        reader, columns, width = self.reader, self.columns, len(self.columns)
-        pairs = list(enumerate(columns))
-        line = base + reader.line_num + 1
+    def _records(self, feed: _Feed) -> Iterator[tuple[int, int, list[str], str]]:
+        """Each CSV record: its first and last line, its cells, and what is wrong with it
+        ("" if nothing). A record that can't be read (a stray carriage return, a quote
+        never closed, too long) is its first line alone, rejected: the lines after that
+        one are read again, so one bad line costs one row, never the rest of the file."""
+        reader = csv.reader(feed)
         while True:
+            feed.start()
+            cells: list[str] = []
             try:
-                cells = next(reader)
+                cells, problem = next(reader), ""
             except StopIteration:
-                return
-            except csv.Error as error:  # e.g. a quote never closed: the rest is one cell
-                number += 1
-                yield RawRow(number, line, {}, {}, [("", f"not readable as CSV: {error}")], False)
-                return
-            if not cells:  # a blank line is no row
-                line = base + reader.line_num + 1
+                if not feed.taken:
+                    return
+                problem = _UNCLOSED
+            except csv.Error as error:
+                problem = _csv_problem(error)
+            except _TooLong:
+                problem = TOO_LONG if len(feed.taken) == 1 else _RUNS_ON
+            taken, width = feed.taken, len(self.columns)
+            if feed.ended and not problem:  # the csv module's partial record at the end
+                problem = _UNCLOSED
+            elif len(taken) > 1 and not problem and width and len(cells) != width:
+                problem = _runs_into(len(cells), width)
+            if problem and len(taken) > 1:
+                feed.give_back(taken[1:])
+                taken = taken[:1]
+            first, last = taken[0][0], taken[-1][0]
+            if not problem and any(line[2] for line in taken):
+                problem = NOT_UTF8
+            yield first, last, [] if problem and problem != NOT_UTF8 else cells, problem
+
+    def _csv_rows(self, number: int = 0) -> Iterator[RawRow]:
+        """The rows, numbered on from `number`."""
+        columns, width = self.columns, len(self.columns)
+        pairs = list(enumerate(columns))
+        for line, _, cells, problem in self.records:
+            if not cells and not problem:  # a blank line is no row
                 continue
             number += 1
+            self.rows_read += 1
+            if problem and problem != NOT_UTF8:
+                yield RawRow(number, line, {}, {}, [("", problem)], False)
+                continue
             row = RawRow(number, line, {key: cells[i] for i, key in pairs
                                         if key is not None and i < len(cells)})
             if self.keep:
@@ -149,21 +240,20 @@ class Registry:
                             for i, key in pairs if key is None}
             if len(cells) != width:
                 row.problems.append(("", f"has {len(cells)} cells; the header has {width}"))
-            if self.bad_lines:
-                self._check_encoding(row, line, base + reader.line_num)
-            line = base + reader.line_num + 1
+            if problem:
+                row.problems.append(("", problem))
             yield row
-
-    def _check_encoding(self, row: RawRow, first: int, last: int) -> None:
-        if any(first <= bad <= last for bad in self.bad_lines):
-            row.problems.append(("", "not UTF-8 text"))
-        self.bad_lines = [bad for bad in self.bad_lines if bad > last]
+        self.at_end = True
 
     def _jsonl_rows(self) -> Iterator[RawRow]:
-        for line, text in enumerate(self.lines, 1):
-            if not text.strip():
+        for line, text, problem in self.lines:
+            if not text.strip() and not problem:
                 continue
+            self.rows_read += 1
             row = RawRow(line, line, {})
+            if problem == TOO_LONG:
+                yield RawRow(line, line, {}, {}, [("", problem)], False)
+                continue
             try:
                 value = strict_json.loads(text)
             except (ValueError, RecursionError) as error:  # JSONDecodeError, or a number too
@@ -173,11 +263,56 @@ class Registry:
             if not isinstance(value, dict):
                 row.problems.append(("", "a row must be a JSON object of facts"))
                 row.readable, value = False, {}
-            if self.bad_lines and self.bad_lines[-1] == line:
-                row.problems.append(("", "not UTF-8 text"))
+            if row.readable and _ESCAPED_SURROGATE.search(text) \
+                    and (surrogate := lone_surrogate(value)) is not None:
+                row.problems.append(surrogate)
+                row.readable, value = False, {}
+            if problem:
+                row.problems.append(("", problem))
             row.kept = {key: value.pop(key) for key in self.keep if key in value}
             row.raw = value
             yield row
+        self.at_end = True
+
+
+_UNCLOSED = "not readable as CSV: a quoted cell that opens on this line is never closed"
+_RUNS_ON = (f"not readable as CSV: a quoted cell that opens on this line runs on past "
+            f"{MAX_LINE >> 20} MiB; is a closing quote missing?")
+
+
+def _runs_into(cells: int, width: int) -> str:
+    return (f"not readable as CSV: a quoted cell that opens on this line runs on to a "
+            f"later line, making a row of {cells} cells (the header has {width}); is a "
+            "closing quote missing?")
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "new-line character" in str(error):  # the csv module's wording for a lone \r
+        return ("not readable as CSV: a carriage return (\\r) inside a cell that is not "
+                "quoted; quote the cell or remove it")
+    return f"not readable as CSV: {error}"
+
+
+def lone_surrogate(value: Any, where: str = "") -> tuple[str, str] | None:
+    """(field, problem) for the first text in a JSON value that holds a lone surrogate,
+    else None: JSON may write one (`"\\ud800"`), but it is no character, and no UTF-8
+    file can hold it. The problem shows it escaped (repr), so that the errors file can."""
+    if isinstance(value, str):
+        if not _SURROGATE.search(value):
+            return None
+        return where, f"{value!r}: holds a lone surrogate, which is not a character"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = lone_surrogate(key, where) or lone_surrogate(
+                item, f"{where}.{key}" if where else key)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = lone_surrogate(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
@@ -211,11 +346,23 @@ def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
     return columns, problems
 
 
+_WHY = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+        errno.EFBIG: "the file would pass the file-size limit (see `ulimit -f`)"}
+
+
 @contextmanager
-def atomic_write(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """files.atomic_write, with a failure to create the file worded for a batch output."""
+def atomic_outputs(*paths: Path) -> Iterator[list[IO[str]]]:
+    """files.atomic_writes for a batch's outputs (none replaced unless all are complete);
+    a failure to write one is an OutputError naming it and why."""
     try:
-        with files.atomic_write(path, encoding) as handle:
-            yield handle
+        with files.atomic_writes(list(paths)) as handles:
+            yield handles
     except OSError as error:
-        raise RegistryError([f"output {path}: cannot write there: {error.strerror}"]) from None
+        if error.filename not in {str(path) for path in paths}:
+            raise  # not a write of ours (that is a bug)
+        why = error.strerror or str(error)
+        if error.errno in _WHY:
+            why = f"{why}: {_WHY[error.errno]}"
+        shown = " and ".join(str(path) for path in paths)
+        raise OutputError([f"output {error.filename}: cannot write it: {why}; nothing was "
+                           f"replaced ({shown} are as they were)"]) from None

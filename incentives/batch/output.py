@@ -17,11 +17,17 @@ Shapes (the `row` column is the input's 1-based data row; kept columns follow it
   city, district, `totals` and every result as above under `results`.
 
 Money is a string in yuan with two decimals, dates are ISO; nothing is a float.
+
+A CSV text cell that starts like a spreadsheet formula (=, +, -, @, a tab or a carriage
+return: a name, an id, an echoed input, a problem) is written with a leading `'`, as
+OWASP advises against formula injection, so a spreadsheet shows it as text and never runs
+it; a plain number such as -5 is left as it is. JSON Lines values are never changed.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -29,6 +35,21 @@ from incentives.load.rulebook import RuleBook
 from incentives.model.jsonable import dumps, money
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, Assessment, Result
 from incentives.model.rule import PAYERS
+
+_FORMULA = frozenset("=+-@\t\r")  # what a spreadsheet may take a cell starting with as a formula
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def defused(text: str) -> str:
+    """A CSV text cell as a spreadsheet will show it, never run it: `'` before one that
+    starts like a formula, unless it is a plain number (-5, +1.5)."""
+    if text[:1] in _FORMULA and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _cells(cells: Iterable[Any]) -> list[Any]:
+    return [defused(cell) if isinstance(cell, str) else cell for cell in cells]
 
 
 def payers_in(book: RuleBook) -> list[str]:
@@ -81,13 +102,14 @@ class Writer:
         if self.csv is None or not header:
             return
         if per_institution:
-            self.csv.writerow(["row", *kept, "name", "city", "district", "cash",
-                               *(f"cash_{p}" for p in payers), "eligible", "needs_info",
-                               "missing"])
+            self.csv.writerow(_cells(["row", *kept, "name", "city", "district", "cash",
+                                      *(f"cash_{p}" for p in payers), "eligible",
+                                      "needs_info", "missing"]))
         else:
-            self.csv.writerow(["row", *kept, "name", "city", "district", "rule", "status",
-                               "kind", "amount", *(f"paid_{p}" for p in payers),
-                               "period_start", "period_end", "schedule", "missing"])
+            self.csv.writerow(_cells(["row", *kept, "name", "city", "district", "rule",
+                                      "status", "kind", "amount",
+                                      *(f"paid_{p}" for p in payers), "period_start",
+                                      "period_end", "schedule", "missing"]))
 
     def write(self, row: int, kept: dict[str, Any], assessment: Assessment) -> None:
         if self.csv is not None:
@@ -109,11 +131,13 @@ class Writer:
             total, by_payer = assessment.cash_totals()
             results = assessment.results
             missing = sorted({fact for r in results for fact in r.missing})
-            self.csv.writerow([*who, money(total), *(money(by_payer.get(p)) for p in self.payers),
-                               _ids(results, ELIGIBLE), _ids(results, NEEDS_INFO),
-                               ";".join(missing)])
+            self.csv.writerow(_cells([*who, money(total),
+                                      *(money(by_payer.get(p)) for p in self.payers),
+                                      _ids(results, ELIGIBLE), _ids(results, NEEDS_INFO),
+                                      ";".join(missing)]))
             return
-        self.csv.writerows([*who, *_result_cells(r, self.payers)] for r in assessment.results)
+        self.csv.writerows(_cells([*who, *_result_cells(r, self.payers)])
+                           for r in assessment.results)
 
 
 def _ids(results: list[Result], status: str) -> str:
@@ -145,4 +169,5 @@ class ErrorWriter:
             self.csv.writerow(self.HEADER)
 
     def write(self, row: int, line: int, problems: list[tuple[str, str]]) -> None:
-        self.csv.writerows((row, line, where, message) for where, message in problems)
+        self.csv.writerows((row, line, defused(where), defused(message))
+                           for where, message in problems)

@@ -5,7 +5,9 @@
 Each row is read, checked with `parse_profile` (every problem of a row is collected) and
 assessed with `assess`, exactly as `incentives check` would assess the same profile. A
 row that can't be used goes to the errors file with its row number and every problem;
-the other rows are still assessed, and `read == assessed + rejected` always holds.
+the other rows are still assessed. That reading reached the end of the input and that
+`read == assessed + rejected` accounts for every row the reader handed out is checked
+before the outputs are put in place (a mismatch is a bug: `Miscount`).
 
 The output and the errors file are written through temporary files and renamed into
 place only when every row is done, so an interrupted run leaves no half-written result.
@@ -20,12 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from incentives.batch.io import Registry, atomic_write, file_format
+from incentives.batch.io import Registry, atomic_outputs, file_format
 from incentives.batch.job import BatchOptions, Job, chunks, default_errors_path
 from incentives.batch.output import ErrorWriter, Writer, payers_in
 from incentives.batch.parallel import assess_chunks
 from incentives.batch.summary import Summary
-from incentives.errors import InputError, RegistryError
+from incentives.errors import InputError, Miscount, RegistryError
 from incentives.load.rulebook import RuleBook
 from incentives.model.profile import Profile, parse_profile
 
@@ -58,7 +60,7 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
     summary = Summary(options.as_of, overrides=dict(options.overrides))
     job = Job(book, options, out_format, payers_in(book))
     with Registry(source, book.schema, options.keep) as registry, \
-            atomic_write(output) as out, atomic_write(errors_path) as err:
+            atomic_outputs(output, errors_path) as (out, err):
         Writer(out, out_format, options.per_institution, job.payers, options.keep)
         ErrorWriter(err)
         plan = _columnar_plan(job, registry)
@@ -67,26 +69,40 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
 
             done = (lambda n: progress(n, registry.size, summary.read)) if progress else None
             run_columnar(plan, registry, job, out, err, summary, done)
-            if progress is not None:
-                progress(registry.size, registry.size, summary.read)
-            return summary
-        for text, errors, part in assess_chunks(job, chunks(registry), registry.size):
-            out.write(text)
-            err.write(errors)
-            summary.merge(part)
-            if progress is not None:
-                progress(registry.bytes_read, registry.size, summary.read)
+        else:
+            for text, errors, part in assess_chunks(job, chunks(registry), registry.size):
+                out.write(text)
+                err.write(errors)
+                summary.merge(part)
+                if progress is not None:
+                    progress(registry.bytes_read, registry.size, summary.read)
+        check_counts(summary, registry)
         if progress is not None:
             progress(registry.size, registry.size, summary.read)
     return summary
 
 
+def check_counts(summary: Summary, registry: Registry) -> None:
+    """That reading reached the end of the input and every row read came out assessed or
+    rejected; Miscount (a bug: the outputs are not put in place) if not."""
+    read, assessed, rejected = summary.read, summary.assessed, summary.rejected
+    if registry.at_end and read == registry.rows_read == assessed + rejected:
+        return
+    raise Miscount(f"the reader handed out {registry.rows_read:,} rows"
+                   + ("" if registry.at_end else " and stopped before the end of the input")
+                   + f", and read {read:,} = assessed {assessed:,} + rejected {rejected:,} "
+                   "does not account for them")
+
+
 def _columnar_plan(job: Job, registry: Registry) -> Plan | None:
-    """The columnar path's plan when it takes this run (CSV in and out, a one-line header,
-    numpy and pyarrow installed, every rule within what it evaluates exactly), else None."""
+    """The columnar path's plan when it takes this run (CSV in and out, a regular file
+    with a one-line header, numpy and pyarrow installed, every rule within what it
+    evaluates exactly), else None."""
     if job.options.columnar is False or job.format != "csv" or registry.format != "csv":
         return None
-    if registry.reader.line_num != 1:  # a header with a quoted line break
+    if not registry.regular:  # a pipe: read once, as a stream, by the row engine
+        return None
+    if registry.header_lines != 1:  # a header with a quoted line break
         return None
     try:
         from incentives.batch.columnar.plan import Plan

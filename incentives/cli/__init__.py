@@ -28,12 +28,12 @@ class UsageProblems(click.ClickException):
 
     exit_code = 2
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], heading: str = "the input can't be used") -> None:
         super().__init__("\n".join(problems))
-        self.problems = problems
+        self.problems, self.heading = problems, heading
 
     def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
-        click.echo("incentives: the input can't be used:", err=True)
+        click.echo(f"incentives: {self.heading}:", err=True)
         for problem in self.problems:
             click.echo(f"  {problem}", err=True)
 
@@ -272,7 +272,7 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
     every calendar year its window touches, an open-ended one is counted apart.
     """
     from incentives.batch.run import BatchOptions, run_batch
-    from incentives.errors import RegistryError
+    from incentives.errors import OutputError, RegistryError
 
     book = _load(rules)
     options = BatchOptions(as_of, _overrides(book, params), errors, per_institution, keep,
@@ -286,6 +286,8 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
     try:
         with _progress_bar() as progress:
             result = run_batch(source, output, book, options, progress)
+    except OutputError as error:
+        raise UsageProblems(error.problems, "the results can't be written") from None
     except RegistryError as error:
         raise UsageProblems(error.problems) from None
     finally:

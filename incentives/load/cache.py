@@ -30,7 +30,7 @@ from typing import Any
 
 from incentives.files import read_bounded, write_text
 
-FORMAT = "v3"  # part of every key: a new format never reads an old entry
+FORMAT = "v4"  # part of every key: a new format never reads an old entry
 MAX_ENTRY_BYTES = 8 * 1024 * 1024  # rule files are at most 512 KiB; their tables, no more
 
 
@@ -102,9 +102,11 @@ def _store(entry: Path, source: str, data: dict[str, Any]) -> None:
     if _has_marker_key(data):
         return  # a table with a key like "$date" would read back as a date: not cached
     try:
-        tables = _canonical(data)
+        # The tables are stored in their order (a file's order is meaningful: the facts'
+        # order is the order questions are asked in); the digest is of the sorted form.
+        tables = json.dumps(data, default=_encode, ensure_ascii=False, separators=(",", ":"))
         encoded = (f'{{"format": "{FORMAT}", "source": "{source}", '
-                   f'"parsed": "{_sha256(tables)}", "tables": {tables}}}')
+                   f'"parsed": "{_sha256(_canonical(data))}", "tables": {tables}}}')
         if len(encoded.encode()) <= MAX_ENTRY_BYTES:
             write_text(entry, encoded)
     except (OSError, TypeError, ValueError):

@@ -10,8 +10,8 @@ both paths see the same cells and report the same problems:
 - a line with quotes: a `RawRow` read by the `csv` module, so nothing depends on two
   parsers agreeing about quoting;
 - a quoted cell that runs on to the next line, a NUL byte or a carriage return inside a
-  line: from that line on, the rest of the file is read by `Registry` itself (`csv`
-  stops at a NUL).
+  line, a line longer than `MAX_LINE`: from that line on, the rest of the file is read
+  by `Registry` itself.
 
 Row numbers count data rows from 1 and lines count the file's lines, header included.
 """
@@ -21,12 +21,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
-from incentives.batch.io import RawRow, Registry
+from incentives.batch.io import MAX_LINE, RawRow, Registry
 
 BLOCK_BYTES = 4 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -62,35 +61,39 @@ class Piece:
     rows: int = -1  # how many of them are rows (not blank), if counted already
 
 
-def pieces(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
-    """The file after its header line, in pieces of whole lines; a `Rest` ends it. Only
-    the lines and rows are counted here; reading a piece is `read_block`'s work."""
-    with path.open("rb") as handle:
-        header = handle.readline()
-        offset, line, row = len(header), 2, 1
-        carry = b""
-        while True:
-            data = handle.read(block_bytes)
-            chunk = carry + data
-            cut = len(chunk) if not data else chunk.rfind(b"\n") + 1
-            if data and cut == 0:
-                carry = chunk
-                continue
-            carry, chunk = chunk[cut:], chunk[:cut]
-            if not chunk:
+def pieces(handle: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
+    """The open file (a regular one, read again from its start) after its header line,
+    in pieces of whole lines; a `Rest` ends it. Only the lines and rows are counted here;
+    reading a piece is `read_block`'s work."""
+    handle.seek(0)
+    header = handle.readline(MAX_LINE + 1)  # Registry read it already: a whole line
+    offset, line, row = len(header), 2, 1
+    carry = b""
+    while True:
+        data = handle.read(block_bytes)
+        chunk = carry + data
+        cut = len(chunk) if not data else chunk.rfind(b"\n") + 1
+        if data and cut == 0:
+            if len(chunk) > MAX_LINE:  # a line too long to hold: Registry skips it, unread
+                yield Rest(offset, line, row)
                 return
-            stop = _first_unplain(chunk)
-            if stop is not None:
-                chunk = chunk[:stop]
-            lines = chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
-            rows = _rows_in(chunk, lines)
-            if chunk:
-                yield Piece(chunk, line, row, lines, rows)
-            line, row = line + chunk.count(b"\n"), row + rows
-            if stop is not None:
-                yield Rest(offset + stop, line, row)
-                return
-            offset += len(chunk)
+            carry = chunk
+            continue
+        carry, chunk = chunk[cut:], chunk[:cut]
+        if not chunk:
+            return
+        stop = _first_unplain(chunk)
+        if stop is not None:
+            chunk = chunk[:stop]
+        lines = chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
+        rows = _rows_in(chunk, lines)
+        if chunk:
+            yield Piece(chunk, line, row, lines, rows)
+        line, row = line + chunk.count(b"\n"), row + rows
+        if stop is not None:
+            yield Rest(offset + stop, line, row)
+            return
+        offset += len(chunk)
 
 
 def _rows_in(chunk: bytes, lines: int) -> int:
@@ -109,9 +112,10 @@ def read_block(piece: Piece, registry: Registry) -> Block:
 
 def _first_unplain(chunk: bytes) -> int | None:
     """Where the first line starts that the rest of the file must be read from row by row:
-    one holding a NUL or a stray carriage return, or one whose quoted cell runs on past
-    its end. A line with quoted cells that close on it is read on its own (`_block`)."""
-    found = [i for i in (chunk.find(b"\0"), _stray_cr(chunk)) if i >= 0]
+    one holding a NUL or a stray carriage return, one longer than MAX_LINE, or one whose
+    quoted cell runs on past its end. A line with quoted cells that close on it is read
+    on its own (`_block`)."""
+    found = [i for i in (chunk.find(b"\0"), _stray_cr(chunk), _long_line(chunk)) if i >= 0]
     limit = min(found) if found else len(chunk)
     quote = chunk.find(b'"', 0, limit)
     while quote >= 0:
@@ -132,6 +136,16 @@ def _runs_on(line: bytes) -> bool:
     except (csv.Error, StopIteration):
         return True
     return reader.line_num > 1
+
+
+def _long_line(chunk: bytes) -> int:
+    """Where the first line longer than MAX_LINE starts (Registry rejects it), or -1."""
+    if len(chunk) <= MAX_LINE:
+        return -1
+    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], ends + 1))
+    long = np.flatnonzero(np.append(ends, len(chunk)) - starts > MAX_LINE)
+    return int(starts[long[0]]) if len(long) else -1
 
 
 def _stray_cr(chunk: bytes) -> int:

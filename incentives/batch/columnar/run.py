@@ -25,7 +25,7 @@ from incentives.batch.columnar.plan import Assessed, Plan, assess_city, fallback
 from incentives.batch.columnar.read import Block, Piece, Rest, pieces, read_block
 from incentives.batch.columnar.summary import summarise
 from incentives.batch.columnar.text import (
-    SPECIAL,
+    NEEDS_CARE,
     Texts,
     csv_cell,
     in_row_order,
@@ -68,6 +68,8 @@ class BlockWriter:
             if back.any():
                 refer[rows[back]] = True
                 rows = rows[~back]
+                if not len(rows):  # every row of the city went to the reference path
+                    continue
                 assessed = assess_city(self.plan, city, facts, rows)
             groups.append((block.rows[rows], self._lines(assessed, facts, block, kept)))
             summarise(summary, assessed, facts)
@@ -100,7 +102,7 @@ class BlockWriter:
 
         rows = assessed.rows
         names = [facts.names[i] for i in rows.tolist()]
-        if SPECIAL.search("\0".join(map(str, names))):
+        if NEEDS_CARE.search("\0".join(map(str, names))):
             names = [csv_cell(name) for name in names]
         codes = facts.district_codes[rows]
         districts = Texts([csv_cell(name) for name in facts.district_names], codes)
@@ -136,11 +138,13 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
         return text, errors, part, len(piece.data)
 
     def plain_pieces() -> Iterator[Piece]:
-        for piece in pieces(registry.path):
+        for piece in pieces(registry.handle):
             if isinstance(piece, Rest):
                 rest.append(piece)
                 return
+            registry.rows_read += piece.rows
             yield piece
+        registry.at_end = True
 
     def first_here() -> Iterator[tuple[bytes, str, Summary, int]]:
         # The first piece is done before the workers are forked, so they inherit what it

@@ -19,14 +19,19 @@ import numpy as np
 from incentives.assessment.engine import document_order
 from incentives.batch.columnar.engine import ELIGIBLE, STATUS_NAMES, FactBits, RuleColumns
 from incentives.batch.columnar.plan import Assessed
+from incentives.batch.output import defused
 from incentives.model.rule import Rule
 
 SPECIAL = re.compile('[,"\r\n]')  # what csv.writer quotes
+# what csv_cell may change in one of several texts joined by NUL: a character csv.writer
+# quotes, or a first character `defused` looks at
+NEEDS_CARE = re.compile('[,"\r\n]|(?:^|\0)[-=+@\t]')
 
 
 def csv_cell(text: Any) -> str:
-    """One cell as `csv.writer` (QUOTE_MINIMAL, lineterminator "\\n") writes it."""
-    shown = "" if text is None else str(text)
+    """One cell as `batch_output.Writer` writes it: `defused`, then as `csv.writer`
+    (QUOTE_MINIMAL, lineterminator "\\n") writes it."""
+    shown = "" if text is None else defused(str(text))
     if SPECIAL.search(shown):
         return '"' + shown.replace('"', '""') + '"'
     return shown
@@ -73,7 +78,8 @@ def _yuan(fen: int) -> str:
 
 
 def missing_coded(masks: np.ndarray, bits: FactBits) -> Texts:
-    return coded(masks, np.ones(len(masks), dtype=bool), lambda m: ";".join(bits.decode(int(m))))
+    return coded(masks, np.ones(len(masks), dtype=bool),
+                 lambda m: csv_cell(";".join(bits.decode(int(m)))))
 
 
 def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
@@ -83,8 +89,8 @@ def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
     none = np.zeros(size, dtype=bool)
     known = result.amount_known if result.amount_known is not None else none
     paid = result.paid if result.paid is not None else none
-    cells = [_same(rule.id, size), Texts(list(STATUS_NAMES), result.status), _same(rule.kind, size),
-             money_coded(result.amount, known)]
+    cells = [_same(csv_cell(rule.id), size), Texts(list(STATUS_NAMES), result.status),
+             _same(csv_cell(rule.kind), size), money_coded(result.amount, known)]
     for payer in payers:
         index = next((i for i, (p, _) in enumerate(rule.payers) if p == payer), None)
         cells.append(_same("", size) if index is None or not paid.any()
@@ -273,8 +279,7 @@ def _status_ids(statuses: list[tuple[tuple[Any, ...], str, np.ndarray, np.ndarra
             digits.append(value % 4)
             value //= 4
         digits.reverse()
-        eligible.append(";".join(item[1] for item, d in zip(ordered, digits, strict=True)
-                                 if d == ELIGIBLE + 1))
-        needs.append(";".join(item[1] for item, d in zip(ordered, digits, strict=True)
-                              if d == 2))
+        ids = list(zip(ordered, digits, strict=True))
+        eligible.append(csv_cell(";".join(item[1] for item, d in ids if d == ELIGIBLE + 1)))
+        needs.append(csv_cell(";".join(item[1] for item, d in ids if d == 2)))
     return [Texts(eligible, where), Texts(needs, where)]

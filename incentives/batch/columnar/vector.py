@@ -143,7 +143,9 @@ def _exact(ints: Any, bound: int) -> Any:
 
 
 def multiply(a: Any, b: Any) -> Any:
-    bound = max_abs(a) * max_abs(b)
+    # the bound of the operands too: a column of zeros (every row unknown) times a
+    # constant past int64 must not be computed in int64
+    bound = max(max_abs(a) * max_abs(b), max_abs(a), max_abs(b))
     return _exact(a, bound) * _exact(b, bound)
 
 
@@ -164,6 +166,7 @@ def to_fen(num: Num) -> Any:
         return rescale(num, 2)
     step = 10 ** (num.exp - 2)
     ints = _broadcast(num.ints, len(num.known))
+    ints = _exact(ints, max_abs(ints) + step)
     magnitude = (abs(ints) + step // 2) // step
     return np.where(ints < 0, -magnitude, magnitude)
 

@@ -521,3 +521,12 @@ def test_a_folder_of_shared_parameters_alone_is_still_a_rules_folder(tmp_path: P
         '[extra_rate]\nzh = "x"\n\n[[extra_rate.values]]\nfrom = 2020-01-01\nvalue = "1%"\n'
         'source = "s"\n', encoding="utf-8")
     assert "extra_rate" in load_rulebook([tmp_path], bundled=True).params
+
+
+def test_cached_tables_keep_the_order_of_their_keys(own_cache: Path) -> None:
+    from incentives.load.cache import parse_toml
+
+    text = 'z = 1\na = 2\n[m]\ny = 3\nb = 4\n'
+    assert parse_toml(text) == {"z": 1, "a": 2, "m": {"y": 3, "b": 4}}  # a miss, then a hit
+    hit = parse_toml(text)
+    assert list(hit) == ["z", "a", "m"] and list(hit["m"]) == ["y", "b"]

@@ -112,9 +112,10 @@ def _store(entry: Path, source: str, data: dict[str, Any]) -> None:
 
 
 def _canonical(tables: dict[str, Any]) -> str:
-    """The one JSON text of these tables, which their digest is taken of."""
-    return json.dumps(tables, default=_encode, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+    """The one JSON text of these tables, which their digest is taken of. Keys keep their
+    order (a file's order is the order facts, rules and questions are shown in), and JSON
+    read back keeps it too, so the same tables always give the same text."""
+    return json.dumps(tables, default=_encode, ensure_ascii=False, separators=(",", ":"))
 
 
 def _has_marker_key(value: Any) -> bool:

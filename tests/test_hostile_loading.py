@@ -530,3 +530,31 @@ def test_cached_tables_keep_the_order_of_their_keys(own_cache: Path) -> None:
     assert parse_toml(text) == {"z": 1, "a": 2, "m": {"y": 3, "b": 4}}  # a miss, then a hit
     hit = parse_toml(text)
     assert list(hit) == ["z", "a", "m"] and list(hit["m"]) == ["y", "b"]
+
+
+def many_facts(count: int = 8000) -> str:
+    return "".join(f'[f{i}]\ntype = "bool"\nzh = "事实{i}"\nen = "Fact {i}"\n\n'
+                   for i in range(count))
+
+
+def test_thousands_of_misspelt_names_among_thousands_of_facts_load_in_time(
+        tmp_path: Path) -> None:
+    rule = RULE.replace('amount = "1"\n', "") + "amount = [\n" + "".join(
+        f'  {{ when = "f{i}x", value = "1" }},\n' for i in range(6000)) + "]\n"
+    folder = rule_folder(tmp_path, **{"facts.toml": many_facts(), "r.toml": rule})
+    result = bounded_main("rules", "check", folder)  # was a did-you-mean over 8,000 names each
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    assert "unknown name 'f0x'; did you mean 'f0'?" in lines[1]
+    assert "and 5,800 more problems" in lines[-1]
+
+
+def test_thousands_of_unknown_profile_keys_among_thousands_of_facts_are_told_in_time(
+        tmp_path: Path) -> None:
+    folder = rule_folder(tmp_path, **{"facts.toml": many_facts(), "r.toml": RULE})
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"city": "敌意", **{f"f{i}x": True for i in range(20_000)}}),
+                       encoding="utf-8")
+    result = bounded_main("check", profile, "--rules", folder)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{profile}: f0x: unknown key 'f0x'; did you mean 'f0'?" in result.stderr

@@ -558,3 +558,15 @@ def test_thousands_of_unknown_profile_keys_among_thousands_of_facts_are_told_in_
     result = bounded_main("check", profile, "--rules", folder)
     assert result.returncode == 2, result.stderr[-2000:]
     assert f"{profile}: f0x: unknown key 'f0x'; did you mean 'f0'?" in result.stderr
+
+
+@pytest.mark.parametrize("line", ["[" + " " * 200_000 + "x", "[[" + "a." * 100_000,
+                                  'a = "' + '" "' * 60_000, "x" * 200_000 + " ",
+                                  "\t" * 200_000 + "="])
+def test_a_line_built_to_make_a_pattern_backtrack_is_read_in_time(tmp_path: Path,
+                                                                  line: str) -> None:
+    folder = rule_folder(tmp_path, **{"r.toml": RULE + line + "\n"})
+    result = bounded_main("rules", "check", folder)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{folder / 'r.toml'}:11: " in result.stderr or f"{folder / 'r.toml'}:1: " \
+        in result.stderr

@@ -105,6 +105,21 @@ class Unsupported(Exception):
     """An expression the columnar path can't evaluate exactly."""
 
 
+@dataclass
+class Suggestions:
+    """How many more did-you-mean searches one load or one profile may make. Each search
+    looks at every name, so thousands of misspelt names among thousands of facts would
+    take time in their product; past the first few, a message goes without a suggestion."""
+
+    left: int = 100
+
+    def did_you_mean(self, name: str, candidates: Iterable[str]) -> str:
+        if self.left <= 0:
+            return ""
+        self.left -= 1
+        return did_you_mean(name, candidates)
+
+
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
     """"; did you mean 'x'?" (or 'x', 'y' or 'z') for the names closest to a misspelt one,
     or "" when none is close: the one way every message suggests a name."""

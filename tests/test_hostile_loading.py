@@ -533,3 +533,52 @@ def test_a_cache_hit_keeps_the_order_of_the_file(own_cache: Path) -> None:
     again = cache.parse_toml(text)
     assert list(again) == list(fresh) and again == fresh
     assert list(again)[:3] == ["name", "city", "district"]
+
+
+def test_cached_tables_keep_the_order_of_their_keys(own_cache: Path) -> None:
+    from incentives.load.cache import parse_toml
+
+    text = 'z = 1\na = 2\n[m]\ny = 3\nb = 4\n'
+    assert parse_toml(text) == {"z": 1, "a": 2, "m": {"y": 3, "b": 4}}  # a miss, then a hit
+    hit = parse_toml(text)
+    assert list(hit) == ["z", "a", "m"] and list(hit["m"]) == ["y", "b"]
+
+
+def many_facts(count: int = 8000) -> str:
+    return "".join(f'[f{i}]\ntype = "bool"\nzh = "事实{i}"\nen = "Fact {i}"\n\n'
+                   for i in range(count))
+
+
+def test_thousands_of_misspelt_names_among_thousands_of_facts_load_in_time(
+        tmp_path: Path) -> None:
+    rule = RULE.replace('amount = "1"\n', "") + "amount = [\n" + "".join(
+        f'  {{ when = "f{i}x", value = "1" }},\n' for i in range(6000)) + "]\n"
+    folder = rule_folder(tmp_path, **{"facts.toml": many_facts(), "r.toml": rule})
+    result = bounded_main("rules", "check", folder)  # was a did-you-mean over 8,000 names each
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    assert "unknown name 'f0x'; did you mean 'f0'?" in lines[1]
+    assert "and 5,800 more problems" in lines[-1]
+
+
+def test_thousands_of_unknown_profile_keys_among_thousands_of_facts_are_told_in_time(
+        tmp_path: Path) -> None:
+    folder = rule_folder(tmp_path, **{"facts.toml": many_facts(), "r.toml": RULE})
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"city": "敌意", **{f"f{i}x": True for i in range(20_000)}}),
+                       encoding="utf-8")
+    result = bounded_main("check", profile, "--rules", folder)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{profile}: f0x: unknown key 'f0x'; did you mean 'f0'?" in result.stderr
+
+
+@pytest.mark.parametrize("line", ["[" + " " * 200_000 + "x", "[[" + "a." * 100_000,
+                                  'a = "' + '" "' * 60_000, "x" * 200_000 + " ",
+                                  "\t" * 200_000 + "="])
+def test_a_line_built_to_make_a_pattern_backtrack_is_read_in_time(tmp_path: Path,
+                                                                  line: str) -> None:
+    folder = rule_folder(tmp_path, **{"r.toml": RULE + line + "\n"})
+    result = bounded_main("rules", "check", folder)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{folder / 'r.toml'}:11: " in result.stderr or f"{folder / 'r.toml'}:1: " \
+        in result.stderr

@@ -102,11 +102,9 @@ def _store(entry: Path, source: str, data: dict[str, Any]) -> None:
     if _has_marker_key(data):
         return  # a table with a key like "$date" would read back as a date: not cached
     try:
-        # The tables are stored in their order (a file's order is meaningful: the facts'
-        # order is the order questions are asked in); the digest is of the sorted form.
-        tables = json.dumps(data, default=_encode, ensure_ascii=False, separators=(",", ":"))
+        tables = _canonical(data)
         encoded = (f'{{"format": "{FORMAT}", "source": "{source}", '
-                   f'"parsed": "{_sha256(_canonical(data))}", "tables": {tables}}}')
+                   f'"parsed": "{_sha256(tables)}", "tables": {tables}}}')
         if len(encoded.encode()) <= MAX_ENTRY_BYTES:
             write_text(entry, encoded)
     except (OSError, TypeError, ValueError):
@@ -114,9 +112,10 @@ def _store(entry: Path, source: str, data: dict[str, Any]) -> None:
 
 
 def _canonical(tables: dict[str, Any]) -> str:
-    """The one JSON text of these tables, which their digest is taken of."""
-    return json.dumps(tables, default=_encode, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+    """The one JSON text of these tables, which their digest is taken of. Keys keep their
+    order (a file's order is the order facts, rules and questions are shown in), and JSON
+    read back keeps it too, so the same tables always give the same text."""
+    return json.dumps(tables, default=_encode, ensure_ascii=False, separators=(",", ":"))
 
 
 def _has_marker_key(value: Any) -> bool:

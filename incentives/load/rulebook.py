@@ -19,7 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from incentives.errors import RuleFileError, RuleProblem
+from incentives.errors import RuleFileError, RuleProblem, Suggestions
 from incentives.load.facts import FACTS_FILE, load_base_schema
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
@@ -120,9 +120,10 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
             scoped = book.city_params.setdefault(place.id, {})
             for path in sorted((folder / "params").glob("*.toml")):
                 _load_params(path, scoped, book, problems)
+    suggestions = Suggestions()
     for folder, place, constants in declared:
         if place is not None:
-            env = Env(book.schema, book.param_names(), constants)
+            env = Env(book.schema, book.param_names(), constants, suggestions)
             _load_rules(folder, place, env, book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)

@@ -21,7 +21,7 @@ MAX_TOML_NESTING = 24
 _BRACKETS = re.compile(r"[\[\]{}]")
 _RULE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*\w+[ \t]*\]\]")
 # A header line and its dotted path; a key at the start of any other line.
-_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\n]*?)[ \t]*\]")
+_HEADER = re.compile(r"^[ \t]*\[\[?([^\]\n]*)\]")  # greedy: a lazy one is quadratic
 _PATH = re.compile(r"^[\w.]+\.")
 _KEY = re.compile(r"^[ \t]*([^=\].\s]+)[ \t]*[=\].]")
 # MAX_TOML_NESTING + 1 parts of a dotted key (bare or quoted) in a row. Possessive, and
@@ -129,10 +129,10 @@ class _LineIndex:
             return
         if _RULE_HEADER.match(line):
             self.rule_headers.append(number)
-        path = header.group(1)
-        self.headers.setdefault(path.strip(), []).append(number)
+        path = header.group(1).strip(" \t")
+        self.headers.setdefault(path, []).append(number)
         if _PATH.match(path):  # [rule.amount] or [[rule.amount.x]]: amount and x are keys
-            parts = path.strip().split(".")
+            parts = path.split(".")
             for part in dict.fromkeys(parts[1:]):
                 self.keys.setdefault(part, []).append(number)
 

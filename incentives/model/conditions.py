@@ -22,9 +22,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
-from incentives.errors import ExprError, did_you_mean
+from incentives.errors import ExprError, Suggestions
 from incentives.model import logic
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from incentives.model.money import CONTEXT, MAX_DIGITS, parse_amount
@@ -112,6 +113,7 @@ class Env:
     schema: FactSchema
     params: frozenset[str] = frozenset()
     constants: Mapping[str, Any] = field(default_factory=dict)
+    suggestions: Suggestions = field(default_factory=Suggestions)  # shared by a whole load
 
 
 @dataclass
@@ -493,8 +495,9 @@ class _Compiler:
             return ParamRef(name), NUMBER
         if name in self.env.constants:
             return self.constant(node, self.env.constants[name])
-        candidates = [*self.env.schema.facts, *self.env.params, *self.env.constants]
-        raise self.fail(node, f"unknown name {name!r}{did_you_mean(name, candidates)}")
+        candidates = chain(self.env.schema.facts, self.env.params, self.env.constants)
+        hint = self.env.suggestions.did_you_mean(name, candidates)
+        raise self.fail(node, f"unknown name {name!r}{hint}")
 
     def constant(self, node: ast.AST, value: Any) -> tuple[Node, VType]:
         if isinstance(value, bool):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from incentives.errors import did_you_mean
+from incentives.errors import Suggestions, did_you_mean
 
 # The dates a profile or a rule may name: wide enough for any institution and policy,
 # narrow enough that a rule's offsets (at most 100 years, 100 months and 100 days) and a
@@ -80,9 +80,11 @@ class FactSchema:
     def __getitem__(self, name: str) -> Fact:
         return self.facts[name]
 
-    def suggest(self, name: str) -> str:
-        """"; did you mean '…'?" for the closest fact a profile may give, or ""."""
-        return did_you_mean(name, (n for n, f in self.facts.items() if not f.derived))
+    def suggest(self, name: str, budget: Suggestions | None = None) -> str:
+        """"; did you mean '…'?" for the closest fact a profile may give, or "" (also when
+        `budget` is spent)."""
+        names = (n for n, f in self.facts.items() if not f.derived)
+        return budget.did_you_mean(name, names) if budget else did_you_mean(name, names)
 
 
 def fact_from_table(name: str, table: dict[str, object]) -> Fact:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from incentives.errors import InputError, MoneyError, Problem
+from incentives.errors import InputError, MoneyError, Problem, Suggestions
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from incentives.model.money import parse_amount
 from incentives.model.place import City
@@ -66,10 +66,11 @@ def parse_profile(
     """Check a raw mapping against the schema and loaded cities; InputError lists all problems."""
     problems: list[Problem] = []
     facts: dict[str, Value] = {}
+    suggestions = Suggestions()
     for key, value in raw.items():
         fact = schema.facts.get(key)
         if fact is None or fact.derived:
-            why = f"unknown key {key!r}{schema.suggest(key)}"
+            why = f"unknown key {key!r}{schema.suggest(key, suggestions)}"
             problems.append(Problem(f"{where}: {key}", why))
             continue
         if value is None or value == "":

@@ -89,6 +89,11 @@ class Miscount(Exception):
     before the end): a bug, found before any output is put in place."""
 
 
+class WorkerDied(Exception):
+    """A worker process of a batch died (killed, or out of memory): the batch stops, and
+    no output is put in place."""
+
+
 class UnknownRule(LookupError):
     """A rule id that was not assessed for this profile; `close` lists likely meant ids."""
 

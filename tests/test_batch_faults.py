@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import suppress
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -474,3 +475,99 @@ def test_defused(text: str, shown: str) -> None:
 
     assert defused(text) == shown
     assert csv_cell(text) == (f'"{shown}"' if "\r" in shown else shown)
+
+
+# --- 4: a worker process that dies ---------------------------------------------------------
+
+
+def test_a_worker_that_dies_stops_the_work(tmp_path: Path) -> None:
+    script = ("import os\n"
+              "from incentives.batch.parallel import in_order\n"
+              "from incentives.errors import WorkerDied\n"
+              "PARENT = os.getpid()\n"
+              "def work(n):\n"
+              "    if n == 5 and os.getpid() != PARENT:\n"
+              "        os._exit(3)\n"
+              "    return n * 2\n"
+              "try:\n"
+              "    print(list(in_order(work, range(40), 2)))\n"
+              "except WorkerDied as error:\n"
+              "    print('died:', error)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, check=False,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("died: worker process ")
+    assert done.stdout.rstrip().endswith(" exited with status 3")
+    assert "Traceback" not in done.stderr
+
+
+def test_the_workers_give_every_result_in_order() -> None:
+    from incentives.batch.parallel import in_order
+
+    assert list(in_order(lambda n: n * n, range(30), 2)) == [n * n for n in range(30)]
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in tasks.read_text().split()]
+    return found
+
+
+def open_for_writing(fifo: Path, process: subprocess.Popen[str]) -> int:
+    """The FIFO opened for writing once `process` has opened it for reading."""
+    import fcntl
+    import time
+
+    for _ in range(1200):
+        try:
+            descriptor = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # no reader yet
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+            continue
+        fcntl.fcntl(descriptor, fcntl.F_SETFL, fcntl.fcntl(descriptor, fcntl.F_GETFL)
+                    & ~os.O_NONBLOCK)
+        return descriptor
+    raise AssertionError("the batch never opened its input")
+
+
+def test_a_killed_worker_fails_the_batch(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    # the input is a pipe, so the test decides when the rows come: the first chunk starts
+    # the workers, one is killed, then the rest of the rows arrive
+    lines = [HEADER] + [registry_line(n) for n in range(1, 1501)]
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    output = tmp_path / "out.csv"
+    output.write_text("old results\n")
+    batch_run = subprocess.Popen(
+        [sys.executable, "-m", "incentives", "batch", str(fifo), "-o", str(output),
+         "--jobs", "2"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with os.fdopen(open_for_writing(fifo, batch_run), "w", encoding="utf-8") as pipe:
+            pipe.write("\n".join(lines[:601]) + "\n")
+            pipe.flush()
+            for _ in range(1200):
+                workers = children(batch_run.pid)
+                if len(workers) == 2:
+                    break
+                time.sleep(0.05)
+            assert len(workers) == 2, "no worker processes started"
+            os.kill(workers[0], signal.SIGKILL)
+            with suppress(BrokenPipeError):  # the batch may stop reading first
+                pipe.write("\n".join(lines[601:]) + "\n")
+        _, stderr = batch_run.communicate(timeout=60)
+    finally:
+        batch_run.kill()
+    assert batch_run.returncode == 1, stderr
+    assert stderr.splitlines() == [
+        f"incentives: the batch stopped: worker process {workers[0]} was killed by SIGKILL "
+        f"(as the system does when memory runs out); nothing was written ({output} and "
+        f"{output}.errors.csv are as they were)"]
+    assert output.read_text() == "old results\n"
+    assert leftovers(tmp_path) == []

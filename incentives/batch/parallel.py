@@ -5,7 +5,8 @@ never pickled); each gets a chunk of rows (or, on the columnar path, a piece of 
 file) and returns the chunk's output text, errors text and summary. At most a few
 chunks are in flight at once, so memory stays flat however long the registry. Where
 fork isn't available, or for a small file, or with `jobs=1`, the chunks are assessed in
-this process, the same way.
+this process, the same way. A worker that dies (killed, or out of memory) stops the
+batch at once with `WorkerDied`, never a wait for a result that will not come.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from incentives.batch.io import RawRow
 from incentives.batch.job import Job, assess_chunk
 from incentives.batch.summary import Summary
+from incentives.errors import WorkerDied
 
 Part = tuple[str, str, Summary]
 SMALL_FILE = 256 * 1024  # bytes: below this, starting workers costs more than it saves
@@ -46,28 +51,71 @@ def assess_chunks(job: Job, chunks: Iterable[list[RawRow]], size: int) -> Iterat
 
 def in_order(work: Callable[[Any], Any], items: Iterable[Any], count: int) -> Iterator[Any]:
     """work(item) for each item, on `count` forked workers (0: here), in the items' order,
-    with at most a few items in flight."""
+    with at most a few items in flight. WorkerDied if a worker process dies (killed, or
+    out of memory): the others are stopped, nothing more is handed out."""
     if count == 0:
         for item in items:
             yield work(item)
         return
     global _WORK
     _WORK = work
-    context = multiprocessing.get_context("fork")
-    pool = context.Pool(count, initializer=_quiet_worker)
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_quiet_worker)
+    finished = False
     try:
-        waiting: deque[Any] = deque()
-        for item in items:
-            waiting.append(pool.apply_async(_in_worker, (item,)))
-            if len(waiting) > 2 * count:
-                yield waiting.popleft().get()
-        while waiting:
-            yield waiting.popleft().get()
-        pool.close()
+        yield from _in_flight(pool, items, count)
+        finished = True
+    except BrokenProcessPool:
+        processes = _workers(pool)
+        _stop(pool, finished)  # the pool's own thread reaps them: their exit codes then
+        raise WorkerDied(_what_died(processes)) from None
     finally:
-        pool.terminate()
-        pool.join()
+        _stop(pool, finished)
         _WORK = None
+
+
+def _in_flight(pool: ProcessPoolExecutor, items: Iterable[Any], count: int) -> Iterator[Any]:
+    waiting: deque[Future[Any]] = deque()
+    for item in items:
+        waiting.append(pool.submit(_in_worker, item))
+        if len(waiting) > 2 * count:
+            yield waiting.popleft().result()
+    while waiting:
+        yield waiting.popleft().result()
+
+
+def _workers(pool: ProcessPoolExecutor) -> list[BaseProcess]:
+    # ProcessPoolExecutor has no public list of its processes (nor, before Python 3.14,
+    # a way to stop them mid-task)
+    processes: dict[int, BaseProcess] | None = getattr(pool, "_processes", None)
+    return list((processes or {}).values())
+
+
+def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:
+    """Shut the pool down: at once, workers and all, unless every item is done."""
+    processes = _workers(pool)
+    if not finished:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=True)
+
+
+def _what_died(processes: list[BaseProcess]) -> str:
+    """Which worker died and how, as far as can be told."""
+    for process in processes:
+        code = process.exitcode
+        if code is None or code == 0 or code == -signal.SIGTERM:
+            continue
+        if code < 0:
+            how = f"was killed by {signal.Signals(-code).name}"
+            if code == -signal.SIGKILL:
+                how += " (as the system does when memory runs out)"
+        else:
+            how = f"exited with status {code}"
+        return f"worker process {process.pid} {how}"
+    return "a worker process ended abruptly"
 
 
 def _quiet_worker() -> None:

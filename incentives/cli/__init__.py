@@ -38,6 +38,14 @@ class UsageProblems(click.ClickException):
             click.echo(f"  {problem}", err=True)
 
 
+class Failed(click.ClickException):
+    """The job could not be done, through no fault of the input (a worker process was
+    killed): the message, exit status 1."""
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"incentives: {self.message}", err=True)
+
+
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
     if value is None:
         return date.today()
@@ -272,7 +280,7 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
     every calendar year its window touches, an open-ended one is counted apart.
     """
     from incentives.batch.run import BatchOptions, run_batch
-    from incentives.errors import OutputError, RegistryError
+    from incentives.errors import OutputError, RegistryError, WorkerDied
 
     book = _load(rules)
     options = BatchOptions(as_of, _overrides(book, params), errors, per_institution, keep,
@@ -288,6 +296,9 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
             result = run_batch(source, output, book, options, progress)
     except OutputError as error:
         raise UsageProblems(error.problems, "the results can't be written") from None
+    except WorkerDied as error:
+        raise Failed(f"the batch stopped: {error}; nothing was written ({output} and "
+                     f"{options.errors_path(output)} are as they were)") from None
     except RegistryError as error:
         raise UsageProblems(error.problems) from None
     finally:

@@ -571,3 +571,13 @@ def test_a_killed_worker_fails_the_batch(tmp_path: Path) -> None:
         f"{output}.errors.csv are as they were)"]
     assert output.read_text() == "old results\n"
     assert leftovers(tmp_path) == []
+
+
+def test_a_header_too_long_to_hold_stops_the_run(tmp_path: Path) -> None:
+    from incentives.errors import RegistryError
+
+    source = tmp_path / "in.csv"
+    source.write_text("name," + "x" * LONG + "\nA,郑州\n", "utf-8")
+    with pytest.raises(RegistryError, match="header: longer than 4 MiB; not read"):
+        run_batch(source, tmp_path / "out.csv", BOOK, BatchOptions(AS_OF))
+    assert os.listdir(tmp_path) == ["in.csv"]

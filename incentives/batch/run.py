@@ -86,12 +86,14 @@ def check_counts(summary: Summary, registry: Registry) -> None:
     """That reading reached the end of the input and every row read came out assessed or
     rejected; Miscount (a bug: the outputs are not put in place) if not."""
     read, assessed, rejected = summary.read, summary.assessed, summary.rejected
-    if registry.at_end and read == registry.rows_read == assessed + rejected:
-        return
-    raise Miscount(f"the reader handed out {registry.rows_read:,} rows"
-                   + ("" if registry.at_end else " and stopped before the end of the input")
-                   + f", and read {read:,} = assessed {assessed:,} + rejected {rejected:,} "
-                   "does not account for them")
+    wrong = [] if registry.at_end else ["reading stopped before the end of the input"]
+    if read != registry.rows_read:
+        wrong.append(f"the reader handed out {registry.rows_read:,} rows, but {read:,} "
+                     "were read")
+    if read != assessed + rejected:
+        wrong.append(f"read {read:,} != assessed {assessed:,} + rejected {rejected:,}")
+    if wrong:
+        raise Miscount("the rows do not add up: " + "; ".join(wrong))
 
 
 def _columnar_plan(job: Job, registry: Registry) -> Plan | None:

@@ -582,3 +582,15 @@ def test_a_line_built_to_make_a_pattern_backtrack_is_read_in_time(tmp_path: Path
     assert result.returncode == 2, result.stderr[-2000:]
     assert f"{folder / 'r.toml'}:11: " in result.stderr or f"{folder / 'r.toml'}:1: " \
         in result.stderr
+
+
+@pytest.mark.parametrize("title", ['"\\u001b]0;pwned\\u0007t"',
+                                   '{ zh = "标题\\u001b[2J", en = "t" }'])
+def test_a_rule_text_with_an_escape_code_is_refused_at_its_line(tmp_path: Path,
+                                                                title: str) -> None:
+    folder = rule_folder(tmp_path, **{"r.toml": RULE.replace('title = "t"', f"title = {title}")})
+    for command in (["rules", "check", folder], ["rules", "list", "--rules", folder]):
+        result = bounded_main(*command)
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert "control character U+001B" in result.stderr
+        assert "\x1b" not in result.stdout + result.stderr

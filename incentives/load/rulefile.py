@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -66,6 +67,10 @@ def load_rule_file(path: Path, city: City, env: Env, problems: list[RuleProblem]
         if rule is not None:
             rules.append(rule)
     return rules
+
+
+# Control characters other than tab and newline: never in a text a person is shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class _RuleReader:
@@ -140,16 +145,27 @@ class _RuleReader:
         if not isinstance(value, str) or not value.strip():
             self.problem(key, "must be non-empty text")
             return ""
-        return value.strip()
+        return self.shown_safely(key, value.strip())
 
     def optional_text(self, key: str) -> str | None:
         return self.text_value(key) if key in self.table else None
 
+    def shown_safely(self, key: str, value: str) -> str:
+        """`value`, or a problem if it holds a control character a terminal would obey."""
+        control = _CONTROL.search(value)
+        if control:
+            self.problem(key, f"contains the control character U+{ord(control.group()):04X}, "
+                         "which a terminal showing it would obey; remove it")
+        return value
+
     def text(self, key: str, value: Any) -> Text:
         if isinstance(value, str):
+            self.shown_safely(key, value)
             return Text(value, value)
         if isinstance(value, dict) and isinstance(value.get("en", value.get("zh")), str):
-            return Text(str(value.get("zh", value.get("en"))), str(value.get("en", value["zh"])))
+            zh, en = str(value.get("zh", value.get("en"))), str(value.get("en", value["zh"]))
+            self.shown_safely(key, zh + en)
+            return Text(zh, en)
         self.problem(key, "must be text or a table { zh = …, en = … }")
         return Text("", "")
 

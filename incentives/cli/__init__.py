@@ -6,6 +6,7 @@ the input can't be used (every problem listed, no traceback), 1 only for a bug.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -615,6 +616,13 @@ def main() -> None:
     """Run the command line; a bug exits 1 with a short message (a traceback with --debug)."""
     try:
         cli.main(standalone_mode=False)
+    except Failed as error:
+        error.show()
+        # A dead worker leaves the process pool broken; its exit hook would print a
+        # traceback ('Exception ignored in: threading'). Outputs are already as they were.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(error.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)

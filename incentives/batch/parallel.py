@@ -92,14 +92,13 @@ def _workers(pool: ProcessPoolExecutor) -> list[BaseProcess]:
 
 
 def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:
-    """Shut the pool down: at once, workers and all, unless every item is done."""
-    processes = _workers(pool)
+    """Shut the pool down: at once, workers and all, unless every item is done; return
+    once its thread has reaped every worker (so that their exit codes are known)."""
     if not finished:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
+        for process in _workers(pool):
             if process.is_alive():
                 process.terminate()
-    pool.shutdown(wait=True)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _what_died(processes: list[BaseProcess]) -> str:

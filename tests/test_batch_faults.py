@@ -533,6 +533,12 @@ def open_for_writing(fifo: Path, process: subprocess.Popen[str]) -> int:
     raise AssertionError("the batch never opened its input")
 
 
+def send(descriptor: int, text: str) -> None:
+    data = text.encode("utf-8")
+    while data:
+        data = data[os.write(descriptor, data):]
+
+
 def test_a_killed_worker_fails_the_batch(tmp_path: Path) -> None:
     import signal
     import time
@@ -549,9 +555,9 @@ def test_a_killed_worker_fails_the_batch(tmp_path: Path) -> None:
          "--jobs", "2"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        with os.fdopen(open_for_writing(fifo, batch_run), "w", encoding="utf-8") as pipe:
-            pipe.write("\n".join(lines[:601]) + "\n")
-            pipe.flush()
+        pipe = open_for_writing(fifo, batch_run)
+        try:
+            send(pipe, "\n".join(lines[:601]) + "\n")
             for _ in range(1200):
                 workers = children(batch_run.pid)
                 if len(workers) == 2:
@@ -560,7 +566,9 @@ def test_a_killed_worker_fails_the_batch(tmp_path: Path) -> None:
             assert len(workers) == 2, "no worker processes started"
             os.kill(workers[0], signal.SIGKILL)
             with suppress(BrokenPipeError):  # the batch may stop reading first
-                pipe.write("\n".join(lines[601:]) + "\n")
+                send(pipe, "\n".join(lines[601:]) + "\n")
+        finally:
+            os.close(pipe)
         _, stderr = batch_run.communicate(timeout=60)
     finally:
         batch_run.kill()

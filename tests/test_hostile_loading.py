@@ -23,6 +23,8 @@ from incentives.cli import cli
 from incentives.errors import MoneyError
 from incentives.model.money import parse_amount
 
+from .test_hostile import CITY
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "hostile"
 AS_OF = "2026-01-01"
@@ -98,20 +100,6 @@ def test_a_percentage_is_still_a_rate() -> None:
 
 # --- 5. rule files that would hang the loader or exhaust memory ------------------------------
 
-CITY = """\
-[city]
-id = "hostile"
-zh = "敌意市"
-en = "Hostile"
-aliases = ["敌意"]
-
-[[documents]]
-id = "DOC-1"
-title = "A document"
-
-[divisions]
-district = ["东区"]
-"""
 RULE = """\
 [[rule]]
 id = "hostile.r"

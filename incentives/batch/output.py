@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from incentives.load.rulebook import RuleBook
-from incentives.model.jsonable import dumps, money
+from incentives.model.jsonable import day, dumps, money
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, Assessment, Result
 from incentives.model.rule import PAYERS
 
@@ -68,12 +68,12 @@ def result_record(result: Result) -> dict[str, Any]:
         "amount": money(result.amount),
         "payers": [{"payer": p.payer, "label": p.label, "amount": money(p.amount)}
                    for p in result.payers],
-        "schedule": [{"due": d.due.isoformat() if d.due else None, "amount": money(d.amount),
+        "schedule": [{"due": day(d.due), "amount": money(d.amount),
                       "payers": [{"payer": p.payer, "amount": money(p.amount)} for p in d.payers]}
                      for d in result.schedule],
         "period": None if period is None else {
-            "start": period[0].isoformat() if period[0] else None,
-            "end": period[1].isoformat() if period[1] else None,
+            "start": day(period[0]),
+            "end": day(period[1]),
         },
         "missing": list(result.missing),
     }
@@ -150,8 +150,8 @@ def _result_cells(result: Result, payers: list[str]) -> list[Any]:
     schedule = "; ".join(f"{d.due.isoformat() if d.due else 'undated'} {money(d.amount)}"
                          for d in result.schedule)
     return [result.rule.id, result.status, result.rule.kind, money(result.amount),
-            *(money(paid.get(p)) for p in payers), start.isoformat() if start else None,
-            end.isoformat() if end else None, schedule, ";".join(result.missing)]
+            *(money(paid.get(p)) for p in payers), day(start),
+            day(end), schedule, ";".join(result.missing)]
 
 
 def _json_line(record: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from incentives.assessment.explain import Explanation
 from incentives.assessment.whatif import RowChange, WhatIf
 from incentives.model.conditions import Calc, Step
 from incentives.model.facts import FactSchema
-from incentives.model.jsonable import money, plain, text
+from incentives.model.jsonable import day, money, plain, text
 from incentives.model.params import ParamUse
 from incentives.model.result import Result
 from incentives.render.reach_json import change_to_dict, option_to_dict, payment_to_dict
@@ -38,7 +38,7 @@ def calc_to_dict(calc: Calc) -> dict[str, Any]:
 
 def _param(use: ParamUse) -> dict[str, Any]:
     return {"name": use.name, "value": plain(use.value),
-            "from": use.start.isoformat() if use.start else None, "source": use.source,
+            "from": day(use.start), "source": use.source,
             "overridden": use.overridden, "notes": list(use.notes)}
 
 

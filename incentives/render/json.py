@@ -12,7 +12,7 @@ from typing import Any
 
 from incentives.assessment.compare import Comparison
 from incentives.assessment.timeline import Event, cash_by_year, savings_by_year, timeline
-from incentives.model.jsonable import dumps, money, plain, text
+from incentives.model.jsonable import day, dumps, money, plain, text
 from incentives.model.params import ParamUse
 from incentives.model.result import (
     Assessment,
@@ -118,7 +118,7 @@ def param_to_dict(use: ParamUse) -> dict[str, Any]:
     return {
         "name": use.name,
         "value": plain(use.value),
-        "from": use.start.isoformat() if use.start else None,
+        "from": day(use.start),
         "source": use.source,
         "overridden": use.overridden,
         "assumed": use.assumed,
@@ -147,7 +147,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
 
 def _due(due: Due) -> dict[str, Any]:
     return {
-        "due": due.due.isoformat() if due.due else None,
+        "due": day(due.due),
         "amount": money(due.amount),
         "timing": due.timing,
         "label": text(due.label),
@@ -159,7 +159,7 @@ def _period(period: tuple[date | None, date | None] | None) -> dict[str, Any] | 
     if period is None:
         return None
     start, end = period
-    return {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None}
+    return {"start": day(start), "end": day(end)}
 
 
 def _check(check: Check) -> dict[str, Any]:

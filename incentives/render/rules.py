@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from incentives.load.rulebook import RuleBook
+from incentives.model.jsonable import day
 from incentives.model.money import format_rate
 from incentives.model.rule import Offset, Rule
 
@@ -25,7 +26,7 @@ def rule_summaries(book: RuleBook, cities: list[str]) -> list[dict[str, Any]]:
             "document": rule.document,
             "article": rule.article,
             "effective_from": rule.effective_from.isoformat(),
-            "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
+            "effective_to": day(rule.effective_to),
             "restates": rule.restates,
             "title": {"zh": rule.title.zh, "en": rule.title.en},
             "file": f"{rule.file}:{rule.line}",

@@ -1,0 +1,129 @@
+"""`incentives batch`: assess every institution of a registry into a results file, with a
+progress bar on a terminal and, with `--summary`, the totals."""
+
+# Imports of the engine, the loaders and the renderers are inside functions, for start-up
+# time (`incentives check --format json` never imports rich).
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+
+from incentives.cli.assign import Assignment
+from incentives.cli.common import (
+    Failed,
+    UsageProblems,
+    as_of_option,
+    load_rules,
+    make_console,
+    param_option,
+    param_overrides,
+    rules_option,
+)
+
+
+@click.command()
+@click.argument("source", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .jsonl; replaced only once every row is done.")
+@as_of_option
+@param_option
+@click.option("--errors", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where rejected rows go, one line per problem (default OUTPUT.errors.csv).")
+@click.option("--per-institution", is_flag=True,
+              help="One row per institution with its totals, instead of one per result.")
+@click.option("--keep", multiple=True, metavar="COLUMN",
+              help="An input column to copy to the output unassessed, e.g. a registry "
+                   "number (repeatable).")
+@click.option("--summary", is_flag=True,
+              help="Print cash by payer and year of payment, institutions per rule and "
+                   "exemption institution-years.")
+@click.option("--summary-format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="The summary as tables, or as JSON on standard output.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core, up to 2).")
+@click.option("--columnar/--no-columnar", default=None,
+              help="CSV to CSV is assessed over columns, a block of rows at a time (the "
+                   "default); --no-columnar assesses row by row. Both write the same bytes.")
+@rules_option
+def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...],
+          errors: Path | None, per_institution: bool, keep: tuple[str, ...], summary: bool,
+          summary_format: str, jobs: int | None, columnar: bool | None,
+          rules: tuple[Path, ...]) -> None:
+    """Assess every institution of INPUT, a registry (.csv with profile keys as columns, or
+    .jsonl with one profile object a line), into OUTPUT (.csv or .jsonl).
+
+    OUTPUT has one row per institution per result (rule, status, kind, amount, payers'
+    parts, period, schedule, missing facts), or one per institution with --per-institution.
+    Rows that can't be used go to the errors file with their row number (1 = the first
+    data row) and every problem; the rest are assessed. Exit status 0 even when rows were
+    rejected; 2 when INPUT, OUTPUT or a flag can't be used at all (nothing is written).
+
+    The summary counts eligible cash only, each instalment in the calendar year it falls
+    due ("undated" while its date needs a missing fact), each district or county as a
+    payer of its own; an eligible exemption with an end counts one institution-year for
+    every calendar year its window touches, an open-ended one is counted apart.
+    """
+    from incentives.batch.run import BatchOptions, run_batch
+    from incentives.errors import OutputError, RegistryError, WorkerDied
+
+    book = load_rules(rules)
+    options = BatchOptions(as_of, param_overrides(book, params), errors, per_institution, keep,
+                           jobs=jobs, columnar=columnar)
+    import signal
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # so that a killed run, too, removes its temporary files
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with _progress_bar() as progress:
+            result = run_batch(source, output, book, options, progress)
+    except OutputError as error:
+        raise UsageProblems(error.problems, "the results can't be written") from None
+    except WorkerDied as error:
+        raise Failed(f"the batch stopped: {error}; nothing was written ({output} and "
+                     f"{options.errors_path(output)} are as they were)") from None
+    except RegistryError as error:
+        raise UsageProblems(error.problems) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    counts = (f"read {result.read:,} = assessed {result.assessed:,} + "
+              f"rejected {result.rejected:,}")
+    to_stderr = summary and summary_format == "json"
+    click.echo(counts, err=to_stderr)
+    click.echo(f"results: {output}; rejected rows: {options.errors_path(output)}",
+               err=to_stderr)
+    if summary and summary_format == "json":
+        from incentives.model.jsonable import dumps
+
+        click.echo(dumps(result.to_dict(), indent=2))
+    elif summary:
+        from incentives.render.summary import render
+
+        make_console(120).print(render(result))
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int, int], None] | None]:
+    """A progress bar on standard error when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("assessing"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("batch", total=None, rows=0)
+
+        def update(done: int, total: int, rows: int) -> None:
+            bar.update(task, completed=done, total=total, rows=rows)
+
+        yield update

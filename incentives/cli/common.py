@@ -1,0 +1,199 @@
+"""What the commands share: the two exceptions that end a command (`UsageProblems`, exit
+2; `Failed`, exit 1), the common options, and the steps every command takes — load the
+rule book, read `--param`, read the profile, choose the cities, print or write the report.
+"""
+
+# Imports of the engine, the loaders and the renderers are inside functions, for start-up
+# time (`incentives check --format json` never imports rich).
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from incentives.cli.assign import ASSIGNMENT, Assignment, read_assignments
+from incentives.files import write_text
+
+
+class UsageProblems(click.ClickException):
+    """Unusable input: every problem on its own line, exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str], heading: str = "the input can't be used") -> None:
+        super().__init__("\n".join(problems))
+        self.problems, self.heading = problems, heading
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"incentives: {self.heading}:", err=True)
+        for problem in self.problems:
+            click.echo(f"  {problem}", err=True)
+
+
+class Failed(click.ClickException):
+    """The job could not be done, through no fault of the input (a worker process was
+    killed): the message, exit status 1."""
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"incentives: {self.message}", err=True)
+
+
+def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def load_rules(rules: tuple[Path, ...]):  # type: ignore[no-untyped-def]
+    """The rule book: the bundled rules (unless --no-bundled) and the --rules folders."""
+    from incentives.errors import RuleFileError
+    from incentives.load.rulebook import load_rulebook
+
+    bundled = not click.get_current_context().meta.get("no_bundled", False)
+    try:
+        return load_rulebook(list(rules) or None, bundled=bundled)
+    except RuleFileError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+
+
+def param_overrides(book, assignments: tuple[Assignment, ...]) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+    """The `--param NAME=VALUE` overrides as amounts; every bad one is a problem."""
+    from incentives.errors import MoneyError
+    from incentives.model.money import parse_amount
+
+    known = set(book.param_names())
+    texts, problems = read_assignments(
+        "--param", assignments, f"NAME=VALUE with NAME one of {', '.join(sorted(known))}", known)
+    overrides = {}
+    for name, text in texts.items():
+        try:
+            overrides[name] = parse_amount(text)
+        except MoneyError as error:
+            problems.append(f"--param {name}: {text!r}: {error}")
+    if problems:
+        raise UsageProblems(problems)
+    return overrides
+
+
+def read_profile_data(path: Path) -> dict[str, object]:
+    """The profile file's contents, not yet checked against the facts."""
+    from incentives.errors import InputError
+    from incentives.load.profile_file import read_profile_file
+
+    try:
+        return read_profile_file(path)
+    except InputError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+
+
+def parse_profile_at(book, path: Path, raw: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
+    """The profile in the file at `path` (or `raw`, already read from it), checked."""
+    from incentives.errors import InputError
+    from incentives.model.profile import parse_profile
+
+    try:
+        return parse_profile(raw or read_profile_data(path), book.schema, book.cities, str(path))
+    except InputError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+
+
+def choose_cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The `--city` names as the rule book's cities; every unknown one is a problem."""
+    from incentives.model.profile import convert
+
+    chosen, problems = [], []
+    for name in names:
+        try:
+            chosen.append(str(convert(book.schema["city"], name, book.cities)))
+        except ValueError as error:
+            problems.append(f"--city {name!r}: {error}")
+    if problems:
+        raise UsageProblems(problems)
+    return chosen
+
+
+as_of_option = click.option("--as-of", callback=_as_of,
+                            help="Assess on this date (YYYY-MM-DD); default today.")
+param_option = click.option("--param", "params", multiple=True, type=ASSIGNMENT,
+                            help="Override a dated parameter, e.g. lending_rate=4.35% "
+                                 "(repeatable).")
+
+
+def make_console(width: int):  # type: ignore[no-untyped-def]
+    """A rich console: the terminal's width, or `width` when output goes to a file."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else width)
+
+
+def _no_bundled(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["no_bundled"] = value
+
+
+def rules_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--rules DIR` (repeatable) beside the bundled rules; `--no-bundled` for DIR alone."""
+    command = click.option(
+        "--no-bundled", is_flag=True, expose_value=False, callback=_no_bundled,
+        is_eager=True, help="Load only the --rules folders, not the bundled rules.",
+    )(command)
+    return click.option(
+        "--rules", "rules", multiple=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Also load the rule folders under DIR (a city folder, or a folder of them); "
+             "repeatable.",
+    )(command)
+
+
+def output_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`-o FILE` and `--lang zh|en`, for the commands that write reports."""
+    command = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Write the report to FILE instead of standard output.")(command)
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                        help="Language of the labels (default: Chinese under a Chinese "
+                             "locale, else English).")(command)
+
+
+def report_lang(lang: str | None) -> str:
+    """The `--lang` given, else the locale's."""
+    from incentives.render.labels import default_lang
+
+    return lang or default_lang()
+
+
+def render_document(blocks, fmt: str, title: str, lang: str) -> str:  # type: ignore[no-untyped-def]
+    """A report's blocks as HTML or Markdown."""
+    from incentives.render.document import to_html, to_markdown
+
+    return to_html(blocks, title, lang) if fmt == "html" else to_markdown(blocks)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print, or write to a file (all at once: a failed write leaves no half file)."""
+    if output is None:
+        click.echo(text)
+        return
+    try:
+        write_text(output, text)
+    except OSError as error:
+        raise UsageProblems([f"-o {output}: cannot write: {error.strerror}"]) from None
+    click.echo(f"wrote {output}", err=True)
+
+
+def write_profile(book, profile, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Write the profile as TOML (`check --save`, `init`)."""
+    from incentives.render.profile_toml import profile_to_toml
+
+    text = profile_to_toml(profile, book.schema, f"Profile written by incentives on "
+                           f"{date.today().isoformat()}; check it with: incentives check {path}")
+    try:
+        write_text(path, text)
+    except OSError as error:
+        raise UsageProblems([f"{path}: cannot write the file: {error.strerror}"]) from None

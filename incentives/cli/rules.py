@@ -1,0 +1,82 @@
+"""`incentives rules`: list, show and check rule files."""
+
+# Imports of the engine, the loaders and the renderers are inside functions, for start-up
+# time (`incentives check --format json` never imports rich).
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from incentives.cli.common import (
+    UsageProblems,
+    choose_cities,
+    load_rules,
+    make_console,
+    rules_option,
+)
+
+
+@click.group()
+def rules() -> None:
+    """List, show and check rule files."""
+
+
+@rules.command("list")
+@click.option("--city", "cities", multiple=True, help="Only these cities (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@rules_option
+def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> None:
+    """Every loaded rule: id, provision, kind, document and article, dates, title."""
+    from incentives.render.rules import rule_summaries
+
+    book = load_rules(rules)
+    chosen = choose_cities(book, cities)
+    summaries = rule_summaries(book, chosen)
+    if fmt == "json":
+        from incentives.model.jsonable import dumps
+
+        click.echo(dumps(summaries, indent=2))
+        return
+
+    from incentives.render.rules import render_list
+
+    make_console(160).print(render_list(summaries))
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@rules_option
+def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
+    """A rule in full: quote, condition, figures, payers, dates, notes, where it is written."""
+    from incentives.errors import did_you_mean
+    from incentives.render.rules import render_rule
+
+    book = load_rules(rules)
+    versions = [r for r in book.all_rules() if r.id == rule_id]
+    if not versions:
+        hint = did_you_mean(rule_id, sorted({r.id for r in book.all_rules()}), 3)
+        raise UsageProblems([f"no rule {rule_id!r}{hint}"])
+    make_console(120).print(render_rule(versions))
+
+
+@rules.command("check")
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False,
+                                                    path_type=Path))
+@click.option("--no-bundled", is_flag=True, help="Check the folders without the bundled rules "
+              "(which they may restate or extend).")
+def rules_check(folders: tuple[Path, ...], no_bundled: bool) -> None:
+    """Check rule folders (default: the bundled ones); every problem with file and line."""
+    from incentives.errors import RuleFileError
+    from incentives.load.rulebook import load_rulebook
+
+    try:
+        book = load_rulebook(list(folders) or None, bundled=not no_bundled)
+    except RuleFileError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+    count = len(book.all_rules())
+    places = len(book.cities) + len(book.layers)
+    click.echo(f"ok: {count} rules in {places} jurisdictions, "
+               f"{len(book.param_names())} parameters")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from incentives.assessment.savings import months_by_year
 from incentives.assessment.timeline import cash_by_year, savings_by_year, timeline
 from incentives.cli import cli
-from incentives.render.labels import default_lang
+from incentives.render.words import default_lang
 
 from .conftest import ROOT, assess_raw, result_of
 

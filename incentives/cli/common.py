@@ -163,7 +163,7 @@ def output_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def report_lang(lang: str | None) -> str:
     """The `--lang` given, else the locale's."""
-    from incentives.render.labels import default_lang
+    from incentives.render.words import default_lang
 
     return lang or default_lang()
 

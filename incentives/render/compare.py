@@ -9,10 +9,10 @@ from rich.text import Text as RichText
 from incentives.assessment.compare import Comparison
 from incentives.model.money import format_yuan
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, Result
-from incentives.render.labels import label, pick
 from incentives.render.wording import summary_text
+from incentives.render.words import STATUS_MARK, label, pick, yuan_text
 
-STYLE = {ELIGIBLE: "green", NEEDS_INFO: "yellow"}
+STYLE = {status: STATUS_MARK[status][1] for status in (ELIGIBLE, NEEDS_INFO)}
 
 
 def summary(result: Result | None, lang: str) -> RichText:
@@ -34,7 +34,7 @@ def render_comparison(comparison: Comparison, lang: str = "en") -> RenderableTyp
                       *(summary(row.results[city], lang) for city in cities))
     totals = comparison.cash_totals()
     table.add_row(RichText(label("totals", lang), style="bold"),
-                  *(RichText(f"{format_yuan(totals[c][0])} 元", style="bold") for c in cities))
+                  *(RichText(yuan_text(totals[c][0]), style="bold") for c in cities))
     parts: list[RenderableType] = [table]
     for city, payers in ((c, totals[c][1]) for c in cities):
         if payers:

@@ -16,8 +16,8 @@ from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
-from incentives.render.labels import label, pick, yuan
 from incentives.render.wording import summary_text
+from incentives.render.words import label, pick, yuan
 
 
 @dataclass

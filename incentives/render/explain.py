@@ -1,6 +1,7 @@
 """Explanations, the within-reach section of `check` and what-if comparisons, for a terminal.
 
-Rendering only (rich): the figures come from explain.py, reach.py and whatif.py.
+Rendering only (rich): the figures come from explain.py, reach.py and whatif.py; the titles,
+statuses and marks from words.py (these views write English, then Chinese).
 """
 
 from __future__ import annotations
@@ -21,51 +22,46 @@ from incentives.assessment.whatif import WhatIf
 from incentives.model.conditions import Calc, Operand, Step
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
-from incentives.model.result import ELIGIBLE, NEEDS_INFO, Result
+from incentives.model.result import ELIGIBLE, Result
 from incentives.render.wording import number_text, reach_lines, value_text
+from incentives.render.words import MARK, STATUS_MARK, both, inline, label, yuan_text
 
-MARK = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}
-STATUS = {ELIGIBLE: ("✓", "green", "eligible 符合条件"),
-          NEEDS_INFO: ("?", "yellow", "needs information 需补充信息"),
-          "not_eligible": ("✗", "red", "not eligible 不符合条件")}
-SHORT = {ELIGIBLE: "eligible", NEEDS_INFO: "needs info", "not_eligible": "not eligible"}
 AMOUNT_KINDS = ("cash", "cap", "deduction")
-TIMING = {"on": "on", "on_or_after": "on or after", "no_later_than": "no later than"}
-OPS = {"and": "all of these (and)", "or": "any of these (or)", "not": "not"}
 
 
 def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str]
                        ) -> RenderableType:
     """`incentives explain`: condition tree, parameters, amount, split, schedule, quote, notes."""
     rule, result = e.rule, e.result
-    mark, style, words = STATUS[result.status]
+    mark, style = STATUS_MARK[result.status]
+    words = both(result.status, lower=True)
     head = Text(f"{rule.provision} " if rule.provision else "", style="bold")
     head.append(rule.title.zh, style="bold")
     head.append(f"  {rule.title.en}")
     who = f" · {e.institution}" if e.institution else ""
     head.append(f"\n{rule.id} · {rule.kind}{who} · as of {e.as_of.isoformat()}", style="dim")
     parts: list[RenderableType] = [head, Text(f"{mark} {words}", style=f"bold {style}")]
-    parts += _section("Condition 条件", [_condition(e, schema, params)])
-    parts += _section("Parameters 参数", _parameters(e))
-    parts += _section("Amount 金额", _amount(e))
-    parts += _section("Split 分担", _split(e))
-    parts += _section("Instalments 分期", _instalments(e))
-    parts += _section("Period 期间", _dates(e))
-    parts += _section("Components 项目", _components(e))
+    parts += _section(both("condition"), [_condition(e, schema, params)])
+    parts += _section(both("parameters_section"), _parameters(e))
+    parts += _section(both("amount"), _amount(e))
+    parts += _section(both("split"), _split(e))
+    parts += _section(both("instalments"), _instalments(e))
+    parts += _section(both("period"), _dates(e))
+    parts += _section(both("components"), _components(e))
     if result.missing:
-        parts += _section("To settle it, give 需补充", [Text(", ".join(
+        parts += _section(both("to_settle"), [Text(", ".join(
             f"{name} ({schema[name].zh})" if name in schema else name for name in result.missing),
             style="yellow")])
     if e.reach is not None:
-        parts += _section("Within reach 差一点", [Text(line)
-                                              for line in reach_lines(e.reach.options, schema)])
+        parts += _section(both("within_reach"), [Text(line)
+                                                 for line in reach_lines(e.reach.options, schema)])
     cite = Text(f"{rule.document} {rule.article}: ", style="cyan")
     cite.append(f"“{rule.quote}”")
-    parts += _section("Quote 原文", [cite])
+    parts += _section(both("quote"), [cite])
     notes = [Text(f"• {n.en}\n  {n.zh}") for n in result.notes]
-    parts += _section("Notes 说明", notes)
+    parts += _section(both("explain_notes"), notes)
     for other in e.also:
-        parts += _section(f"Also cites 另见 {other.rule.id}",
+        parts += _section(f"{both('also_cites')} {other.rule.id}",
                           [Padding(render_explanation(other, schema, params), (0, 0, 0, 2))])
     return Group(*parts)
 
@@ -104,7 +100,7 @@ def _node(step: Step, schema: FactSchema, params: frozenset[str], show_decisive:
     mark, style = MARK[step.outcome]
     line = Text(f"{mark} ", style=style)
     if step.op != "leaf":
-        line.append(OPS[step.op], style="bold")
+        line.append(label(step.op, "en"), style="bold")
         line.append(f" → {_outcome(step.outcome)}", style=style)
         return line
     line.append(step.text, style="bold")
@@ -149,7 +145,7 @@ def _amount(e: Explanation) -> list[Text]:
     for number, case in enumerate(e.cases, 1):
         lines += _case(number, case, len(e.cases))
     if e.result.amount is not None and e.cases:
-        lines.append(Text(f"amount = {format_yuan(e.result.amount)} 元", style="bold"))
+        lines.append(Text(f"amount = {yuan_text(e.result.amount)}", style="bold"))
     elif e.cases:
         lines.append(Text("amount unknown: give " + ", ".join(e.result.missing), style="yellow"))
     return lines
@@ -223,7 +219,7 @@ def _instalments(e: Explanation) -> list[Text]:
         due = d.due.isoformat() if d.due else "date unknown"
         base = _base_text(d.base_fact, d.base, d.offset)
         payers = " / ".join(f"{p.label} {format_yuan(p.amount)}" for p in d.payers)
-        lines.append(Text(f"{format_rate(d.share, 0)} {TIMING[d.timing]} {due} ({base}): "
+        lines.append(Text(f"{format_rate(d.share, 0)} {label(d.timing, 'en')} {due} ({base}): "
                           f"{format_yuan(d.amount)} ({payers}) — {d.label.en}"))
     return lines
 
@@ -241,8 +237,9 @@ def _dates(e: Explanation) -> list[Text]:
     base = _base_text(d.base_fact, d.base, d.offset)
     start = d.start.isoformat() if d.start else "unknown"
     if e.rule.kind == "eligibility_date":
-        return [Text(f"may apply from {start} ({base})")]
-    end = f"{d.end.isoformat()} (last day included)" if d.end else "no end date"
+        return [Text(f"{inline('may_apply_from', 'en')} {start} ({base})")]
+    end = f"{d.end.isoformat()} ({label('last_day_included', 'en')})" if d.end else \
+        label("no_end", "en")
     return [Text(f"{start} – {end}; from {base}")]
 
 
@@ -258,13 +255,13 @@ def _components(e: Explanation) -> list[Text]:
     amounts = [c.amount for c in e.components if c.applies and c.amount is not None]
     if amounts and e.result.amount is not None and not e.cases:
         added = " + ".join(format_yuan(a) for a in amounts)
-        lines.append(Text(f"total: {added} = {format_yuan(e.result.amount)} 元", style="bold"))
+        lines.append(Text(f"total: {added} = {yuan_text(e.result.amount)}", style="bold"))
     return lines
 
 
 def render_reach(reaches: list[Reach], schema: FactSchema) -> RenderableType:
     """The "within reach" section of the `check` report."""
-    parts: list[RenderableType] = [Text(f"\nWithin reach 差一点就符合 ({len(reaches)})",
+    parts: list[RenderableType] = [Text(f"\n{both('within_reach_check')} ({len(reaches)})",
                                         style="bold magenta")]
     for reach in reaches:
         rule = reach.result.rule
@@ -278,19 +275,19 @@ def render_reach(reaches: list[Reach], schema: FactSchema) -> RenderableType:
 
 def render_whatif(w: WhatIf, schema: FactSchema) -> RenderableType:
     """`incentives whatif`: the changes, the rules whose outcome changed, the cash totals."""
-    title = Text("What if 假如:", style="bold")
+    title = Text(f"{both('what_if')}:", style="bold")
     for c in w.changes:
         title.append(f"\n  {c.fact} = {value_text(c.fact, c.after, schema)} "
                      f"(was {value_text(c.fact, c.before, schema)})")
     if not w.changes:
         title.append(" no fact changes")
-    name = w.before.profile.name or "(unnamed institution)"
+    name = w.before.profile.name or label("unnamed", "en")
     title.append(f"\n{name} · as of {w.before.as_of.isoformat()}", style="dim")
-    table = Table(show_edge=False, title_justify="left", title="Rules that change 变化")
+    table = Table(show_edge=False, title_justify="left", title=both("rules_that_change"))
     table.add_column("rule", no_wrap=True)
-    table.add_column("before 之前")
-    table.add_column("after 之后")
-    table.add_column("difference 差额", justify="right")
+    table.add_column(both("before", lower=True))
+    table.add_column(both("after", lower=True))
+    table.add_column(both("difference", lower=True), justify="right")
     for row in w.rows:
         rule = row.result.rule
         difference = _signed(row.difference) if rule.kind in AMOUNT_KINDS else "—"
@@ -313,8 +310,8 @@ def render_whatif(w: WhatIf, schema: FactSchema) -> RenderableType:
 def _side(result: Result | None) -> str:
     if result is None:
         return "—"
-    mark, _, _ = STATUS[result.status]
-    text = f"{mark} {SHORT[result.status]}"
+    mark, _ = STATUS_MARK[result.status]
+    text = f"{mark} {inline(result.status, 'en', short=True)}"
     if result.amount is not None:
         text += f" · {format_yuan(result.amount)}"
     start, end = result.period or (None, None)
@@ -335,13 +332,14 @@ def _signed(amount: Decimal | None) -> str:
 
 
 def _totals(w: WhatIf) -> Table:
-    table = Table(title="Cash totals 资金合计 (eligible)", title_justify="left", show_edge=False)
-    for column in ("payer 承担方", "before 之前", "after 之后", "difference 差额"):
-        table.add_column(column, justify="left" if column.startswith("payer") else "right")
+    table = Table(title=f"{both('totals')} ({inline(ELIGIBLE, 'en')})", title_justify="left",
+                  show_edge=False)
+    for key in ("payer", "before", "after", "difference"):
+        table.add_column(both(key, lower=True), justify="left" if key == "payer" else "right")
     (before, after, difference), by_payer = w.totals()
     labels = {p.payer: p.label for a in (w.before, w.after) for r in a.results for p in r.payers}
     for payer, (b, a, d) in by_payer.items():
         table.add_row(labels.get(payer, payer), format_yuan(b), format_yuan(a), _signed(d))
-    table.add_row("total 合计", format_yuan(before), format_yuan(after), _signed(difference),
-                  style="bold")
+    table.add_row(both("total", lower=True), format_yuan(before), format_yuan(after),
+                  _signed(difference), style="bold")
     return table

@@ -12,6 +12,7 @@ from incentives.load.rulebook import RuleBook
 from incentives.model.jsonable import day
 from incentives.model.money import format_rate
 from incentives.model.rule import Offset, Rule
+from incentives.render.words import label
 
 
 def rule_summaries(book: RuleBook, cities: list[str]) -> list[dict[str, Any]]:
@@ -58,7 +59,7 @@ def render_rule(versions: list[Rule]) -> RenderableType:
 
 
 def _lines(rule: Rule) -> list[str]:
-    until = rule.effective_to.isoformat() if rule.effective_to else "no end date"
+    until = rule.effective_to.isoformat() if rule.effective_to else label("no_end", "en")
     lines = [
         f"{rule.title.zh} — {rule.title.en}",
         f"kind: {rule.kind}; in force {rule.effective_from.isoformat()} – {until}",
@@ -72,18 +73,18 @@ def _lines(rule: Rule) -> list[str]:
             when = f"when {case.when.source}: "
         else:
             when = "otherwise: " if len(rule.amount) > 1 else ""
-        label = f"  ({case.label.en})" if case.label else ""
-        lines.append(f"amount: {when}{case.value.source}{label}")
+        named = f"  ({case.label.en})" if case.label else ""
+        lines.append(f"amount: {when}{case.value.source}{named}")
     if rule.payers:
         whole = sum(share for _, share in rule.payers)
         lines.append("paid by: " + ", ".join(f"{payer} {format_rate(share / whole, 0)}"
                                              for payer, share in rule.payers))
-    lines += [f"instalment: {format_rate(i.share, 0)} {i.timing.replace('_', ' ')} "
+    lines += [f"instalment: {format_rate(i.share, 0)} {label(i.timing, 'en')} "
               f"{_offset(i.due)} — {i.label.en}" for i in rule.schedule]
     if rule.period is not None:
         lines.append(f"period: {_offset(rule.period, period=True)}")
     if rule.date is not None:
-        lines.append(f"earliest date: {_offset(rule.date)}")
+        lines.append(f"{label('eligibility_date', 'en')}: {_offset(rule.date)}")
     lines += [f"part: {c.label.en}" + (f" — when {c.when.source}" if c.when else "")
               + (f" — up to {c.amount.source}" if c.amount else "") for c in rule.components]
     lines += [f"note: {n.text.en}" + (f" (when {n.when.source})" if n.when else "")

@@ -11,23 +11,24 @@ from rich.table import Table
 
 from incentives.batch.summary import STATUSES, Summary
 from incentives.model.money import format_yuan
+from incentives.render.words import inline
 
 
 def render(summary: Summary) -> Any:
     """The summary as rich tables."""
     years = summary.years()
     cash = Table(title=f"Cash by payer and year of payment (as of {summary.as_of})")
-    cash.add_column("payer")
+    cash.add_column(inline("payer", "en"))
     for year in years:
         cash.add_column(str(year), justify="right")
-    cash.add_column("total", justify="right")
+    cash.add_column(inline("total", "en"), justify="right")
     for key in summary.payers():
         row = summary.cash[key]
         cash.add_row(key[2], *(format_yuan(row.get(y, Decimal(0))) for y in years),
                      format_yuan(sum(row.values(), Decimal(0))))
     column_totals = [sum((summary.cash[k].get(y, Decimal(0)) for k in summary.cash), Decimal(0))
                      for y in years]
-    cash.add_row("total", *(format_yuan(t) for t in column_totals),
+    cash.add_row(inline("total", "en"), *(format_yuan(t) for t in column_totals),
                  format_yuan(summary.total()), style="bold")
     rules = Table(title="Institutions by rule")
     for name in ("rule", "kind", *STATUSES):
@@ -43,7 +44,7 @@ def render(summary: Summary) -> Any:
         table.add_column("rule")
         for ex_year in ex_years:
             table.add_column(str(ex_year), justify="right")
-        table.add_column("total", justify="right")
+        table.add_column(inline("total", "en"), justify="right")
         table.add_column("open-ended", justify="right")
         for rule_id in exempt:
             counts_by_year = summary.exemption_years.get(rule_id, {})

@@ -22,9 +22,9 @@ from incentives.model.money import format_rate, format_yuan
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Check, Result
 from incentives.render.document import Block, money_blocks, saving_lines, timeline_blocks
-from incentives.render.labels import label, pick, yuan
+from incentives.render.words import STATUS_MARK, YUAN, label, pick, yuan
 
-SECTIONS = ((ELIGIBLE, "✓", "green"), (NEEDS_INFO, "?", "yellow"), (NOT_ELIGIBLE, "✗", "red"))
+SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE))
 
 
 def render(assessment: Assessment, schema: FactSchema, lang: str = "en") -> RenderableType:
@@ -55,7 +55,7 @@ def rich_block(block: Block) -> RenderableType:
         head, *rows = block.rows
         table = Table(show_edge=False)
         for index, cell in enumerate(head):
-            amounts = all(row[index].endswith("元") or not row[index] for row in rows)
+            amounts = all(row[index].endswith(YUAN) or not row[index] for row in rows)
             table.add_column(cell, justify="right" if amounts else "left")
         for row in rows:
             table.add_row(*row)

@@ -1,4 +1,7 @@
-"""Plain words for facts, values and changes, shared by the terminal views and the JSON.
+"""Sentences about facts, values and changes, shared by the terminal views and the JSON.
+
+The words themselves (statuses, units, `unknown`) come from `words.py`; this module puts
+them together with a profile's values.
 
 Money reads as the policy writes it when it is a whole number of 万 (4,800万), else in yuan
 with two decimals; an enum value comes with its Chinese name (3A 三级甲等); dates are ISO.
@@ -13,18 +16,15 @@ from typing import Any
 
 from incentives.assessment.reach import Change, Option
 from incentives.model.facts import Fact, FactSchema
-from incentives.model.money import format_yuan
-from incentives.model.result import ELIGIBLE, NEEDS_INFO, Result
-from incentives.render.labels import label
-
-WAN = Decimal(10_000)
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Result
+from incentives.render.words import STATUS_MARK, WAN, WAN_UNIT, label, yuan_text
 
 
 def money_text(amount: Decimal) -> str:
     """`48000000` -> `4,800万`; `1038000` -> `1,038,000.00 元`."""
     if amount >= WAN and amount % WAN == 0:
-        return f"{(amount / WAN).normalize():,f}万"
-    return f"{format_yuan(amount)} 元"
+        return f"{(amount / WAN).normalize():,f}{WAN_UNIT}"
+    return yuan_text(amount)
 
 
 def number_text(value: Decimal) -> str:
@@ -43,7 +43,7 @@ def value_text(name: str, value: Any, schema: FactSchema) -> str:
     """A fact's value as a person reads it: `4,800万`, `3A 三级甲等`, `false 非营利性`."""
     fact = schema.facts.get(name)
     if value is None:
-        return "unknown"
+        return label("unknown", "en")
     if isinstance(value, bool):
         names = (fact.true_names if value else fact.false_names) if fact else ()
         word = "true" if value else "false"
@@ -151,18 +151,18 @@ def summary_text(result: Result | None, lang: str = "en") -> str:
     if result is None:
         return f"— {label('no_such_rule', lang)}"
     if result.status == NEEDS_INFO:
-        return f"? {label('give', lang)}: {', '.join(result.missing)}"
+        return f"{STATUS_MARK[NEEDS_INFO][0]} {label('give', lang)}: {', '.join(result.missing)}"
     if result.status != ELIGIBLE:
         failed = [c.expr for c in result.checks if c.decisive and c.outcome is False]
-        return f"✗ {'; '.join(failed)[:60]}"
-    return f"✓ {_benefit(result, lang)}"
+        return f"{STATUS_MARK[NOT_ELIGIBLE][0]} {'; '.join(failed)[:60]}"
+    return f"{STATUS_MARK[ELIGIBLE][0]} {_benefit(result, lang)}"
 
 
 def _benefit(result: Result, lang: str) -> str:
     kind = result.rule.kind
     if result.amount is not None:
         prefix = "≤ " if kind in ("cap", "deduction") else ""
-        return f"{prefix}{format_yuan(result.amount)} 元"
+        return f"{prefix}{yuan_text(result.amount)}"
     if result.period:
         start, end = result.period
         first = start.isoformat() if start else "?"

@@ -1,0 +1,185 @@
+"""The one vocabulary: every word a person reads, in Chinese and English, keyed by meaning.
+
+Renderers look up here the statuses, kinds of benefit, timings, section titles and units
+they show, rather than writing them. `--lang zh|en` picks one language (`label`); the
+terminal views of `explain` and `whatif` write both, English first (`both`). A word whose
+Chinese is still empty is shown in English in both languages: those are the words only the
+English views use so far, and translating one is a change to this file alone.
+
+Also here, because they are small: the language a report defaults to (`default_lang`),
+picking a rule's own text (`pick`), and amounts in 元 and 万元 (`yuan`, `yuan_text`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+
+from incentives.model.money import format_yuan
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE
+from incentives.model.rule import Text
+
+LANGS = ("zh", "en")
+WAN = Decimal(10_000)
+YUAN, WAN_YUAN, WAN_UNIT = "元", "万元", "万"
+
+
+@dataclass(frozen=True)
+class Word:
+    """One meaning in both languages; `short_*` where a narrow column needs a shorter form
+    (empty: the same as the full one)."""
+
+    zh: str
+    en: str
+    short_zh: str = ""
+    short_en: str = ""
+
+    def text(self, lang: str, short: bool = False) -> str:
+        if lang == "zh" and self.zh:
+            return (short and self.short_zh) or self.zh
+        return (short and self.short_en) or self.en
+
+
+WORDS: dict[str, Word] = {
+    # statuses (model.result), as a report's section headings
+    ELIGIBLE: Word("符合条件", "Eligible"),
+    NEEDS_INFO: Word("需补充信息", "Needs information", short_en="Needs info"),
+    NOT_ELIGIBLE: Word("不符合条件", "Not eligible"),
+    # kinds of benefit (Rule.kind)
+    "cash": Word("资金奖励", "cash"),
+    "tax_exemption": Word("税收减免", "tax exemption"),
+    "cap": Word("上限", "cap"),
+    "deduction": Word("税前扣除", "deduction"),
+    "eligibility_date": Word("可申请日期", "earliest date"),
+    "procedure": Word("程序便利", "procedure"),
+    # when an instalment is due (Instalment.timing) and what a timeline event is
+    "on": Word("于", "on"),
+    "on_or_after": Word("于该日或之后", "on or after"),
+    "no_later_than": Word("不迟于", "no later than"),
+    "instalment": Word("拨付", "instalment"),
+    "period_start": Word("免税期开始", "window opens"),
+    "period_end": Word("免税期最后一日", "last day of the window"),
+    "earliest_application": Word("最早可申请", "earliest application"),
+    # how a condition came out
+    "holds": Word("满足", "holds"),
+    "fails": Word("不满足", "fails"),
+    "unknown": Word("未知", "unknown"),
+    # the reports' headings, columns and phrases
+    "as_of": Word("评估日期", "As of"),
+    "totals": Word("资金合计", "Cash totals"),
+    "by_year": Word("按年度：资金（按承担方）与预计减免税额",
+                    "By year: cash by payer, and tax saved"),
+    "year": Word("年度", "Year"),
+    "date": Word("日期", "Date"),
+    "payer": Word("承担方", "Payer"),
+    "total": Word("合计", "Total"),
+    "tax_saved": Word("预计减免税额（估算）", "Tax saved (estimate)"),
+    "undated": Word("日期待定", "date not yet known"),
+    "amount": Word("金额", "Amount"),
+    "paid_by": Word("承担", "Paid by"),
+    "because": Word("依据", "Because"),
+    "give": Word("请补充", "Give"),
+    "timeline": Word("时间表", "Timeline"),
+    "past": Word("已过", "past"),
+    "assumptions": Word("假设与参数", "Assumptions and parameters"),
+    "citations": Word("政策依据", "Citations"),
+    "notes": Word("待明确的问题", "Open questions and notes"),
+    "estimate": Word("估算", "estimate"),
+    "per_year": Word("每年", "a year"),
+    "over_window": Word("免税期内合计", "over the window"),
+    "period": Word("期间", "Period"),
+    "no_end": Word("无截止日期", "no end date"),
+    "may_apply_from": Word("可申请日期", "May apply from"),
+    "overridden": Word("用户设定", "set by the user"),
+    "assumed": Word("假设值", "assumed"),
+    "institution": Word("机构", "Institution"),
+    "benefit": Word("待遇", "Benefit"),
+    "compare_title": Word("各城市政策对比", "What each city gives"),
+    "only_in": Word("仅此城市提供", "Only here"),
+    "to_supply": Word("需补充的信息", "Facts to supply"),
+    "generated": Word("由 incentives 生成；金额为人民币元，精确到分。",
+                      "Made by incentives; amounts in yuan, exact to the fen."),
+    "also_cited": Word("同时引用；单独适用时：", "also cited; on its own:"),
+    "may_apply": Word("可能适用", "may apply"),
+    "complete_dates": Word("补充以下信息可确定日期", "to complete the dates, give"),
+    "note": Word("注", "note"),
+    "parameters": Word("所用参数", "Parameters used"),
+    "provisions": Word("项规定", "provisions"),
+    "last_day_included": Word("含最后一日", "last day included"),
+    "unnamed": Word("（未命名机构）", "(unnamed institution)"),
+    "no_such_rule": Word("无此规定", "no such rule"),
+    "applies": Word("适用", "applies"),
+    "cash_by_payer": Word("资金（按承担方）", "cash by payer"),
+    # the sections of `explain` and `whatif` (bilingual views)
+    "condition": Word("条件", "Condition"),
+    "parameters_section": Word("参数", "Parameters"),
+    "split": Word("分担", "Split"),
+    "instalments": Word("分期", "Instalments"),
+    "components": Word("项目", "Components"),
+    "to_settle": Word("需补充", "To settle it, give"),
+    "within_reach": Word("差一点", "Within reach"),
+    "within_reach_check": Word("差一点就符合", "Within reach"),
+    "quote": Word("原文", "Quote"),
+    "explain_notes": Word("说明", "Notes"),
+    "also_cites": Word("另见", "Also cites"),
+    "what_if": Word("假如", "What if"),
+    "rules_that_change": Word("变化", "Rules that change"),
+    "before": Word("之前", "Before"),
+    "after": Word("之后", "After"),
+    "difference": Word("差额", "Difference"),
+    # how a condition tree joins its parts (Step.op); English only so far
+    "and": Word("", "all of these (and)"),
+    "or": Word("", "any of these (or)"),
+    "not": Word("", "not"),
+}
+
+# A mark and a colour for an outcome (True, False, unknown) and for each status.
+MARK: dict[bool | None, tuple[str, str]] = {True: ("✓", "green"), False: ("✗", "red"),
+                                            None: ("?", "yellow")}
+STATUS_MARK: dict[str, tuple[str, str]] = {ELIGIBLE: MARK[True], NEEDS_INFO: MARK[None],
+                                           NOT_ELIGIBLE: MARK[False]}
+
+
+def label(key: str, lang: str, short: bool = False) -> str:
+    """The word for `key` in `lang`: `label("eligible", "zh")` -> `符合条件`."""
+    return WORDS[key].text(lang, short)
+
+
+def inline(key: str, lang: str, short: bool = False) -> str:
+    """The word inside a sentence or a lower-case column: English starts lower case."""
+    text = label(key, lang, short)
+    return text[:1].lower() + text[1:] if lang == "en" else text
+
+
+def both(key: str, lower: bool = False) -> str:
+    """English, then Chinese, as the bilingual views write a title: `Amount 金额`."""
+    en = inline(key, "en") if lower else label(key, "en")
+    zh = WORDS[key].zh
+    return f"{en} {zh}" if zh else en
+
+
+def default_lang() -> str:
+    """Chinese when the locale says so (LC_ALL, LC_MESSAGES, LANG), else English."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def pick(text: Text, lang: str) -> str:
+    return text.zh if lang == "zh" else text.en
+
+
+def yuan_text(amount: Decimal) -> str:
+    """`1038000` -> `1,038,000.00 元`."""
+    return f"{format_yuan(amount)} {YUAN}"
+
+
+def yuan(amount: Decimal, lang: str) -> str:
+    """`10000000` -> `10,000,000.00 元 (1,000万元)`; the 万元 form only where it is round."""
+    text = yuan_text(amount)
+    if amount >= WAN and amount % WAN == 0:
+        text += f" ({(amount / WAN).normalize():,f}{WAN_YUAN})"
+    return text

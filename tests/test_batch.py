@@ -84,6 +84,7 @@ def project(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "rule": result["rule"], "status": result["status"], "kind": result["kind"],
         "amount": result["amount"],
+        "range": result["range"] and {k: result["range"][k] for k in ("least", "most")},
         "payers": [{k: p[k] for k in ("payer", "label", "amount")} for p in result["payers"]],
         "schedule": [{"due": d["due"], "amount": d["amount"],
                       "payers": [{k: p[k] for k in ("payer", "amount")} for p in d["payers"]]}
@@ -127,7 +128,8 @@ def test_jsonl_in_jsonl_out_per_institution_nests_every_result(tmp_path: Path) -
     assert first["results"] == check_results(typed)
     assert second["results"] == check_results(REHAB)
     assert first["totals"] == {"cash": "10000000.00",
-                               "by_payer": {"city": "4000000.00", "district": "6000000.00"}}
+                               "by_payer": {"city": "4000000.00", "district": "6000000.00"},
+                               "cash_possible": "10000000.00"}
 
 
 def test_per_institution_csv_has_totals(tmp_path: Path) -> None:

@@ -166,13 +166,31 @@ def test_investment_reward_needs_new_build() -> None:
     assert r.missing == ["newly_built"]
 
 
-def test_investment_rate_unknown_when_category_facts_missing() -> None:
-    raw = new_build("8000万")
-    del raw["leading_level"]
+def test_a_general_hospital_with_leading_level_unknown_gets_a_range() -> None:
+    # 二七区, 1.2亿 invested, general, leading level not given: every condition holds and only
+    # the rate is open. 120,000,000 × 1% = 1,200,000.00; × 1.2% = 1,440,000.00. Featured
+    # services count only for TCM, integrated and ethnic hospitals, so they are not asked.
+    raw = new_build("1.2亿", district="二七区")
+    del raw["leading_level"], raw["featured_services"]
     r = result_of(raw, "zhengzhou.investment-reward")
-    # 1% or 1.2% depends on the leading level: the amount is not guessed
-    assert r.status == "needs_info"
-    assert "leading_level" in r.missing
+    assert r.status == "eligible" and r.amount is None and r.range is not None
+    assert (r.range.least.amount, r.range.most.amount) == (D("1200000.00"), D("1440000.00"))
+    assert r.missing == ["leading_level"]
+    (decider,) = r.range.deciders
+    assert [(a.value, a.least, a.most) for a in decider.answers] == [
+        (True, D("1440000.00"), D("1440000.00")), (False, D("1200000.00"), D("1200000.00"))]
+    # each payer half of each end (1:1), each instalment half of that (50% + 50%)
+    assert amounts(r.range.least) == [("city", D("600000.00")), ("district", D("600000.00"))]
+    assert [d.amount for d in r.range.most.schedule] == [D("720000.00"), D("720000.00")]
+
+
+def test_a_rehabilitation_hospital_is_exact_whatever_the_unknown_category_facts() -> None:
+    # rehabilitation is a shortage type: 1.2% whatever leading_level and featured_services
+    # are. 8650万 × 1.2% = 1,038,000.00, no range.
+    raw = new_build("8650万", kind="rehabilitation")
+    del raw["leading_level"], raw["featured_services"]
+    r = result_of(raw, "zhengzhou.investment-reward")
+    assert (r.status, r.amount, r.range, r.missing) == ("eligible", D("1038000.00"), None, [])
 
 
 # --- ZZ-3 for-profit property and land-use tax: 3 years from licence registration -------------

@@ -16,7 +16,9 @@ from typing import Any
 from incentives.assessment.savings import estimate_savings
 from incentives.errors import InputError, MoneyError, Problem
 from incentives.load.rulebook import RuleBook
+from incentives.model.bounds import AmountRange, amount_range
 from incentives.model.conditions import Context, Step
+from incentives.model.facts import FactSchema
 from incentives.model.money import split, to_fen
 from incentives.model.params import resolve
 from incentives.model.place import City
@@ -29,7 +31,9 @@ from incentives.model.result import (
     Check,
     ComponentResult,
     Due,
+    Extent,
     Payment,
+    Ranged,
     Result,
 )
 from incentives.model.rule import Component, Offset, Rule, Text
@@ -107,7 +111,7 @@ def assess_rule(
             result.status, result.missing = NOT_ELIGIBLE, []  # whatever the unknown facts
         if result.status == ELIGIBLE:
             try:
-                _work_out_benefit(rule, profile, city, ctx, as_of, result)
+                _work_out_benefit(rule, profile, city, book.schema, ctx, result)
             except MoneyError as error:  # an amount too large, a negative one to split
                 raise InputError([Problem(f"{rule.file}:{rule.line}", f"rule {rule.id!r}: "
                                           f"{error}; check the amounts in the profile and any "
@@ -155,11 +159,14 @@ def _missing_in_trace(trace: Step, profile: Profile) -> list[str]:
 
 
 def _work_out_benefit(
-    rule: Rule, profile: Profile, city: City, ctx: Context, as_of: date, result: Result
+    rule: Rule, profile: Profile, city: City, schema: FactSchema, ctx: Context, result: Result
 ) -> None:
     missing: set[str] = set()
+    found: AmountRange | None = None
     if rule.amount:
         result.amount, result.basis = _amount(rule, ctx, missing)
+        if result.amount is None:
+            found = _bounded(rule, ctx, schema, result, missing)
     if rule.components:
         result.components = [_component(c, ctx, missing) for c in rule.components]
         if rule.kind == "deduction" and not rule.amount:
@@ -172,15 +179,42 @@ def _work_out_benefit(
         start = _start(rule, rule.date, profile, missing)
         result.period = (rule.date.point(start) if start else None, None)
     essential = missing.copy()
+    district = profile.facts.get("district")
     if result.amount is not None and rule.payers:
-        district = profile.facts.get("district")
         result.payers = _split_payers(rule, city, result.amount, district)
         result.schedule = _schedule(rule, profile, result.payers, missing)
+    if found is not None:
+        least, most = (_extent(rule, city, profile, amount, district, missing)
+                       for amount in (found.least, found.most))
+        result.range = Ranged(least, most, found.deciders)
+        missing |= {decider.fact for decider in found.deciders}
     result.missing = _missing(missing, profile)
     if essential:
         result.status = NEEDS_INFO
     elif rule.savings:
         result.savings = estimate_savings(rule, ctx, result.period[0] if result.period else None)
+
+
+def _bounded(rule: Rule, ctx: Context, schema: FactSchema, result: Result,
+             missing: set[str]) -> AmountRange | None:
+    """An amount the unknown facts leave open but bounded: exact if every answer gives the
+    same, else its range; the facts that can't change it are no longer asked for."""
+    found = amount_range(rule.amount, ctx, schema)
+    if found is None:
+        return None
+    read = {name for case in rule.amount for name in case.value.facts
+            | (case.when.facts if case.when else frozenset())}
+    missing -= read
+    if found.least == found.most:
+        result.amount = found.least
+        return None
+    return found
+
+
+def _extent(rule: Rule, city: City, profile: Profile, amount: Decimal, district: Any,
+            missing: set[str]) -> Extent:
+    payers = _split_payers(rule, city, amount, district) if rule.payers else []
+    return Extent(amount, payers, _schedule(rule, profile, payers, missing) if payers else [])
 
 
 def _window_ended(rule: Rule, profile: Profile, as_of: date, result: Result) -> bool:

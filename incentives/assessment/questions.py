@@ -114,11 +114,12 @@ def facts_used(rules: list[Rule], schema: FactSchema) -> list[str]:
 
 
 def missing_facts(assessment: Assessment, schema: FactSchema) -> dict[str, list[str]]:
-    """The facts that would settle the rules needing information, each with those rules."""
+    """The facts that would settle the rules needing information, and those that decide an
+    amount left open between two figures, each with those rules."""
     needed: dict[str, list[str]] = {}
     for result in assessment.results:
-        if result.status == NEEDS_INFO:
-            for name in result.missing:
-                needed.setdefault(name, []).append(result.rule.id)
+        deciding = [d.fact for d in result.range.deciders] if result.range else []
+        for name in result.missing if result.status == NEEDS_INFO else deciding:
+            needed.setdefault(name, []).append(result.rule.id)
     order = {name: index for index, name in enumerate(schema.facts)}
     return dict(sorted(needed.items(), key=lambda item: order.get(item[0], len(order))))

@@ -55,15 +55,17 @@ def _events(result: Result, as_of: date) -> list[Event]:
     return events
 
 
-def cash_by_year(assessment: Assessment) -> dict[int | str, dict[str, Decimal]]:
-    """Eligible cash by calendar year of payment, then by payer."""
+def cash_by_year(assessment: Assessment, most: bool = False
+                 ) -> dict[int | str, dict[str, Decimal]]:
+    """Eligible cash by calendar year of payment, then by payer: what is certain (a range
+    at its least) or, with `most`, what is possible."""
     years: dict[int | str, dict[str, Decimal]] = {}
     for result in assessment.results:
-        if result.status != ELIGIBLE or result.rule.kind != "cash":
+        extent = result.end(most)
+        if result.status != ELIGIBLE or result.rule.kind != "cash" or extent is None:
             continue
-        undated = Due(None, "on", result.amount or Decimal(0), result.rule.title,
-                      tuple(result.payers))
-        for due in result.schedule or [undated]:
+        undated = Due(None, "on", extent.amount, result.rule.title, tuple(extent.payers))
+        for due in extent.schedule or [undated]:
             year: int | str = due.due.year if due.due else UNDATED
             for part in due.payers:
                 payers = years.setdefault(year, {})

@@ -5,14 +5,16 @@ Shapes (the `row` column is the input's 1-based data row; kept columns follow it
 
 - per result (the default): one row per institution per result, in the order `incentives
   check` reports them. CSV columns: row, [kept], name, city, district, rule, status, kind,
-  amount, paid_<payer> for each payer the rules use (city, district, …), period_start,
+  amount, amount_least and amount_most (an eligible amount the unknown facts leave open:
+  amount is empty, these give the least and the most it can be), paid_<payer> for each payer the rules use (city, district, …), period_start,
   period_end (the last day included; for an `eligibility_date` result period_start is the
   earliest day to apply), schedule (`2025-04-28 519000.00; 2027-04-28 519000.00`, a due
   date `undated` while a fact is missing), missing (facts that would settle it, `;`-joined).
   JSON Lines: the same keys, with `payers`, `schedule` and `period` as in the JSON contract
   of `incentives check`.
 - per institution (`--per-institution`): one row per institution. CSV columns: row,
-  [kept], name, city, district, cash (the eligible cash, as `totals.cash`), cash_<payer>,
+  [kept], name, city, district, cash (the eligible cash sure to be paid, as `totals.cash`:
+  an open amount at its least), cash_possible (an open amount at its most), cash_<payer>,
   eligible, needs_info (the rule ids, `;`-joined), missing. JSON Lines: row, [kept], name,
   city, district, `totals` and every result as above under `results`.
 
@@ -66,6 +68,8 @@ def result_record(result: Result) -> dict[str, Any]:
         "status": result.status,
         "kind": result.rule.kind,
         "amount": money(result.amount),
+        "range": None if result.range is None else {
+            "least": money(result.range.least.amount), "most": money(result.range.most.amount)},
         "payers": [{"payer": p.payer, "label": p.label, "amount": money(p.amount)}
                    for p in result.payers],
         "schedule": [{"due": day(d.due), "amount": money(d.amount),
@@ -81,7 +85,8 @@ def result_record(result: Result) -> dict[str, Any]:
 
 def totals_record(assessment: Assessment) -> dict[str, Any]:
     total, by_payer = assessment.cash_totals()
-    return {"cash": money(total), "by_payer": {p: money(a) for p, a in by_payer.items()}}
+    return {"cash": money(total), "by_payer": {p: money(a) for p, a in by_payer.items()},
+            "cash_possible": money(assessment.cash_totals(most=True)[0])}
 
 
 def _who(row: int, kept: dict[str, Any], assessment: Assessment) -> dict[str, Any]:
@@ -103,12 +108,12 @@ class Writer:
             return
         if per_institution:
             self.csv.writerow(_cells(["row", *kept, "name", "city", "district", "cash",
-                                      *(f"cash_{p}" for p in payers), "eligible",
+                                      "cash_possible", *(f"cash_{p}" for p in payers), "eligible",
                                       "needs_info", "missing"]))
         else:
             self.csv.writerow(_cells(["row", *kept, "name", "city", "district", "rule",
-                                      "status", "kind", "amount",
-                                      *(f"paid_{p}" for p in payers), "period_start",
+                                      "status", "kind", "amount", "amount_least",
+                                      "amount_most", *(f"paid_{p}" for p in payers), "period_start",
                                       "period_end", "schedule", "missing"]))
 
     def write(self, row: int, kept: dict[str, Any], assessment: Assessment) -> None:
@@ -132,6 +137,7 @@ class Writer:
             results = assessment.results
             missing = sorted({fact for r in results for fact in r.missing})
             self.csv.writerow(_cells([*who, money(total),
+                                      money(assessment.cash_totals(most=True)[0]),
                                       *(money(by_payer.get(p)) for p in self.payers),
                                       _ids(results, ELIGIBLE), _ids(results, NEEDS_INFO),
                                       ";".join(missing)]))
@@ -149,7 +155,10 @@ def _result_cells(result: Result, payers: list[str]) -> list[Any]:
     start, end = result.period or (None, None)
     schedule = "; ".join(f"{d.due.isoformat() if d.due else 'undated'} {money(d.amount)}"
                          for d in result.schedule)
+    ranged = result.range
     return [result.rule.id, result.status, result.rule.kind, money(result.amount),
+            money(ranged.least.amount if ranged else None),
+            money(ranged.most.amount if ranged else None),
             *(money(paid.get(p)) for p in payers), day(start),
             day(end), schedule, ";".join(result.missing)]
 

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from incentives.model.bounds import Decider
 from incentives.model.conditions import Step
 from incentives.model.params import ParamUse
 from incentives.model.place import City
@@ -55,6 +56,26 @@ class ComponentResult:
 
 
 @dataclass
+class Extent:
+    """One end of an amount known only as a range: the amount, its payers' parts and its
+    instalments, worked out as an exact amount would be."""
+
+    amount: Decimal
+    payers: list[Payment]
+    schedule: list[Due]
+
+
+@dataclass
+class Ranged:
+    """An amount that unknown facts leave open: the least and the most it can be, and the
+    facts whose answers decide it (each answer with what it gives)."""
+
+    least: Extent
+    most: Extent
+    deciders: tuple[Decider, ...]
+
+
+@dataclass
 class Result:
     """What one rule gives one institution, and why."""
 
@@ -73,6 +94,15 @@ class Result:
     trace: Step | None = None
     also: list[Result] = field(default_factory=list)  # the same benefit under another rule
     savings: list[SavingEstimate] = field(default_factory=list)  # what an exemption spares
+    range: Ranged | None = None  # eligible, the amount open between two figures
+
+    def end(self, most: bool) -> Extent | None:
+        """The exact amount with its parts, or the least (most) of a range; None if neither."""
+        if self.range is not None:
+            return self.range.most if most else self.range.least
+        if self.amount is None:
+            return None
+        return Extent(self.amount, self.payers, self.schedule)
 
 
 @dataclass
@@ -84,14 +114,17 @@ class Assessment:
     profile: Profile
     results: list[Result]
 
-    def cash_totals(self) -> tuple[Decimal, dict[str, Decimal]]:
-        """The eligible cash in all and by payer."""
+    def cash_totals(self, most: bool = False) -> tuple[Decimal, dict[str, Decimal]]:
+        """The eligible cash in all and by payer: what is certain (a range counts at its
+        least), or with `most` what is possible (a range at its most)."""
         total = Decimal("0.00")
         by_payer: dict[str, Decimal] = {}
         for result in self.results:
-            if result.status == ELIGIBLE and result.rule.kind == "cash" and result.amount:
-                total += result.amount
-                for part in result.payers:
+            extent = result.end(most)
+            cash = result.status == ELIGIBLE and result.rule.kind == "cash"
+            if cash and extent and extent.amount:
+                total += extent.amount
+                for part in extent.payers:
                     by_payer[part.payer] = by_payer.get(part.payer, Decimal("0.00")) + part.amount
         return total, by_payer
 

@@ -17,7 +17,7 @@ from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
 from incentives.render.wording import summary_text
-from incentives.render.words import label, pick, yuan
+from incentives.render.words import label, pick, yuan, yuan_range
 
 
 @dataclass
@@ -53,27 +53,37 @@ def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> 
 
 
 def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
+    """Cash by year and payer, and tax saved. Where a range leaves amounts open a cell
+    reads certain – possible: the least sure to be paid, and the most that may be."""
     total, by_payer = assessment.cash_totals()
-    labels = {p.payer: p.label for r in assessment.results for p in r.payers}
-    payers = list(by_payer)
+    most_total, most_by_payer = assessment.cash_totals(most=True)
+    labels = {p.payer: p.label for r in assessment.results for extent in (r.end(False), r.end(True))
+              if extent for p in extent.payers}
+    payers = list(dict.fromkeys([*by_payer, *most_by_payer]))
     header = [label("year", lang), *(labels[p] for p in payers), label("total", lang),
               label("tax_saved", lang)]
-    cash = cash_by_year(assessment)
+    cash, most_cash = cash_by_year(assessment), cash_by_year(assessment, most=True)
     saved: dict[int | str, Decimal] = {}
     saved.update(savings_by_year(assessment).items())
     if not saved:
         header.pop()
     rows = [header]
-    for year in sorted({*cash, *saved}, key=lambda y: (isinstance(y, str), y)):
-        parts = cash.get(year, {})
+    zero = Decimal(0)
+    for year in sorted({*cash, *most_cash, *saved}, key=lambda y: (isinstance(y, str), y)):
+        parts, most_parts = cash.get(year, {}), most_cash.get(year, {})
         rows.append([label("undated", lang) if year == UNDATED else str(year),
-                     *(yuan(parts.get(p, Decimal(0)), lang) for p in payers),
-                     yuan(sum(parts.values(), Decimal(0)), lang),
-                     *([yuan(saved.get(year, Decimal(0)), lang)] if saved else [])])
-    rows.append([label("total", lang), *(yuan(by_payer[p], lang) for p in payers),
-                 yuan(total, lang), *([yuan(sum(saved.values(), Decimal(0)), lang)]
-                                      if saved else [])])
+                     *(_cell(parts.get(p, zero), most_parts.get(p, zero), lang) for p in payers),
+                     _cell(sum(parts.values(), zero), sum(most_parts.values(), zero), lang),
+                     *([yuan(saved.get(year, zero), lang)] if saved else [])])
+    rows.append([label("total", lang),
+                 *(_cell(by_payer.get(p, zero), most_by_payer.get(p, zero), lang) for p in payers),
+                 _cell(total, most_total, lang),
+                 *([yuan(sum(saved.values(), zero), lang)] if saved else [])])
     return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows)]
+
+
+def _cell(certain: Decimal, possible: Decimal, lang: str) -> str:
+    return yuan(certain, lang) if certain == possible else yuan_range(certain, possible, lang)
 
 
 def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]:
@@ -91,12 +101,47 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
         lines.append(_period_line(result, lang))
     lines += [f"{pick(c.label, lang)}" + (f": {yuan(c.amount, lang)}" if c.amount else "")
               for c in result.components if c.applies]
+    lines += range_lines(result, schema, lang)
     lines += saving_lines(result, lang)
     lines += _reason_lines(result, schema, lang)
     lines += [f"{label('note', lang)}: {pick(note, lang)}" for note in result.notes]
     title = f"{rule.provision} {pick(rule.title, lang)}".strip()
     return [Block("heading", title, 3), Block("items", items=lines),
             Block("para", f"{rule.document} {rule.article}")]
+
+
+def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
+    """An amount the unknown facts leave open: its least and most, each payer's and each
+    instalment's, and what each answer to the facts that decide it gives."""
+    ranged = result.range
+    if ranged is None:
+        return []
+    cap = result.rule.kind == "cap"
+    least, most = ranged.least, ranged.most
+    lines = [f"{label('amount', lang)}: {yuan_range(least.amount, most.amount, lang, cap)}"]
+    if least.payers:
+        lines.append(f"{label('paid_by', lang)}: " + "; ".join(
+            f"{low.label} {yuan_range(low.amount, high.amount, lang)} "
+            f"({format_rate(low.share, 0)})"
+            for low, high in zip(least.payers, most.payers, strict=True)))
+    lines += [f"{label(low.timing, lang)} {low.due.isoformat() if low.due else label('undated', lang)}"
+              f": {yuan_range(low.amount, high.amount, lang)} — {pick(low.label, lang)}"
+              for low, high in zip(least.schedule, most.schedule, strict=True)]
+    for decider in ranged.deciders:
+        name = decider.fact
+        if name in schema:
+            name += f" ({schema[name].zh if lang == 'zh' else schema[name].en})"
+        answers = "; ".join(f"{_answer(a.value, lang)} → {yuan_range(a.least, a.most, lang, cap)}"
+                            if a.least != a.most else f"{_answer(a.value, lang)} → "
+                            f"{yuan(a.least, lang)}" for a in decider.answers)
+        lines.append(f"{label('depends_on', lang)}: {name}" + (f": {answers}" if answers else ""))
+    return lines
+
+
+def _answer(value: object, lang: str) -> str:
+    if isinstance(value, bool):
+        return label("yes" if value else "no", lang)
+    return str(value)
 
 
 def saving_lines(result: Result, lang: str) -> list[str]:

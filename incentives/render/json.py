@@ -20,6 +20,7 @@ from incentives.model.result import (
     ComponentResult,
     Due,
     Payment,
+    Ranged,
     Result,
     SavingEstimate,
 )
@@ -36,18 +37,32 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
         "totals": {
             "cash": money(total),
             "by_payer": {payer: money(amount) for payer, amount in by_payer.items()},
+            "certain": _totals(assessment, most=False),
+            "possible": _totals(assessment, most=True),
         },
         "parameters": _parameters(assessment),
         "timeline": [_event(event) for event in timeline(assessment)],
         "by_year": {
-            "cash": {str(year): {**{p: money(a) for p, a in payers.items()},
-                                 "total": money(sum(payers.values(), Decimal(0)))}
-                     for year, payers in cash_by_year(assessment).items()},
+            "cash": _by_year(assessment, most=False),
+            "cash_possible": _by_year(assessment, most=True),
             "tax_saved_estimate": {str(year): money(amount)
                                    for year, amount in savings_by_year(assessment).items()},
         },
         "assumptions": [p for p in _parameters(assessment) if p["assumed"] or p["overridden"]],
     }
+
+
+def _totals(assessment: Assessment, most: bool) -> dict[str, Any]:
+    """The eligible cash sure to be paid (a range at its least), or that may be (at its most)."""
+    total, by_payer = assessment.cash_totals(most)
+    return {"cash": money(total),
+            "by_payer": {payer: money(amount) for payer, amount in by_payer.items()}}
+
+
+def _by_year(assessment: Assessment, most: bool) -> dict[str, Any]:
+    return {str(year): {**{p: money(a) for p, a in payers.items()},
+                        "total": money(sum(payers.values(), Decimal(0)))}
+            for year, payers in cash_by_year(assessment, most).items()}
 
 
 def _event(event: Event) -> dict[str, Any]:
@@ -84,6 +99,30 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "notes_zh": [note.zh for note in result.notes],
         "also_cites": [_also(other) for other in result.also],
         "savings": [_saving(estimate) for estimate in result.savings],
+        "range": _range(result.range),
+    }
+
+
+def _range(ranged: Ranged | None) -> dict[str, Any] | None:
+    """An eligible amount the unknown facts leave open: its least and most, each payer's
+    and each instalment's, and what each answer to a deciding fact gives."""
+    if ranged is None:
+        return None
+    least, most = ranged.least, ranged.most
+    return {
+        "least": money(least.amount),
+        "most": money(most.amount),
+        "payers": [{"payer": low.payer, "label": low.label, "least": money(low.amount),
+                    "most": money(high.amount)}
+                   for low, high in zip(least.payers, most.payers, strict=True)],
+        "schedule": [{"due": day(low.due), "timing": low.timing, "label": text(low.label),
+                      "least": money(low.amount), "most": money(high.amount)}
+                     for low, high in zip(least.schedule, most.schedule, strict=True)],
+        "decided_by": [{"fact": decider.fact,
+                        "answers": [{"value": plain(answer.value), "least": money(answer.least),
+                                     "most": money(answer.most)}
+                                    for answer in decider.answers]}
+                       for decider in ranged.deciders],
     }
 
 

@@ -21,7 +21,13 @@ from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Check, Result
-from incentives.render.document import Block, money_blocks, saving_lines, timeline_blocks
+from incentives.render.document import (
+    Block,
+    money_blocks,
+    range_lines,
+    saving_lines,
+    timeline_blocks,
+)
 from incentives.render.words import STATUS_MARK, YUAN, label, pick, yuan
 
 SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE))
@@ -84,7 +90,7 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
     head.append(f"  [{label(rule.kind, lang)}]", style="dim")
     body: list[RichText] = []
     if result.status == ELIGIBLE:
-        body += _benefit_lines(result, lang)
+        body += _benefit_lines(result, schema, lang)
         body += _because_lines(result, schema, lang)
     elif result.status == NEEDS_INFO:
         body += _missing_lines(result, schema, lang)
@@ -102,8 +108,9 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
     return Group(head, Padding(Group(*body), (0, 0, 0, 4)))
 
 
-def _benefit_lines(result: Result, lang: str) -> list[RichText]:
-    lines = []
+def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
+    lines = [RichText(line, style="bold" if index == 0 else "")
+             for index, line in enumerate(range_lines(result, schema, lang))]
     if result.amount is not None:
         line = RichText(yuan(result.amount, lang), style="bold")
         if result.basis:
@@ -126,8 +133,10 @@ def _benefit_lines(result: Result, lang: str) -> list[RichText]:
         maybe = f" ({label('may_apply', lang)})" if component.applies is None else ""
         lines.append(RichText(f"• {pick(component.label, lang)}{amount}{maybe}"))
     lines += [RichText(line) for line in saving_lines(result, lang)]
-    if result.missing:
-        lines.append(RichText(f"{label('complete_dates', lang)}: " + ", ".join(result.missing),
+    deciding = {decider.fact for decider in result.range.deciders} if result.range else set()
+    undated = [name for name in result.missing if name not in deciding]
+    if undated:
+        lines.append(RichText(f"{label('complete_dates', lang)}: " + ", ".join(undated),
                               style="yellow"))
     return lines
 

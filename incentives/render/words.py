@@ -111,6 +111,13 @@ WORDS: dict[str, Word] = {
     "no_such_rule": Word("无此规定", "no such rule"),
     "applies": Word("适用", "applies"),
     "cash_by_payer": Word("资金（按承担方）", "cash by payer"),
+    # an amount the unknown facts leave open (model.bounds)
+    "at_most": Word("最多", "at most"),
+    "depends_on": Word("取决于", "depends on"),
+    "certain": Word("确定可得", "Certain"),
+    "possible": Word("最多可得", "Possible"),
+    "yes": Word("是", "yes"),
+    "no": Word("否", "no"),
     # the sections of `explain` and `whatif` (bilingual views)
     "condition": Word("条件", "Condition"),
     "parameters_section": Word("参数", "Parameters"),
@@ -175,6 +182,13 @@ def pick(text: Text, lang: str) -> str:
 def yuan_text(amount: Decimal) -> str:
     """`1038000` -> `1,038,000.00 元`."""
     return f"{format_yuan(amount)} {YUAN}"
+
+
+def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> str:
+    """`1,200,000.00 – 1,440,000.00 元`, or for a cap that may be nothing, `at most …`."""
+    if cap and least == 0:
+        return f"{label('at_most', lang)} {yuan_text(most)}"
+    return f"{format_yuan(least)} – {yuan_text(most)}"
 
 
 def yuan(amount: Decimal, lang: str) -> str:

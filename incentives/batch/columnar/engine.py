@@ -31,6 +31,7 @@ from incentives.batch.columnar.vector import (
 )
 from incentives.errors import Unsupported
 from incentives.load.rulebook import RuleBook
+from incentives.model.bounds import unbounding_facts
 from incentives.model.conditions import BoolOp, Expression, Node, Not
 from incentives.model.params import resolve
 from incentives.model.rule import Offset, Rule
@@ -145,6 +146,7 @@ class Prepared:
         if not rule.benefit_params <= set(uses):  # (a saving's or a note's is not read here)
             raise Unsupported("a parameter with no value on the date")
         self.params = {name: use.value for name, use in uses.items()}
+        self.unbounding = unbounding_facts(rule.amount, self.params, book.schema)
         self.in_force = rule.effective_from <= as_of and (
             rule.effective_to is None or as_of <= rule.effective_to)
 
@@ -199,6 +201,12 @@ class Prepared:
         known = np.zeros(size, dtype=bool)
         if rule.amount:
             amount, known = self._amount(frame, bits, missing)
+            # an amount the unknown facts leave open may still be bounded (model.bounds):
+            # the reference path works it out, unless a fact it lacks leaves it unbounded
+            unbounded = np.zeros(size, dtype=bool)
+            for name in self.unbounding:
+                unbounded |= ~frame.columns[name].known
+            result.fallback |= work & ~known & ~unbounded
         if rule.components:
             total, all_known = self._components(frame, bits, missing)
             if rule.kind == "deduction" and not rule.amount:

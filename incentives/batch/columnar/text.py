@@ -90,7 +90,8 @@ def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
     known = result.amount_known if result.amount_known is not None else none
     paid = result.paid if result.paid is not None else none
     cells = [_same(csv_cell(rule.id), size), Texts(list(STATUS_NAMES), result.status),
-             _same(csv_cell(rule.kind), size), money_coded(result.amount, known)]
+             _same(csv_cell(rule.kind), size), money_coded(result.amount, known),
+             _same("", size), _same("", size)]  # an open amount's range: the row engine's
     for payer in payers:
         index = next((i for i, (p, _) in enumerate(rule.payers) if p == payer), None)
         cells.append(_same("", size) if index is None or not paid.any()
@@ -233,7 +234,8 @@ def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBi
 
 def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
                       ) -> list[Texts]:
-    """cash, cash_<payer>…, eligible, needs_info, missing: as `Writer` writes them."""
+    """cash, cash_possible, cash_<payer>…, eligible, needs_info, missing: as `Writer`
+    writes them (an amount left open takes the row engine, so here the two cash agree)."""
     size = len(assessed.rows)
     total = np.zeros(size, dtype=np.int64)
     by_payer = {payer: np.zeros(size, dtype=np.int64) for payer in payers}
@@ -257,7 +259,7 @@ def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
                 if payer in by_payer:
                     by_payer[payer] = by_payer[payer] + np.where(counts, part, 0)
                     present[payer] |= counts
-    cells = [money_coded(total, np.ones(size, dtype=bool))]
+    cells = [money_coded(total, np.ones(size, dtype=bool))] * 2
     cells += [money_coded(by_payer[p], present[p]) for p in payers]
     cells += _status_ids(statuses, size)
     cells.append(missing_coded(missing, bits))

@@ -6,9 +6,10 @@ Shapes (the `row` column is the input's 1-based data row; kept columns follow it
 - per result (the default): one row per institution per result, in the order `incentives
   check` reports them. CSV columns: row, [kept], name, city, district, rule, status, kind,
   amount, amount_least and amount_most (an eligible amount the unknown facts leave open:
-  amount is empty, these give the least and the most it can be), paid_<payer> for each payer the rules use (city, district, …), period_start,
-  period_end (the last day included; for an `eligibility_date` result period_start is the
-  earliest day to apply), schedule (`2025-04-28 519000.00; 2027-04-28 519000.00`, a due
+  amount is empty, these give the least and the most it can be), paid_<payer> for each
+  payer the rules use (city, district, …), period_start, period_end (the last day
+  included; for an `eligibility_date` result period_start is the earliest day to apply),
+  schedule (`2025-04-28 519000.00; 2027-04-28 519000.00`, a due
   date `undated` while a fact is missing), missing (facts that would settle it, `;`-joined).
   JSON Lines: the same keys, with `payers`, `schedule` and `period` as in the JSON contract
   of `incentives check`.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from incentives.assessment.compare import Comparison
@@ -124,8 +125,8 @@ def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
             f"{low.label} {yuan_range(low.amount, high.amount, lang)} "
             f"({format_rate(low.share, 0)})"
             for low, high in zip(least.payers, most.payers, strict=True)))
-    lines += [f"{label(low.timing, lang)} {low.due.isoformat() if low.due else label('undated', lang)}"
-              f": {yuan_range(low.amount, high.amount, lang)} — {pick(low.label, lang)}"
+    lines += [f"{label(low.timing, lang)} {_day(low.due, lang)}: "
+              f"{yuan_range(low.amount, high.amount, lang)} — {pick(low.label, lang)}"
               for low, high in zip(least.schedule, most.schedule, strict=True)]
     for decider in ranged.deciders:
         name = decider.fact
@@ -136,6 +137,10 @@ def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
                             f"{yuan(a.least, lang)}" for a in decider.answers)
         lines.append(f"{label('depends_on', lang)}: {name}" + (f": {answers}" if answers else ""))
     return lines
+
+
+def _day(day: date | None, lang: str) -> str:
+    return day.isoformat() if day else label("undated", lang)
 
 
 def _answer(value: object, lang: str) -> str:

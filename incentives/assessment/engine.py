@@ -32,6 +32,7 @@ from incentives.model.result import (
     ComponentResult,
     Due,
     Extent,
+    Note,
     Payment,
     Ranged,
     Result,
@@ -118,20 +119,25 @@ def assess_rule(
                                           "--param")]) from None
     if result.status == NOT_ELIGIBLE:
         result.parameters = []  # nothing was worked out with them
-    result.notes = _notes(rule, ctx, result.status)
+    result.notes, result.open_notes = _notes(rule, ctx, result.status)
     return result
 
 
-def _notes(rule: Rule, ctx: Context, status: str) -> list[Text]:
-    """The notes that bear on this result: for a rule that doesn't apply, only those whose
-    condition is known to hold (an open question that may be why it doesn't apply)."""
-    shown = []
+def _notes(rule: Rule, ctx: Context, status: str) -> tuple[list[Text], list[Note]]:
+    """The notes that bear on this result, and apart from them the notes whose condition
+    is unknown (told as what may apply, with the facts that decide it, never as a fact).
+    For a rule that doesn't apply only notes whose condition is known to hold are kept (an
+    open question that may be why it doesn't apply)."""
+    shown: list[Text] = []
+    open_notes: list[Note] = []
     for note in rule.notes:
         holds = True if note.when is None else note.when.evaluate(ctx)
-        relevant = status != NOT_ELIGIBLE or (holds is True and note.when is not None)
-        if holds is not False and relevant:
+        if holds is True and (status != NOT_ELIGIBLE or note.when is not None):
             shown.append(note.text)
-    return shown
+        elif holds is None and status != NOT_ELIGIBLE and note.when is not None:
+            facts = sorted(n for n in note.when.facts if ctx.facts.get(n) is None)
+            open_notes.append(Note(note.text, [DERIVED_FROM.get(n, n) for n in facts]))
+    return shown, open_notes
 
 
 def _check(leaf: Step) -> Check:

@@ -56,6 +56,14 @@ class ComponentResult:
 
 
 @dataclass
+class Note:
+    """A note whose condition is unknown: it may apply, depending on these facts."""
+
+    text: Text
+    depends_on: list[str]
+
+
+@dataclass
 class Extent:
     """One end of an amount known only as a range: the amount, its payers' parts and its
     instalments, worked out as an exact amount would be."""
@@ -95,6 +103,7 @@ class Result:
     also: list[Result] = field(default_factory=list)  # the same benefit under another rule
     savings: list[SavingEstimate] = field(default_factory=list)  # what an exemption spares
     range: Ranged | None = None  # eligible, the amount open between two figures
+    open_notes: list[Note] = field(default_factory=list)  # notes that may apply
 
     def end(self, most: bool) -> Extent | None:
         """The exact amount with its parts, or the least (most) of a range; None if neither."""

@@ -18,7 +18,7 @@ from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
 from incentives.render.wording import summary_text
-from incentives.render.words import label, pick, yuan, yuan_range
+from incentives.render.words import label, note_if, pick, yuan, yuan_range
 
 
 @dataclass
@@ -106,6 +106,8 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     lines += saving_lines(result, lang)
     lines += _reason_lines(result, schema, lang)
     lines += [f"{label('note', lang)}: {pick(note, lang)}" for note in result.notes]
+    lines += [f"{note_if(note.depends_on, lang)}: {pick(note.text, lang)}"
+              for note in result.open_notes]
     title = f"{rule.provision} {pick(rule.title, lang)}".strip()
     return [Block("heading", title, 3), Block("items", items=lines),
             Block("para", f"{rule.document} {rule.article}")]

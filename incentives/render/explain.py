@@ -24,7 +24,7 @@ from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
 from incentives.render.wording import number_text, reach_lines, value_text
-from incentives.render.words import MARK, STATUS_MARK, both, inline, label, yuan_text
+from incentives.render.words import MARK, STATUS_MARK, both, inline, label, note_if, yuan_text
 
 AMOUNT_KINDS = ("cash", "cap", "deduction")
 
@@ -59,6 +59,8 @@ def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str
     cite.append(f"“{rule.quote}”")
     parts += _section(both("quote"), [cite])
     notes = [Text(f"• {n.en}\n  {n.zh}") for n in result.notes]
+    notes += [Text(f"• ({note_if(n.depends_on, 'en')}) {n.text.en}\n  "
+                   f"（{note_if(n.depends_on, 'zh')}）{n.text.zh}") for n in result.open_notes]
     parts += _section(both("explain_notes"), notes)
     for other in e.also:
         parts += _section(f"{both('also_cites')} {other.rule.id}",

@@ -79,6 +79,8 @@ def explanation_to_dict(e: Explanation, schema: FactSchema) -> dict[str, Any]:
             "start": plain(e.dates.start), "end": plain(e.dates.end)},
         "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
         "notes": [text(note) for note in result.notes],
+        "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
+                     for note in result.open_notes],
         "missing": result.missing,
         "within_reach": [option_to_dict(o, schema) for o in e.reach.options] if e.reach else [],
         "also": [explanation_to_dict(other, schema) for other in e.also],

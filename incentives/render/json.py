@@ -100,6 +100,8 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "also_cites": [_also(other) for other in result.also],
         "savings": [_saving(estimate) for estimate in result.savings],
         "range": _range(result.range),
+        "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
+                     for note in result.open_notes],
     }
 
 

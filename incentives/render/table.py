@@ -28,7 +28,7 @@ from incentives.render.document import (
     saving_lines,
     timeline_blocks,
 )
-from incentives.render.words import STATUS_MARK, YUAN, label, pick, yuan
+from incentives.render.words import STATUS_MARK, YUAN, label, note_if, pick, yuan
 
 SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE))
 
@@ -105,6 +105,8 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
         body.append(cite)
     body += [RichText(f"{label('note', lang)}: {pick(note, lang)}", style="italic dim")
              for note in result.notes]
+    body += [RichText(f"{note_if(note.depends_on, lang)}: {pick(note.text, lang)}",
+                      style="italic dim") for note in result.open_notes]
     return Group(head, Padding(Group(*body), (0, 0, 0, 4)))
 
 

@@ -117,6 +117,7 @@ WORDS: dict[str, Word] = {
     "certain": Word("确定可得", "Certain"),
     "possible": Word("最多可得", "Possible"),
     "yes": Word("是", "yes"),
+    "note_if": Word("注（是否适用取决于 {facts}）", "note, if it applies (depends on {facts})"),
     "no": Word("否", "no"),
     # the sections of `explain` and `whatif` (bilingual views)
     "condition": Word("条件", "Condition"),
@@ -182,6 +183,11 @@ def pick(text: Text, lang: str) -> str:
 def yuan_text(amount: Decimal) -> str:
     """`1038000` -> `1,038,000.00 元`."""
     return f"{format_yuan(amount)} {YUAN}"
+
+
+def note_if(facts: list[str], lang: str) -> str:
+    """How a note that may apply is introduced: `note, if it applies (depends on x)`."""
+    return label("note_if", lang).format(facts=", ".join(facts))
 
 
 def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> str:

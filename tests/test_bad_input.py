@@ -291,6 +291,10 @@ RULE_CASES = [
     ("invalid-toml", "awards.toml", 8, ["not valid TOML", "line 8"]),
     ("import-expression", "awards.toml", 12, ["when", "may not start with '_'"]),
     ("constant-min", "city.toml", 23, ["constant 'min'", "shadows a built-in"]),
+    ("param-out-of-range", "params/deduction.toml", 17,
+     ["'deduction_ratio'", "'150%'", "outside the range the law allows", "10%–30%",
+      "房产税暂行条例 第三条"]),
+    ("param-without-range", "params/rate.toml", 3, ["'some_rate'", "needs range = [LEAST, MOST]"]),
 ]
 
 

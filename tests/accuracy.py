@@ -83,6 +83,7 @@ PROVISIONS: dict[str, Provision] = {
     "zhengzhou.non-profit-income-tax": Provision("ZZ-5", ZZ_SIGNED, {**ZZ, **NON_PROFIT}),
     "zhengzhou.sponsor-annual-award-cap": Provision(
         "ZZ-6", ZZ_SIGNED, {**ZZ, **NON_PROFIT},
+        (Threshold("note", "annual_surplus", "<", D(0), D("-0.01"), D("0.01")),),  # a loss
         rises_with={"annual_surplus": 1, "sponsor_contribution": 1}),
     "zhengzhou.sponsor-liquidation-award-cap": Provision(
         "ZZ-7", ZZ_SIGNED, {**ZZ, **NON_PROFIT},

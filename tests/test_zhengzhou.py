@@ -270,6 +270,28 @@ def test_sponsor_cap_is_limited_by_the_surplus() -> None:
     assert r.amount == D("1000000.00")
 
 
+def test_a_loss_making_non_profit_has_a_cap_of_nothing() -> None:
+    """A loss is a negative surplus, a fact (it was refused: "must not be negative")."""
+    raw = {**SOCIAL, "for_profit": False, "kind": "general", "sponsor_contribution": "1000万",
+           "annual_surplus": "-50万"}
+    r = result_of(raw, CAP, date(2026, 11, 22))
+    # 10,000,000 × 1.2 × 3.00% = 360,000; min(−500,000, 360,000) = −500,000; max(0, …) = 0.00
+    assert r.status == "eligible"
+    assert r.amount == D("0.00")
+    assert any("a loss" in note.en for note in r.notes)
+    assert not any("a loss" in note.en for note in result_of(NON_PROFIT, CAP).notes)
+
+
+def test_only_a_fact_declared_signed_may_be_negative() -> None:
+    from incentives.errors import InputError
+
+    with pytest.raises(InputError) as raised:
+        result_of({**SOCIAL, "for_profit": False, "sponsor_contribution": "-1000万",
+                   "annual_surplus": "-50万"}, CAP)
+    [problem] = raised.value.problems
+    assert "sponsor_contribution" in str(problem) and "must not be negative" in str(problem)
+
+
 def test_sponsor_cap_override_is_reported() -> None:
     r = result_of(NON_PROFIT, CAP, lending_rate=D("0.0435"))
     assert r.amount == D("3132000.00")

@@ -43,6 +43,7 @@ class Fact:
     aliases: dict[str, str] = field(default_factory=dict)  # other name -> canonical value
     ordered: bool = False
     derived: bool = False
+    signed: bool = False  # a money or number fact that may be below zero (a loss)
     true_names: tuple[str, ...] = ()
     false_names: tuple[str, ...] = ()
 
@@ -92,6 +93,9 @@ def fact_from_table(name: str, table: dict[str, object]) -> Fact:
     kind = table.get("type")
     if kind not in FACT_TYPES:
         raise ValueError(f"fact {name!r}: type {kind!r} is not one of {sorted(FACT_TYPES)}")
+    signed = table.get("signed", False)
+    if type(signed) is not bool or (signed and VALUE_TYPE[str(kind)] != "number"):
+        raise ValueError(f"fact {name!r}: signed = true is for a money or number fact only")
     values: list[str] = []
     aliases: dict[str, str] = {}
     for entry in table.get("values", []) or []:  # type: ignore[attr-defined]
@@ -110,6 +114,7 @@ def fact_from_table(name: str, table: dict[str, object]) -> Fact:
         aliases=aliases,
         ordered=bool(table.get("ordered", False)),
         derived=bool(table.get("derived", False)),
+        signed=bool(signed),
         true_names=tuple(str(n) for n in table.get("true_names", []) or []),  # type: ignore[attr-defined]
         false_names=tuple(str(n) for n in table.get("false_names", []) or []),  # type: ignore[attr-defined]
     )

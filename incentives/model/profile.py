@@ -140,7 +140,7 @@ def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
         amount = parse_amount(value, percent=fact.type != "money")
     except MoneyError as error:
         raise ValueError(str(error)) from None
-    if amount < 0:
+    if amount < 0 and not fact.signed:
         raise ValueError("must not be negative")
     return amount
 

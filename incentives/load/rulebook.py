@@ -25,7 +25,7 @@ from incentives.load.facts import FACTS_FILE, load_base_schema
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
 from incentives.model.conditions import Env
-from incentives.model.facts import Fact, FactSchema, fact_from_table
+from incentives.model.facts import Fact, FactSchema, fact_from_table, implication_problems
 from incentives.model.money import parse_amount
 from incentives.model.params import RATE, ParamTable, ParamValue
 from incentives.model.place import DIVISION_TYPES, City, Division, Document
@@ -250,6 +250,11 @@ def _declare_facts(source: SourceFile, schema: FactSchema, names: _Names) -> Non
         clash = names.clash("fact", fact_names(fact))
         if clash:
             source.problem(line, f"fact {name!r}: {clash[1]}")
+            continue
+        wrong = implication_problems(fact, schema)
+        if wrong:
+            for problem in wrong:
+                source.problem(line, problem)
             continue
         names.claim("fact", fact_names(fact), name, source.name)
         schema.facts[name] = fact

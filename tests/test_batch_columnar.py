@@ -276,6 +276,22 @@ def test_a_loss_is_a_fact_on_both_paths(tmp_path: Path, per_institution: bool) -
         assert caps == ["0.00", "0.00", "0.00", "0.00", "360000.00"]
 
 
+@SHAPES
+def test_before_a_city_rule_the_national_rule_it_restates_leads_alike(
+        tmp_path: Path, per_institution: bool) -> None:
+    header = ["city", "district", "sponsor", "for_profit", "payroll_total", "income_reinvested",
+              "licence_registered_on"]
+    rows = [["zhengzhou", "金水区", "social", profit, "800万", "true", "2016-01-01"]
+            for profit in ("true", "false", "")]
+    source = write_rows(tmp_path / "early.csv", header, rows)
+    summary = same_on_both(source, tmp_path, as_of=date(2017, 6, 1),
+                           per_institution=per_institution)
+    assert summary.columnar == 3
+    if not per_institution:
+        text = (tmp_path / "columnar" / "out.csv").read_text(encoding="utf-8")
+        assert "national.annuity-insurance-deduction" in text
+
+
 # --- kept columns -------------------------------------------------------------------------
 
 

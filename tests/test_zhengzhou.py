@@ -461,3 +461,18 @@ def test_nothing_applies_before_the_policy_took_effect() -> None:
     r = result_of(raw, "zhengzhou.grade-award", date(2018, 8, 5))
     assert r.status == "not_eligible"
     assert r.checks[0].decisive and r.checks[0].outcome is False
+
+
+def test_a_tie_shows_the_reason_of_the_rule_in_force() -> None:
+    """Before 2018-08-06 ZZ-8 is not yet in force and NAT-4 (from 2008) is; for a non-profit
+    both are not eligible, and the reason shown is NAT-4's (not for-profit), not that
+    Zhengzhou's text had yet to take effect."""
+    raw = {**SOCIAL, "for_profit": False, "payroll_total": "800万"}
+    r = result_of(raw, "zhengzhou.annuity-insurance-deduction", date(2017, 6, 1))
+    assert r.rule.id == "national.annuity-insurance-deduction"
+    assert [o.rule.id for o in r.also] == ["zhengzhou.annuity-insurance-deduction"]
+    assert r.status == "not_eligible"
+    assert [c.expr for c in r.checks if c.outcome is False] == ["for_profit"]
+    # in force both, a tie leads with the city's, as before
+    r = result_of(raw, "zhengzhou.annuity-insurance-deduction")
+    assert r.rule.id == "zhengzhou.annuity-insurance-deduction"

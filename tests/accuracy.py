@@ -61,7 +61,9 @@ class Provision:
     rises_with: dict[str, int] = field(default_factory=dict)  # fact: +1 rises, -1 falls
 
 
-GRADE_2_AND_BELOW = Threshold("component: grade <= '2A'", "grade", "<=", "2A", "2B", "3C")
+# 二级及以下 and 三级 name the level (级别), not the review grade: hospital_level
+LEVEL_2_AND_BELOW = Threshold("component: kind in ['clinic', 'outpatient'] or "
+                              "hospital_level <= '二级'", "hospital_level", "<=", "2", "1", "3")
 PROVISIONS: dict[str, Provision] = {
     # 郑政办〔2018〕71号 (sources/zhengzhou-郑政办-2018-71.txt)
     "zhengzhou.grade-award": Provision(
@@ -83,6 +85,7 @@ PROVISIONS: dict[str, Provision] = {
     "zhengzhou.non-profit-income-tax": Provision("ZZ-5", ZZ_SIGNED, {**ZZ, **NON_PROFIT}),
     "zhengzhou.sponsor-annual-award-cap": Provision(
         "ZZ-6", ZZ_SIGNED, {**ZZ, **NON_PROFIT},
+        (Threshold("note", "annual_surplus", "<", D(0), D("-0.01"), D("0.01")),),  # a loss
         rises_with={"annual_surplus": 1, "sponsor_contribution": 1}),
     "zhengzhou.sponsor-liquidation-award-cap": Provision(
         "ZZ-7", ZZ_SIGNED, {**ZZ, **NON_PROFIT},
@@ -91,14 +94,16 @@ PROVISIONS: dict[str, Provision] = {
     "zhengzhou.annuity-insurance-deduction": Provision(
         "ZZ-8", ZZ_SIGNED, {**ZZ, **FOR_PROFIT}, rises_with={"payroll_total": 1}),
     "zhengzhou.medical-insurance-designation": Provision(
-        "ZZ-9", ZZ_SIGNED, {**ZZ, "kind": "general", "grade": "2C", "opened_on": "2025-04-28"},
-        (Threshold("when", "grade", ">=", "2C", "1A", "2B"),), years=1, start="opened_on"),
+        "ZZ-9", ZZ_SIGNED, {**ZZ, "kind": "general", "hospital_level": "2",
+                            "opened_on": "2025-04-28"},
+        (Threshold("when", "hospital_level", ">=", "2", "1", "3"),), years=1, start="opened_on"),
     "zhengzhou.residential-utility-prices": Provision(
         "ZZ-10", ZZ_SIGNED, {**ZZ, "kind": "elderly_care_medical"}),
     "zhengzhou.simplified-approval": Provision(
         "ZZ-11", ZZ_SIGNED, ZZ,
-        (GRADE_2_AND_BELOW,
-         Threshold("component: grade >= '3C'", "grade", ">=", "3C", "2A", "3B"))),
+        (LEVEL_2_AND_BELOW,
+         Threshold("component: hospital_level >= '三级'", "hospital_level", ">=", "3", "2",
+                   None))),  # nothing is above 三级
     "zhengzhou.land-supply": Provision("ZZ-12", ZZ_SIGNED, ZZ),
     # 包府办发〔2018〕151号 (sources/baotou-包府办发-2018-151.txt)
     "baotou.medical-services-vat-exemption": Provision("BT-1", BT_SIGNED, BT),
@@ -109,7 +114,7 @@ PROVISIONS: dict[str, Provision] = {
         "BT-4", BT_SIGNED, {**BT, **FOR_PROFIT}, years=3, start="licence_registered_on",
         rises_with=SPARED),
     "baotou.medical-insurance-equal-treatment": Provision("BT-5", BT_SIGNED, BT),
-    "baotou.simplified-approval": Provision("BT-6", BT_SIGNED, BT, (GRADE_2_AND_BELOW,)),
+    "baotou.simplified-approval": Provision("BT-6", BT_SIGNED, BT, (LEVEL_2_AND_BELOW,)),
     "baotou.medical-elderly-care": Provision("BT-7", BT_SIGNED,
                                              {**BT, "medical_elderly_care": True}),
     "baotou.land-supply": Provision("BT-8", BT_SIGNED, BT),

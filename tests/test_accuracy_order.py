@@ -25,6 +25,7 @@ from incentives.model.result import Result
 from incentives.render.json import assessment_to_dict
 
 from .conftest import BOOK
+from .test_properties import consistent
 
 CITIES = ["zhengzhou", "baotou"]
 SOME = settings(max_examples=40, deadline=None)
@@ -52,8 +53,8 @@ def profiles(city: str, complete: bool) -> st.SearchStrategy[dict[str, Any]]:
     facts = {name: values_of(name, city) for name, fact in BOOK.schema.facts.items()
              if not fact.derived and name != "city"}
     if complete:
-        return st.fixed_dictionaries({"city": st.just(city), **facts})
-    return st.fixed_dictionaries({"city": st.just(city)}, optional=facts)
+        return st.fixed_dictionaries({"city": st.just(city), **facts}).map(consistent)
+    return st.fixed_dictionaries({"city": st.just(city)}, optional=facts).map(consistent)
 
 
 def any_profile(complete: bool = False) -> st.SearchStrategy[dict[str, Any]]:

@@ -70,6 +70,8 @@ PROFILE_CASES = [
     ("bad-grade.toml", "grade", ["'四级甲等'", "not a known value", "3A", "三级甲等", "ungraded"]),
     ("money-in-words.toml", "fixed_asset_investment", ["'八千万'", "not a number", "8000万"]),
     ("negative-investment.toml", "fixed_asset_investment", ["must not be negative"]),
+    ("level-disagrees-with-grade.toml", "hospital_level",
+     ["hospital_level = 2 (二级) disagrees with grade = 3A (三级甲等)", "3 (三级)"]),
     ("bad-date.json", "opened_on", ["'2024-02-30'", "not a date", "YYYY-MM-DD"]),
     ("datetime-not-date.toml", "opened_on", ["a date and time", "the date alone"]),
     ("for-profit-maybe.toml", "for_profit", ["'maybe'", "not yes or no", "营利性", "非营利性"]),
@@ -291,6 +293,10 @@ RULE_CASES = [
     ("invalid-toml", "awards.toml", 8, ["not valid TOML", "line 8"]),
     ("import-expression", "awards.toml", 12, ["when", "may not start with '_'"]),
     ("constant-min", "city.toml", 23, ["constant 'min'", "shadows a built-in"]),
+    ("param-out-of-range", "params/deduction.toml", 17,
+     ["'deduction_ratio'", "'150%'", "outside the range the law allows", "10%–30%",
+      "房产税暂行条例 第三条"]),
+    ("param-without-range", "params/rate.toml", 3, ["'some_rate'", "needs range = [LEAST, MOST]"]),
 ]
 
 

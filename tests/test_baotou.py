@@ -169,3 +169,25 @@ def test_compare_finds_the_deduction_in_both_cities() -> None:
     row = next(r for r in comparison.rows if r.topic == "annuity-deduction")
     assert sorted(row.eligible_in()) == ["baotou", "zhengzhou"]
     assert all(row not in only for only in comparison.only_in().values())
+
+
+@pytest.mark.parametrize("topic", ["insurance-designation", "land", "annuity-deduction"])
+def test_compare_says_only_here_only_for_a_topic_no_other_city_covers(topic: str) -> None:
+    """A specialty hospital: Baotou's equal treatment (BT-5) applies, Zhengzhou's ZZ-9 does
+    not (not a kind it lists), yet insurance designation is a topic of both cities; long
+    leases are in both (ZZ-12 and BT-8); the annuity deduction is national (NAT-4)."""
+    from incentives.assessment.compare import compare
+
+    raw = {**FOR_PROFIT, "kind": "specialty", "grade": "2A", "opened_on": "2024-01-01",
+           "payroll_total": "800万"}
+    comparison = compare(parse_profile(raw, BOOK.schema, BOOK.cities), BOOK, date(2026, 11, 22))
+    [row] = [r for r in comparison.rows if r.topic == topic]
+    assert sorted(row.covered_in()) == ["baotou", "zhengzhou"]
+    assert "baotou" in row.eligible_in()
+    assert all(row not in only for only in comparison.only_in().values())
+    if topic == "insurance-designation":
+        assert row.results["zhengzhou"].status == "not_eligible"  # type: ignore[union-attr]
+    if topic == "land":
+        quote = row.results["zhengzhou"].rule.quote  # type: ignore[union-attr]
+        assert "包括私人诊所在内的各类医疗机构用地" in quote
+        assert "长期租赁、先租后让、租让结合" in quote

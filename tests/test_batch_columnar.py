@@ -258,6 +258,44 @@ def test_a_city_added_as_data_among_the_others(tmp_path: Path, as_of: date,
     assert summary.columnar > 0  # a city that is data alone takes the columnar path too
 
 
+# --- losses ---------------------------------------------------------------------------------
+
+
+@SHAPES
+def test_a_loss_is_a_fact_on_both_paths(tmp_path: Path, per_institution: bool) -> None:
+    """A negative annual_surplus is accepted by both engines; the sponsor cap is 0.00."""
+    header = ["city", "district", "sponsor", "for_profit", "sponsor_contribution",
+              "annual_surplus"]
+    rows = [["zhengzhou", "金水区", "social", "false", "1000万", surplus]
+            for surplus in ("-50万", "-500000", "-0.01", "-1,000,000", "100万")]
+    source = write_rows(tmp_path / "losses.csv", header, rows)
+    summary = same_on_both(source, tmp_path, per_institution=per_institution)
+    # the quoted "-1,000,000" line is left to the reference path, as every quoted line is
+    assert (summary.assessed, summary.rejected, summary.columnar) == (5, 0, 4)
+    if not per_institution:
+        with (tmp_path / "columnar" / "out.csv").open(encoding="utf-8") as out:
+            caps = [row["amount"] for row in csv.DictReader(out)
+                    if row["rule"] == "zhengzhou.sponsor-annual-award-cap"]
+        # min(surplus, 10,000,000 × 1.2 × 3.00% = 360,000), and 0 for a loss
+        assert caps == ["0.00", "0.00", "0.00", "0.00", "360000.00"]
+
+
+@SHAPES
+def test_before_a_city_rule_the_national_rule_it_restates_leads_alike(
+        tmp_path: Path, per_institution: bool) -> None:
+    header = ["city", "district", "sponsor", "for_profit", "payroll_total", "income_reinvested",
+              "licence_registered_on"]
+    rows = [["zhengzhou", "金水区", "social", profit, "800万", "true", "2016-01-01"]
+            for profit in ("true", "false", "")]
+    source = write_rows(tmp_path / "early.csv", header, rows)
+    summary = same_on_both(source, tmp_path, as_of=date(2017, 6, 1),
+                           per_institution=per_institution)
+    assert summary.columnar == 3
+    if not per_institution:
+        text = (tmp_path / "columnar" / "out.csv").read_text(encoding="utf-8")
+        assert "national.annuity-insurance-deduction" in text
+
+
 # --- kept columns -------------------------------------------------------------------------
 
 
@@ -426,8 +464,8 @@ ONE_CELL_CHANGED = [{**base, fact: value} for base in BASES for fact in FACTS
                     for value in edge_values(fact)]
 
 
-# other parameters on each date: a negative rate (`--param lending_rate=-5%` is accepted),
-# the old benchmark rate, and odd values only the library can be given
+# other parameters on each date: a negative rate, the old benchmark rate, and odd values
+# (`--param` refuses all but the benchmark rate: only the library can be given them)
 PARAMETERS = [{"lending_rate": Decimal("-0.05")}, {"lending_rate": Decimal("0.0435")},
               {"lending_rate": Decimal("-0"), "property_tax_deduction_ratio": Decimal("1"),
                "land_use_tax_rate": Decimal("123456789012345678.9")}]

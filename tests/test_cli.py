@@ -208,6 +208,54 @@ def test_as_of_picks_the_rate_in_force(as_of: str, rate: str, amount: str) -> No
     assert used["overridden"] is False
 
 
+@pytest.mark.parametrize(
+    ("param", "expected"),
+    [
+        pytest.param("lending_rate=4.35", ["write 4.35%", "the law allows 0%–100%"],
+                     id="rate-without-percent"),  # was read as 435%: a cap of 52,200,000.00
+        pytest.param("lending_rate=0.0435", ["write 4.35% for a share of 0.0435",
+                                             "or 0.0435% for 0.0435 percent"],
+                     id="share-without-percent"),
+        pytest.param("land_use_tax_rate=-3", ["-3 yuan/m² is outside the range the law allows",
+                                              "0.6–30 yuan/m²", "城镇土地使用税暂行条例 第四条"],
+                     id="negative-land-use-tax"),
+        pytest.param("property_tax_deduction_ratio=150%", ["150% is outside the range",
+                                                           "10%–30%", "房产税暂行条例 第三条"],
+                     id="deduction-over-30-percent"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "explain", "compare", "batch"])
+def test_a_param_outside_its_law_or_without_its_unit_is_refused(
+    command: str, param: str, expected: list[str], tmp_path: Path,
+) -> None:
+    registry = tmp_path / "registry.csv"
+    registry.write_text("city,for_profit\nzhengzhou,false\n", encoding="utf-8")
+    args = {"check": [SURPLUS], "explain": [SURPLUS, CAP_RULE], "compare": [SURPLUS],
+            "batch": [registry, "--output", tmp_path / "out.jsonl"]}[command]
+    result = invoke(command, *args, "--as-of", AS_OF, "--param", param)
+    assert_clean_exit(result, 2)
+    for text in expected:
+        assert text in result.output, result.output
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_every_bad_param_is_named_at_once() -> None:
+    result = invoke("check", SURPLUS, "--param", "lending_rate=4.35",
+                    "--param", "property_tax_deduction_ratio=150%",
+                    "--param", "land_use_tax_rate=0.5")
+    assert_clean_exit(result, 2)
+    for text in ("lending_rate=4.35:", "property_tax_deduction_ratio=150%:",
+                 "land_use_tax_rate=0.5:"):
+        assert text in result.output, result.output
+
+
+def test_params_at_the_ends_of_their_ranges_are_accepted() -> None:
+    report = check_json(SURPLUS, "--as-of", AS_OF, "--param", "lending_rate=0%",
+                        "--param", "property_tax_deduction_ratio=10%",
+                        "--param", "land_use_tax_rate=30")
+    assert cap_result(report)["amount"] == "0.00"  # 6000万 × 1.2 × 0%
+
+
 # --- unusable input: exit 2, a clear message, no traceback -----------------------------------
 
 BAD_ARGS = [

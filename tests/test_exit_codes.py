@@ -117,19 +117,40 @@ HUGE_RATE = ["--param", "land_use_tax_rate=" + "9" * 24 + "亿"]
 def test_an_amount_too_long_to_work_out_names_the_rule() -> None:
     """Found while fuzzing: the tax an exemption spares, with a land-use tax rate of 10^32
     yuan/m², has more digits than the fen can be worked out to (was decimal.InvalidOperation,
-    exit 1)."""
+    exit 1). `--param` now refuses such a rate (the law allows 0.6–30 yuan/m²), so the
+    engine's own guard is reached through the library."""
+    from datetime import date
+    from decimal import Decimal
+
+    from incentives import assess
+    from incentives.errors import InputError
+    from incentives.load.profile_file import read_profile_file
+    from incentives.load.rulebook import load_rulebook
+    from incentives.model.profile import parse_profile
+
     result = invoke("check", BIG_LAND, *AS_OF, *HUGE_RATE)
-    assert_unusable(result, "tax.toml", "zhengzhou.for-profit-property-tax-exemption",
-                    "too many digits to work out to the fen", "--param")
+    assert_unusable(result, "--param land_use_tax_rate=", "outside the range the law allows")
+    book = load_rulebook()
+    profile = parse_profile(read_profile_file(BIG_LAND), book.schema, book.cities, "big-land")
+    with pytest.raises(InputError) as raised:
+        assess(profile, book, date(2026, 11, 22), {"land_use_tax_rate": Decimal("1E32")})
+    message = str(raised.value)
+    for text in ("tax.toml", "zhengzhou.for-profit-property-tax-exemption",
+                 "too many digits to work out to the fen", "--param"):
+        assert text in message, message
 
 
 def test_the_largest_rate_a_parameter_may_take_is_shown() -> None:
     """Found reviewing mutants: format_rate rounded in the caller's 28-digit context, so
-    `explain` with a rate of 10^32 hit decimal.InvalidOperation (exit 1)."""
+    `explain` with a rate of 10^32 hit decimal.InvalidOperation (exit 1). `--param` now
+    refuses a rate over 100%; the largest it takes is shown."""
     result = invoke("explain", SURPLUS, "zhengzhou.sponsor-annual-award-cap", *AS_OF,
                     "--param", "lending_rate=" + "9" * 24 + "亿")
+    assert_unusable(result, "--param lending_rate=", "the law allows 0%–100%")
+    result = invoke("explain", SURPLUS, "zhengzhou.sponsor-annual-award-cap", *AS_OF,
+                    "--param", "lending_rate=100%")
     assert result.exit_code == 0, result.output
-    assert "9" * 24 + "0" * 10 + ".00%" in result.output
+    assert "100.00%" in result.output
 
 
 def test_the_report_file_cannot_be_written(tmp_path: Path) -> None:
@@ -214,7 +235,7 @@ def test_unusable_input_through_main_exits_2_without_a_traceback() -> None:
     assert "Traceback" not in done.stderr and done.stdout == ""
     done = main("check", BIG_LAND, *AS_OF, *HUGE_RATE)
     assert done.returncode == 2, done.stderr
-    assert "zhengzhou.for-profit-property-tax-exemption" in done.stderr
+    assert "land_use_tax_rate" in done.stderr and "outside the range" in done.stderr
 
 
 def test_a_bug_in_loading_the_rules_is_a_bug_too() -> None:

@@ -149,6 +149,7 @@ BASE_RULES: list[dict[str, Any]] = [
      "amount": "min(annual_surplus, sponsor_contribution * 1.2 * lending_rate)"},
 ]
 PARAMS = {"lending_rate": {"zh": "利率", "en": "rate", "unit": "rate", "check_age": True,
+                           "range": ["0%", "100%"], "range_source": "s",
                            "values": [{"from": date(2019, 8, 20), "value": "4.25%",
                                        "source": "s"}]}}
 EXPRESSION_KEYS = {"when", "value", "per_year", "amount"}

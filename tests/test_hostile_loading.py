@@ -506,7 +506,8 @@ def test_a_folder_of_shared_parameters_alone_is_still_a_rules_folder(tmp_path: P
 
     (tmp_path / "params").mkdir()
     (tmp_path / "params" / "p.toml").write_text(
-        '[extra_rate]\nzh = "x"\n\n[[extra_rate.values]]\nfrom = 2020-01-01\nvalue = "1%"\n'
+        '[extra_rate]\nzh = "x"\nrange = ["0%", "100%"]\nrange_source = "s"\n\n'
+        '[[extra_rate.values]]\nfrom = 2020-01-01\nvalue = "1%"\n'
         'source = "s"\n', encoding="utf-8")
     assert "extra_rate" in load_rulebook([tmp_path], bundled=True).params
 

@@ -326,6 +326,7 @@ def test_format_yuan(amount: str, expected: str) -> None:
         ("0.0425", "4.25%"),
         ("0.00125", "0.125%"),
         ("0.000125", "0.0125%"),
+        ("9" * 24 + "E8", "9" * 24 + "0" * 10 + ".00%"),  # more digits than a 28-digit context
     ],
 )
 def test_format_rate(rate: str, expected: str) -> None:

@@ -117,10 +117,12 @@ def test_compare_lines_up_the_same_benefit_across_cities() -> None:
     comparison = compare(profile, BOOK, date(2026, 11, 22), ["zhengzhou", "baotou"])
     rows = {row.topic: row for row in comparison.rows}
     tax = rows["property-tax-for-profit"]
-    # Baotou drops the reinvestment condition: only Baotou exempts this institution
+    # Baotou drops the reinvestment condition: only Baotou exempts this institution, but the
+    # topic is Zhengzhou's too (and the national layer's), so it is not "only here"
     assert tax.results["baotou"].status == "eligible"          # type: ignore[union-attr]
     assert tax.results["zhengzhou"].status == "not_eligible"   # type: ignore[union-attr]
-    assert tax in comparison.only_in()["baotou"]
+    assert tax.eligible_in() == ["baotou"]
+    assert tax not in comparison.only_in()["baotou"]
     assert comparison.to_supply == {"zhengzhou": [], "baotou": ["district"]}
 
 

@@ -175,7 +175,7 @@ def test_init_asks_what_the_rules_use_and_writes_a_profile(tmp_path: Path) -> No
 def test_init_in_chinese_refuses_bad_answers_and_asks_again(tmp_path: Path) -> None:
     output = tmp_path / "zh.toml"
     answers: list[str] = []
-    for name in ASKED:
+    for name in (n for n in ASKED if n != "hospital_level"):  # 三级甲等 gives it: not asked
         answers += {"city": ["上海", "郑州"], "district": ["金山区", "金水区"],
                     "grade": ["四级", "三级甲等"], "opened_on": ["2025-02-30", "2016-09-01"],
                     "newly_built": ["maybe", "否"]}.get(name, [""])
@@ -190,9 +190,11 @@ def test_init_in_chinese_refuses_bad_answers_and_asks_again(tmp_path: Path) -> N
     assert "Error: not a known value" in out
     assert "Error: not a date" in out
     assert "Error: not yes or no" in out
+    assert "[hospital_level]" not in out
+    assert "hospital_level" not in output.read_text(encoding="utf-8")  # it follows from 3A
     assert read_back(output).facts == {
         "city": "zhengzhou", "district": "金水区", "division_type": "district", "grade": "3A",
-        "opened_on": date(2016, 9, 1), "newly_built": False}
+        "hospital_level": "3", "opened_on": date(2016, 9, 1), "newly_built": False}
 
 
 def test_init_will_not_replace_a_file_unless_told(tmp_path: Path) -> None:

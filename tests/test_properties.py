@@ -90,6 +90,7 @@ FACT_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "featured_services": st.booleans(),
     "leading_level": st.booleans(),
     "grade": st.sampled_from(names_of("grade")),
+    "hospital_level": st.sampled_from(names_of("hospital_level")) | st.integers(1, 3),
     "grade_attained_on": dates,
     "newly_built": st.booleans(),
     "fixed_asset_investment": investments,
@@ -106,8 +107,24 @@ FACT_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "donated_and_state_funds": money,
     "medical_elderly_care": st.booleans(),  # declared by rules/baotou/facts.toml
 }
-complete_profiles = st.fixed_dictionaries({"city": st.just("zhengzhou"), **FACT_VALUES})
-partial_profiles = st.fixed_dictionaries({"city": st.just("zhengzhou")}, optional=FACT_VALUES)
+
+
+def consistent(raw: dict[str, Any]) -> dict[str, Any]:
+    """The profile without its hospital_level where its grade implies another level (such a
+    profile is refused: tests/test_bad_input.py)."""
+    grade, level = SCHEMA["grade"], SCHEMA["hospital_level"]
+    if "grade" not in raw or "hospital_level" not in raw:
+        return raw
+    implied = grade.implies["hospital_level"].get(str(grade.canonical(raw["grade"])))
+    if implied is None or level.canonical(str(raw["hospital_level"])) == implied:
+        return raw
+    return {key: value for key, value in raw.items() if key != "hospital_level"}
+
+
+complete_profiles = st.fixed_dictionaries({"city": st.just("zhengzhou"),
+                                           **FACT_VALUES}).map(consistent)
+partial_profiles = st.fixed_dictionaries({"city": st.just("zhengzhou")},
+                                         optional=FACT_VALUES).map(consistent)
 
 
 def run(raw: dict[str, Any], as_of: date, book: RuleBook = BOOK) -> Assessment:

@@ -97,9 +97,14 @@ def test_categorical_facts_list_every_value_that_qualifies_and_what_it_pays() ->
     for_profit = reaches["zhengzhou.non-profit-income-tax"]
     assert [(c.fact, c.after) for o in for_profit.options for c in o.changes] == [
         ("for_profit", False)]
-    designation = reaches["zhengzhou.medical-insurance-designation"]
+    # ZZ-9 reads the level (级别): ungraded says nothing of it, so the rule needs it rather
+    # than failing; a 一级 hospital is within reach of 二级 or 三级, or a shortage kind
+    assert "zhengzhou.medical-insurance-designation" not in reaches
+    level_1 = {r.result.rule.id: r for r in within_reach(
+        assessed({**NEAR_MISS, "hospital_level": "一级"}), BUNDLED)}
+    designation = level_1["zhengzhou.medical-insurance-designation"]
     changed = {(o.changes[0].fact, o.changes[0].after) for o in designation.options}
-    assert changed == {("grade", g) for g in ("2C", "2B", "2A", "3C", "3B", "3A")} | {
+    assert changed == {("hospital_level", g) for g in ("2", "3")} | {
         ("kind", k) for k in ("rehabilitation", "nursing", "geriatric", "hospice")}
 
 

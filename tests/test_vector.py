@@ -29,7 +29,7 @@ from incentives.model.profile import Profile
 from incentives.model.result import ELIGIBLE, Result
 from incentives.model.rule import Offset
 
-from .test_properties import FACT_VALUES
+from .test_properties import FACT_VALUES, consistent
 
 BOOK = load_rulebook()
 FEW = settings(max_examples=40, deadline=None)
@@ -40,7 +40,7 @@ profiles = st.lists(st.one_of(
     st.fixed_dictionaries({"city": st.just("baotou")},
                           optional={**FACT_VALUES,
                                     "district": st.sampled_from(baotou_districts)}),
-), min_size=1, max_size=25)
+).map(consistent), min_size=1, max_size=25)
 
 
 def parsed(raws: list[dict[str, Any]]) -> list[Profile]:

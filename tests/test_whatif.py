@@ -67,10 +67,12 @@ def test_attaining_3a_adds_the_grade_award() -> None:
         "ZZ-1 zhengzhou.grade-award", "✗ not eligible", "✓ eligible · 10,000,000.00",
         "+10,000,000.00"]
     assert "zhengzhou.grade-award: to complete it, give grade_attained_on" in out
+    # ungraded says nothing of the level (级别), so 两证合一 (二级及以下) is not claimed before;
+    # 三级甲等 is 三级, which gains the simpler approval
     approval = row(out, "zhengzhou.simplified-approval")
-    assert approval.count("✓ eligible · 2 items") == 2
+    assert "✓ eligible · 1 item" in approval and "✓ eligible · 2 items" in approval
     assert "zhengzhou.simplified-approval: + 进一步简化三级医院的设置审批" in out
-    assert "zhengzhou.simplified-approval: − 二级及以下医疗机构设置审批与执业登记" in out
+    assert "二级及以下医疗机构设置审批与执业登记" not in out
     assert "11 other provisions unchanged." in out
     totals = out[out.index("Cash totals"):].splitlines()
     assert [line.split() for line in totals if "│" in line] == [
@@ -131,6 +133,17 @@ def test_moving_district_rederives_the_division_type() -> None:
     assert result.exit_code == 0, result.output
     reward = row(result.stdout, "zhengzhou.investment-reward")
     assert "✗ not eligible" in reward
+
+
+def test_a_new_grade_brings_its_own_level() -> None:
+    # the example gives grade 3A (so level 3, filled in); setting 2A must not meet a level
+    # 3 the profile never gave
+    result = run(GENERAL, "--set", "grade=二级甲等")
+    assert result.exit_code == 0, result.output
+    assert "disagrees" not in result.output
+    result = run(GENERAL, "--set", "hospital_level=二级")
+    assert result.exit_code == 2
+    assert "hospital_level = 2 (二级) disagrees with grade = 3A (三级甲等)" in result.output
 
 
 # --- bad input -----------------------------------------------------------------------------

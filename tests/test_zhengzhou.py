@@ -288,6 +288,28 @@ def test_sponsor_cap_is_limited_by_the_surplus() -> None:
     assert r.amount == D("1000000.00")
 
 
+def test_a_loss_making_non_profit_has_a_cap_of_nothing() -> None:
+    """A loss is a negative surplus, a fact (it was refused: "must not be negative")."""
+    raw = {**SOCIAL, "for_profit": False, "kind": "general", "sponsor_contribution": "1000万",
+           "annual_surplus": "-50万"}
+    r = result_of(raw, CAP, date(2026, 11, 22))
+    # 10,000,000 × 1.2 × 3.00% = 360,000; min(−500,000, 360,000) = −500,000; max(0, …) = 0.00
+    assert r.status == "eligible"
+    assert r.amount == D("0.00")
+    assert any("a loss" in note.en for note in r.notes)
+    assert not any("a loss" in note.en for note in result_of(NON_PROFIT, CAP).notes)
+
+
+def test_only_a_fact_declared_signed_may_be_negative() -> None:
+    from incentives.errors import InputError
+
+    with pytest.raises(InputError) as raised:
+        result_of({**SOCIAL, "for_profit": False, "sponsor_contribution": "-1000万",
+                   "annual_surplus": "-50万"}, CAP)
+    [problem] = raised.value.problems
+    assert "sponsor_contribution" in str(problem) and "must not be negative" in str(problem)
+
+
 def test_sponsor_cap_override_is_reported() -> None:
     r = result_of(NON_PROFIT, CAP, lending_rate=D("0.0435"))
     assert r.amount == D("3132000.00")
@@ -363,6 +385,47 @@ def test_designation_who(kind: str, grade: str | None, status: str) -> None:
     assert result_of(raw, DESIGNATION).status == status
 
 
+@pytest.mark.parametrize("grade", [None, "ungraded"])
+def test_designation_for_a_new_level_2_hospital_not_yet_graded(grade: str | None) -> None:
+    """二级以上 names the level (级别): a new 二级 general hospital that has not had its review
+    (等级评审) is who the clause is for (it was needs_info, or not eligible as ungraded)."""
+    raw = {**SOCIAL, "kind": "综合医院", "hospital_level": "二级", "opened_on": "2025-03-01"}
+    if grade:
+        raw["grade"] = grade
+    r = result_of(raw, DESIGNATION)
+    # 开展医疗服务满一年后: opened 2025-03-01, one full year ends 2026-02-28; from 2026-03-01
+    assert r.status == "eligible"
+    assert r.period == (date(2026, 3, 1), None)
+
+
+@pytest.mark.parametrize(("level", "status"), [(1, "not_eligible"), (3, "eligible")])
+def test_designation_level_as_a_number(level: int, status: str) -> None:
+    raw = {**SOCIAL, "kind": "general", "hospital_level": level, "opened_on": "2025-03-01"}
+    assert result_of(raw, DESIGNATION).status == status
+
+
+def test_a_grade_gives_its_level() -> None:
+    from .conftest import assess_raw
+
+    profile = assess_raw({**SOCIAL, "kind": "general", "grade": "三级甲等"}).profile
+    assert profile.facts["hospital_level"] == "3" and profile.implied == {"hospital_level"}
+
+
+@pytest.mark.parametrize(("kind", "says"), [
+    ("psychiatric", "psychiatric or children's hospitals"),
+    ("children", "psychiatric or children's hospitals"),
+    ("integrated", "counts as a TCM hospital"),
+])
+def test_designation_notes_the_kinds_its_list_may_cover(kind: str, says: str) -> None:
+    # the list ends in 等: a note, not eligibility
+    r = result_of({**SOCIAL, "kind": kind, "grade": "3A", "opened_on": "2025-03-01"},
+                  DESIGNATION)
+    assert r.status == "not_eligible"
+    assert any(says in note.en for note in r.notes), r.notes
+    general = result_of({**SOCIAL, "kind": "general", "grade": "3A"}, DESIGNATION)
+    assert not any(says in note.en for note in general.notes)
+
+
 def test_designation_earliest_date_is_first_anniversary_of_opening() -> None:
     r = result_of({**SOCIAL, "kind": "nursing", "opened_on": "2024-02-29"}, DESIGNATION)
     # 2024-02-29 has no anniversary in 2025: the year is complete at the end of 2025-02-28,
@@ -388,6 +451,20 @@ def test_simplified_approval_components_follow_grade_and_kind() -> None:
     assert not any("三级医院" in label for label in applying)
 
 
+@pytest.mark.parametrize(("raw", "combined", "simpler_3"), [
+    ({"kind": "general", "hospital_level": "三级", "grade": "ungraded"}, False, True),
+    ({"kind": "general", "hospital_level": 2}, True, False),
+    ({"kind": "general", "grade": "3B"}, False, True),  # the level from the grade
+    ({"kind": "outpatient"}, True, False),  # no level: below 二级
+])
+def test_simplified_approval_follows_the_level(raw: dict[str, object], combined: bool,
+                                               simpler_3: bool) -> None:
+    r = result_of({**SOCIAL, **raw}, "zhengzhou.simplified-approval")
+    applying = [c.label.zh for c in r.components if c.applies]
+    assert any("两证合一" in label for label in applying) is combined
+    assert any("三级医院" in label for label in applying) is simpler_3
+
+
 def test_land_supply_lists_the_options() -> None:
     # article (二十一) in full: medical land for every institution, private clinics included;
     # allocation; agreement transfer; instalments; existing allocated land; long leases
@@ -402,3 +479,18 @@ def test_nothing_applies_before_the_policy_took_effect() -> None:
     r = result_of(raw, "zhengzhou.grade-award", date(2018, 8, 5))
     assert r.status == "not_eligible"
     assert r.checks[0].decisive and r.checks[0].outcome is False
+
+
+def test_a_tie_shows_the_reason_of_the_rule_in_force() -> None:
+    """Before 2018-08-06 ZZ-8 is not yet in force and NAT-4 (from 2008) is; for a non-profit
+    both are not eligible, and the reason shown is NAT-4's (not for-profit), not that
+    Zhengzhou's text had yet to take effect."""
+    raw = {**SOCIAL, "for_profit": False, "payroll_total": "800万"}
+    r = result_of(raw, "zhengzhou.annuity-insurance-deduction", date(2017, 6, 1))
+    assert r.rule.id == "national.annuity-insurance-deduction"
+    assert [o.rule.id for o in r.also] == ["zhengzhou.annuity-insurance-deduction"]
+    assert r.status == "not_eligible"
+    assert [c.expr for c in r.checks if c.outcome is False] == ["for_profit"]
+    # in force both, a tie leads with the city's, as before
+    r = result_of(raw, "zhengzhou.annuity-insurance-deduction")
+    assert r.rule.id == "zhengzhou.annuity-insurance-deduction"

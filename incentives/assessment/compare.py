@@ -27,6 +27,9 @@ class Row:
     def title(self) -> Result:
         return next(r for r in self.results.values() if r is not None)
 
+    def covered_in(self) -> list[str]:
+        return [city for city, r in self.results.items() if r is not None]
+
     def eligible_in(self) -> list[str]:
         return [city for city, r in self.results.items() if r is not None and r.status == ELIGIBLE]
 
@@ -41,8 +44,11 @@ class Comparison:
     to_supply: dict[str, list[str]] = field(default_factory=dict)
 
     def only_in(self) -> dict[str, list[Row]]:
-        """For each city, the benefits the institution gets there and in no other city."""
-        return {city: [row for row in self.rows if row.eligible_in() == [city]]
+        """For each city, the benefits the institution gets there on a topic that no other
+        city's rules cover (a topic another city covers is not "only here", even where the
+        institution does not qualify there: the table shows why)."""
+        return {city: [row for row in self.rows if row.covered_in() == [city]
+                       and row.eligible_in() == [city]]
                 for city in self.assessments}
 
     def cash_totals(self) -> dict[str, tuple[Decimal, dict[str, Decimal]]]:

@@ -64,7 +64,7 @@ def assess(
         result = assess_rule(rule, profile, city, book, as_of, overrides or {})
         if restated is not None:
             other = assess_rule(restated, profile, city, book, as_of, overrides or {})
-            result = _shown_once(result, other)
+            result = _shown_once(result, other, as_of)
         results.append(result)
     results.sort(key=lambda r: document_order(r.rule, city.id))
     return Assessment(as_of, city, profile, results)
@@ -73,17 +73,22 @@ def assess(
 _RANK = {ELIGIBLE: 2, NEEDS_INFO: 1, NOT_ELIGIBLE: 0}
 
 
-def _shown_once(city_result: Result, layer_result: Result) -> Result:
+def _shown_once(city_result: Result, layer_result: Result, as_of: date) -> Result:
     """One rule's result for the profile (what `assess` does for each rule; within reach
     re-assesses single rules with it)."""
     """A city rule and the national rule it restates, as one result citing both: the
-    better of the two for the institution leads (the city's on a tie)."""
-    if _RANK[layer_result.status] > _RANK[city_result.status]:
+    better of the two for the institution leads; on a tie the one in force (its reason is
+    the one that holds), else the city's."""
+    if _lead_rank(layer_result, as_of) > _lead_rank(city_result, as_of):
         primary, other = layer_result, city_result
     else:
         primary, other = city_result, layer_result
     primary.also.append(other)
     return primary
+
+
+def _lead_rank(result: Result, as_of: date) -> tuple[int, bool]:
+    return _RANK[result.status], result.rule.in_force_on(as_of)
 
 
 def document_order(rule: Rule, city_id: str) -> tuple[Any, ...]:

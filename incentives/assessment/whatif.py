@@ -74,7 +74,8 @@ def apply_changes(profile: Profile, book: RuleBook, changes: Mapping[str, Any],
                   where: str = "--set") -> Profile:
     """The profile with facts replaced, read and checked like a profile file (InputError)."""
     raw: dict[str, Any] = {name: value for name, value in profile.facts.items()
-                           if not (name in book.schema and book.schema[name].derived)}
+                           if not (name in book.schema and book.schema[name].derived)
+                           and name not in profile.implied}
     raw.update(changes)
     return parse_profile(raw, book.schema, book.cities, where)
 
@@ -85,8 +86,9 @@ def whatif(profile: Profile, book: RuleBook, as_of: date, changes: Mapping[str, 
     changed = apply_changes(profile, book, changes)
     before = assess(profile, book, as_of, overrides)
     after = assess(changed, book, as_of, overrides)
+    implied = profile.implied | changed.implied  # the consequences of a change, not changes
     facts = [name for name in dict.fromkeys([*profile.facts, *changed.facts])
-             if profile.facts.get(name) != changed.facts.get(name)]
+             if profile.facts.get(name) != changed.facts.get(name) and name not in implied]
     diff = [Change(name, profile.facts.get(name), changed.facts.get(name)) for name in facts]
     old = {_key(result): result for result in before.results}
     new = {_key(result): result for result in after.results}

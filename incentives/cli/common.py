@@ -78,9 +78,40 @@ def param_overrides(book, assignments: tuple[Assignment, ...]) -> dict[str, Deci
             overrides[name] = parse_amount(text)
         except MoneyError as error:
             problems.append(f"--param {name}: {text!r}: {error}")
+            continue
+        problems.extend(f"--param {name}={text}: {why}"
+                        for why in param_problems(book, name, text, overrides[name]))
     if problems:
         raise UsageProblems(problems)
     return overrides
+
+
+def param_problems(book, name: str, text: str, value: Decimal) -> list[str]:  # type: ignore[no-untyped-def]
+    """Why a `--param` value can't be used: a rate without its %, or a value outside the
+    range the law allows (for each city's table of that name, said once)."""
+    from incentives.model.params import RATE
+
+    tables = [t for t in [book.params.get(name), *(c.get(name) for c in book.city_params.values())]
+              if t is not None]
+    found: list[str] = []
+    for table in tables:
+        if table.unit == RATE and not text.strip().endswith("%"):
+            why = _bare_rate(text.strip(), value, table)
+        else:
+            why = table.outside(value) or ""
+        if why and why not in found:
+            found.append(why)
+    return found
+
+
+def _bare_rate(text: str, value: Decimal, table) -> str:  # type: ignore[no-untyped-def]
+    """A rate given without %: 4.35 could be 4.35% or 435%, 0.0435 a share or 0.0435%."""
+    from incentives.model.money import format_rate
+
+    write = (f"{format_rate(value, places=0)} for a share of {text}, or {text}% for {text} "
+             "percent" if value < 1 else f"{text}%")
+    allowed = f"; the law allows {table.describe_range()}" if table.allowed else ""
+    return f"a rate is written with % (a bare number is ambiguous): write {write}{allowed}"
 
 
 def read_profile_data(path: Path) -> dict[str, object]:

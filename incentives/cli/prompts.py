@@ -50,12 +50,17 @@ def questionnaire(book: RuleBook, lang: str) -> Profile:
     rules = list(book.rules.get(city.id, []))
     rules += [rule for layer in book.layers for rule in book.rules.get(layer, [])]
     for name in facts_used(rules, book.schema):
-        if name in ("name", "city"):
-            continue  # asked first
+        if name in ("name", "city") or _implied(book, facts, name):
+            continue  # asked first, or given by an answer (a grade gives its level)
         value = ask_fact(book, name, lang, city)
         if value is not None:
             facts[name] = value
     return apply_changes(Profile(city.id, {"city": city.id}), book, facts, "answers")
+
+
+def _implied(book: RuleBook, facts: dict[str, Value], name: str) -> bool:
+    return any(str(value) in book.schema[given].implies.get(name, {})
+               for given, value in facts.items())
 
 
 def ask_missing(book: RuleBook, assessment: Assessment, as_of: date,

@@ -15,18 +15,19 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from incentives.errors import RuleFileError, RuleProblem, Suggestions
+from incentives.errors import MoneyError, RuleFileError, RuleProblem, Suggestions
 from incentives.load.facts import FACTS_FILE, load_base_schema
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
 from incentives.model.conditions import Env
-from incentives.model.facts import Fact, FactSchema, fact_from_table
+from incentives.model.facts import Fact, FactSchema, fact_from_table, implication_problems
 from incentives.model.money import parse_amount
-from incentives.model.params import ParamTable, ParamValue
+from incentives.model.params import RATE, ParamTable, ParamValue
 from incentives.model.place import DIVISION_TYPES, City, Division, Document
 from incentives.model.profile import shown
 from incentives.model.rule import Rule
@@ -250,6 +251,11 @@ def _declare_facts(source: SourceFile, schema: FactSchema, names: _Names) -> Non
         if clash:
             source.problem(line, f"fact {name!r}: {clash[1]}")
             continue
+        wrong = implication_problems(fact, schema)
+        if wrong:
+            for problem in wrong:
+                source.problem(line, problem)
+            continue
         names.claim("fact", fact_names(fact), name, source.name)
         schema.facts[name] = fact
 
@@ -376,18 +382,72 @@ def _load_params(path: Path, into: dict[str, ParamTable], book: RuleBook,
             source.problem(line, f"parameter {name!r}: must be a table with [[{name}.values]] "
                            f"and, if any, [{name}.series.…] tables")
             continue
-        values = []
-        for entry in table.get("values", []):
-            try:
-                values.append(_param_value(entry, series))
-            except (KeyError, TypeError, ValueError) as error:
-                source.problem(line, f"parameter {name!r}: a value needs from (a date), value "
-                               f"and source ({error})")
+        param = ParamTable(name, str(table.get("zh", "")), str(table.get("en", "")),
+                           str(table.get("unit", "")), check_age=bool(table.get("check_age")),
+                           range_source=str(table.get("range_source", "")))
+        param.allowed = _param_range(source, name, table)
+        values = _param_values(source, param, table.get("values", []), series)
         values.sort(key=lambda v: v.start)
         if len({v.start for v in values}) != len(values):
             source.problem(line, f"parameter {name!r}: two values start on the same day")
-        into[name] = ParamTable(name, str(table.get("zh", "")), str(table.get("en", "")),
-                                str(table.get("unit", "")), values, bool(table.get("check_age")))
+        param.values = values
+        param.__post_init__()
+        into[name] = param
+
+
+def _param_range(source: SourceFile, name: str, table: dict[str, Any]
+                 ) -> tuple[Decimal, Decimal] | None:
+    """The `range = [LEAST, MOST]` the law allows, with its `range_source`; a problem when
+    it is missing, malformed, or has no source."""
+    line = source.table_key_line(name, "range")
+    given = table.get("range")
+    if given is None:
+        source.problem(line, f"parameter {name!r}: needs range = [LEAST, MOST], the values the "
+                       "law allows (e.g. [\"0%\", \"100%\"]), and range_source naming that law")
+        return None
+    try:
+        if not isinstance(given, list) or len(given) != 2:
+            raise MoneyError("write two values, the least and the most")
+        low, high = (_range_end(end, table.get("unit")) for end in given)
+        if low > high:
+            raise MoneyError("the least is above the most")
+    except MoneyError as error:
+        source.problem(line, f"parameter {name!r}: range = {shown(given)}: {error}")
+        return None
+    if not str(table.get("range_source", "")).strip():
+        source.problem(line, f"parameter {name!r}: range_source must say which law sets the range")
+    return low, high
+
+
+def _range_end(end: Any, unit: Any) -> Decimal:
+    if not isinstance(end, str):
+        raise MoneyError("write each end as text, e.g. \"10%\" or \"0.6\"")
+    if unit == RATE and not end.strip().endswith("%"):
+        raise MoneyError(f"{end!r}: the ends of a rate's range are written with %")
+    return parse_amount(end)
+
+
+def _param_values(source: SourceFile, param: ParamTable, entries: list[Any],
+                  series: dict[str, Any]) -> list[ParamValue]:
+    """Each [[NAME.values]] table; a problem, at its line, for one that is malformed or
+    outside the parameter's own range."""
+    name = param.name
+    lines = source.header_lines(f"{name}.values")
+    values = []
+    for number, entry in enumerate(entries):
+        line = lines[number] if number < len(lines) else source.table_key_line(name, "values")
+        try:
+            value = _param_value(entry, series)
+        except (KeyError, TypeError, ValueError) as error:
+            source.problem(line, f"parameter {name!r}: a value needs from (a date), value "
+                           f"and source ({error})")
+            continue
+        outside = param.outside(value.value)
+        if outside:
+            source.problem(source.key_line(line, "value", within_rule=False),
+                           f"parameter {name!r}: value {shown(entry.get('value'))}: {outside}")
+        values.append(value)
+    return values
 
 
 def _param_value(entry: Any, series: dict[str, Any]) -> ParamValue:

@@ -43,6 +43,9 @@ class Fact:
     aliases: dict[str, str] = field(default_factory=dict)  # other name -> canonical value
     ordered: bool = False
     derived: bool = False
+    signed: bool = False  # a money or number fact that may be below zero (a loss)
+    # another enum fact each value implies: {fact: {this value: its value}} (grade 3A: level 3)
+    implies: dict[str, dict[str, str]] = field(default_factory=dict)
     true_names: tuple[str, ...] = ()
     false_names: tuple[str, ...] = ()
 
@@ -87,19 +90,41 @@ class FactSchema:
         return budget.did_you_mean(name, names) if budget else did_you_mean(name, names)
 
 
+def implication_problems(fact: Fact, schema: FactSchema) -> list[str]:
+    """What is wrong with the fact's `implies`: a fact that isn't an enum of the schema, or a
+    value that fact doesn't have."""
+    problems = []
+    for name, mapping in fact.implies.items():
+        other = schema.facts.get(name)
+        if other is None or other.type != "enum" or other.derived or name == fact.name:
+            problems.append(f"fact {fact.name!r}: implies {name!r}, which is not another "
+                            "enum fact a profile may give")
+            continue
+        problems.extend(f"fact {fact.name!r}: {value!r} implies {name} = {its!r}, not one of "
+                        f"{other.describe_values()}"
+                        for value, its in mapping.items() if its not in other.values)
+    return problems
+
+
 def fact_from_table(name: str, table: dict[str, object]) -> Fact:
     """Build a Fact from its TOML table; raises ValueError naming what is wrong."""
     kind = table.get("type")
     if kind not in FACT_TYPES:
         raise ValueError(f"fact {name!r}: type {kind!r} is not one of {sorted(FACT_TYPES)}")
+    signed = table.get("signed", False)
+    if type(signed) is not bool or (signed and VALUE_TYPE[str(kind)] != "number"):
+        raise ValueError(f"fact {name!r}: signed = true is for a money or number fact only")
     values: list[str] = []
     aliases: dict[str, str] = {}
+    implies: dict[str, dict[str, str]] = {}
     for entry in table.get("values", []) or []:  # type: ignore[attr-defined]
         value = str(entry["value"])
         values.append(value)
         for alias in entry.get("names", []):
             aliases[str(alias)] = value
         aliases[value.casefold()] = value
+        for other, its_value in dict(entry.get("implies", {})).items():
+            implies.setdefault(str(other), {})[value] = str(its_value)
     return Fact(
         name=name,
         type=str(kind),
@@ -110,6 +135,8 @@ def fact_from_table(name: str, table: dict[str, object]) -> Fact:
         aliases=aliases,
         ordered=bool(table.get("ordered", False)),
         derived=bool(table.get("derived", False)),
+        signed=bool(signed),
+        implies=implies,
         true_names=tuple(str(n) for n in table.get("true_names", []) or []),  # type: ignore[attr-defined]
         false_names=tuple(str(n) for n in table.get("false_names", []) or []),  # type: ignore[attr-defined]
     )

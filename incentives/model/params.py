@@ -13,6 +13,10 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from incentives.model.money import format_rate
+
+RATE = "rate"  # the unit of a share or a percentage: written with %, 4.35% is 0.0435
+
 
 @dataclass
 class ParamValue:
@@ -49,6 +53,8 @@ class ParamTable:
     unit: str
     values: list[ParamValue] = field(default_factory=list)
     check_age: bool = False  # a figure that moves: say how old the newest value is
+    allowed: tuple[Decimal, Decimal] | None = None  # the least and most the law allows
+    range_source: str = ""  # where that range comes from
     starts: list[date] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +71,27 @@ class ParamTable:
             notes.append(self.staleness(entry, as_of))
         return ParamUse(self.name, entry.value, entry.start, entry.source, notes=tuple(notes),
                         assumed=entry.assumed)
+
+    def shown(self, value: Decimal) -> str:
+        """A value as a user writes it: 4.35% for a rate, 15.75 yuan/m² otherwise."""
+        if self.unit == RATE:
+            return format_rate(value, places=0)
+        return f"{value:f} {self.unit}".rstrip()
+
+    def describe_range(self) -> str:
+        """"10%–30% (房产税暂行条例 第三条)", or "" without a declared range."""
+        if self.allowed is None:
+            return ""
+        low, high = self.allowed
+        span = (f"{format_rate(low, 0)}–{format_rate(high, 0)}" if self.unit == RATE
+                else f"{low:f}–{high:f} {self.unit}".rstrip())
+        return f"{span} ({self.range_source})" if self.range_source else span
+
+    def outside(self, value: Decimal) -> str | None:
+        """Why `value` is outside the range the law allows, or None when it is within."""
+        if self.allowed is None or self.allowed[0] <= value <= self.allowed[1]:
+            return None
+        return f"{self.shown(value)} is outside the range the law allows, {self.describe_range()}"
 
     def staleness(self, entry: ParamValue, as_of: date) -> str:
         age = relativedelta(as_of, entry.start)

@@ -47,13 +47,14 @@ class Profile:
 
     city: str
     facts: dict[str, Value] = field(default_factory=dict)
+    implied: frozenset[str] = frozenset()  # facts filled in from another (a level from a grade)
 
     @property
     def name(self) -> str:
         return str(self.facts.get("name", ""))
 
     def with_city(self, city: str) -> Profile:
-        return Profile(city=city, facts=dict(self.facts, city=city))
+        return Profile(city=city, facts=dict(self.facts, city=city), implied=self.implied)
 
 
 # C0 and C1 control characters (tab, newline and escape among them): never in a name.
@@ -86,9 +87,38 @@ def parse_profile(
         place_problem = place_district(facts, cities[city_id])
         if place_problem:
             problems.append(Problem(f"{where}: district", place_problem))
+    implied = imply(facts, schema, where, problems)
     if problems:
         raise InputError(problems)
-    return Profile(city=str(city_id), facts=facts)
+    return Profile(city=str(city_id), facts=facts, implied=implied)
+
+
+def imply(facts: dict[str, Value], schema: FactSchema, where: str,
+          problems: list[Problem]) -> frozenset[str]:
+    """Fill in the facts the given ones imply (grade 3A: hospital_level 3) where the profile
+    leaves them out; a problem naming both where it gives one that disagrees. The names
+    filled in."""
+    filled = set()
+    for name, fact in schema.facts.items():
+        for other, mapping in fact.implies.items() if name in facts else ():
+            implied = mapping.get(str(facts[name]))
+            if implied is None or facts.get(other) == implied:
+                continue
+            if other in facts and other not in filled:
+                problems.append(Problem(f"{where}: {other}", (
+                    f"{other} = {_named(schema[other], str(facts[other]))} disagrees with "
+                    f"{name} = {_named(fact, str(facts[name]))}, which is "
+                    f"{other} {_named(schema[other], implied)}; correct one of them")))
+                continue
+            facts[other] = implied
+            filled.add(other)
+    return frozenset(filled)
+
+
+def _named(fact: Fact, value: str) -> str:
+    """`3A (三级甲等)`: a value with its first Chinese name."""
+    names = [alias for alias, v in fact.aliases.items() if v == value and alias != value.casefold()]
+    return f"{value} ({names[0]})" if names else value
 
 
 def shown(value: Any) -> str:
@@ -140,7 +170,7 @@ def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
         amount = parse_amount(value, percent=fact.type != "money")
     except MoneyError as error:
         raise ValueError(str(error)) from None
-    if amount < 0:
+    if amount < 0 and not fact.signed:
         raise ValueError("must not be negative")
     return amount
 
@@ -169,6 +199,8 @@ def _read_date(value: Any) -> date:
 
 
 def _to_enum(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # hospital_level = 2
     canonical = fact.canonical(str(value).strip()) if isinstance(value, str) else None
     if canonical is None:
         raise ValueError(f"not a known value; one of {fact.describe_values()}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import date as Day  # `date` is also a field of Rule
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -150,3 +151,7 @@ class Rule:
         end = self.effective_to.isoformat() if self.effective_to else "open"
         self.in_force_text = (f"in force on the as-of date "
                               f"({self.effective_from.isoformat()} … {end})")
+
+    def in_force_on(self, as_of: Day) -> bool:
+        return self.effective_from <= as_of and (self.effective_to is None
+                                                 or as_of <= self.effective_to)

@@ -36,6 +36,6 @@ def profile_to_toml(profile: Profile, schema: FactSchema, comment: str = "") -> 
     order = {name: index for index, name in enumerate(schema.facts)}
     names = sorted(profile.facts, key=lambda n: (order.get(n, len(order)), n))
     table = {name: toml_ready(profile.facts[name]) for name in names
-             if not (name in schema and schema[name].derived)}
+             if not (name in schema and schema[name].derived) and name not in profile.implied}
     lines = [f"# {line}".rstrip() for line in comment.splitlines()]
     return "\n".join([*lines, tomli_w.dumps(table)]).rstrip("\n") + "\n"

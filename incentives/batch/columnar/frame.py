@@ -77,11 +77,29 @@ def read_facts(cells: list[Any], registry: Registry, schema: FactSchema,
             refer |= bad
     if "city" not in raw:
         refer[:] = True
+    _imply(columns, schema, refer)
     districts, codes, labels = _place(columns, raw.get("district"), city, city_ids, cities,
                                       schema, refer)
     names = (columns["name"].data.tolist() if "name" in raw and "name" in columns
              else [None] * size)
     return Facts(size, columns, city, city_ids, refer, names, districts, codes, labels)
+
+
+def _imply(columns: dict[str, Column], schema: FactSchema, refer: np.ndarray) -> None:
+    """The facts a known one implies (grade 3A: hospital_level 3), filled in where unknown,
+    as parse_profile does; a row that gives one that disagrees is left to the reference
+    path, which reports it."""
+    for name, fact in schema.facts.items():
+        for other, mapping in fact.implies.items():
+            given, target = columns[name], columns[other]
+            values = schema[other].values
+            lookup = np.array([values.index(mapping[v]) if v in mapping else -1
+                               for v in fact.values], dtype=np.int64)
+            implied = np.where(given.known, lookup[np.where(given.known, given.data, 0)], -1)
+            some = implied >= 0
+            refer |= target.known & some & (target.data != implied)
+            target.data = np.where(target.known | ~some, target.data, implied)
+            target.known = target.known | some
 
 
 def _unknown(fact: Fact, size: int) -> Column:

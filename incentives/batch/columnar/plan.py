@@ -81,9 +81,18 @@ def assess_city(plan: Plan, city: str, facts: Facts, rows: np.ndarray) -> Assess
         primary.append(mine)
         other.append(theirs)
         lead.append(np.zeros(size, dtype=bool) if theirs is None
-                    else theirs.status > mine.status)
+                    else _leads(slot, theirs.status, mine.status))
     assert frame.inexact is not None
     return Assessed(plan.book.cities[city], rows, primary, other, lead, frame.inexact)
+
+
+def _leads(slot: Slot, theirs: np.ndarray, mine: np.ndarray) -> np.ndarray:
+    """Where the restated rule leads: better for the row, or as good and alone in force
+    (as `engine._shown_once`)."""
+    assert slot.restated is not None
+    as_of = slot.rule.as_of
+    alone = slot.restated.rule.in_force_on(as_of) and not slot.rule.rule.in_force_on(as_of)
+    return (theirs > mine) | ((theirs == mine) & alone)  # type: ignore[no-any-return]
 
 
 def fallback_rows(assessed: Assessed) -> np.ndarray:

@@ -69,13 +69,19 @@ PROVISIONS: dict[str, Provision] = {
     "zhengzhou.grade-award": Provision(
         "ZZ-1", ZZ_SIGNED, {**ZZ, "grade": "3A", "grade_attained_on": "2025-06-18"},
         (Threshold("note", "grade_attained_on", "<", ZZ_SIGNED, ZZ_SIGNED - timedelta(1),
-                   ZZ_SIGNED + timedelta(1)),),
+                   ZZ_SIGNED + timedelta(1)),
+         Threshold("event", "grade_attained_on", ">=", ZZ_SIGNED, ZZ_SIGNED - timedelta(1),
+                   ZZ_SIGNED + timedelta(1))),
         start="grade_attained_on", shares=(("city", D(4)), ("district", D(6))),
         instalments=((D(1), 0),)),
     "zhengzhou.investment-reward": Provision(
         "ZZ-2", ZZ_SIGNED, NEW_BUILD,
         (Threshold("when", "fixed_asset_investment", ">=", D(50_000_000), D("49999999.99"),
-                   D("50000000.01")),),
+                   D("50000000.01")),
+         Threshold("note", "opened_on", "<", ZZ_SIGNED, ZZ_SIGNED - timedelta(1),
+                   ZZ_SIGNED + timedelta(1)),
+         Threshold("event", "opened_on", ">=", ZZ_SIGNED, ZZ_SIGNED - timedelta(1),
+                   ZZ_SIGNED + timedelta(1))),
         start="opened_on", shares=(("city", D(1)), ("district", D(1))),
         instalments=((D("0.5"), 0), (D("0.5"), 2)), rises_with={"fixed_asset_investment": 1}),
     "zhengzhou.for-profit-property-tax-exemption": Provision(

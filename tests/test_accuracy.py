@@ -94,6 +94,8 @@ def thresholds_in(rule: Rule) -> set[tuple[str, str, str, Any]]:
             if (isinstance(node, Compare) and node.op in ("<", "<=", ">", ">=")
                     and isinstance(node.a, FactRef) and isinstance(node.b, Const)):
                 found.add((where, node.a.name, node.op, node.b.value))
+    if rule.event is not None:  # the event it rewards counts from the day it took effect
+        found.add(("event", rule.event, ">=", rule.effective_from))
     return found
 
 
@@ -125,7 +127,7 @@ def one_step(a: Any, b: Any) -> bool:
 
 def outcome(result: Result, rule: Rule, t: Threshold) -> bool:
     """Whether the thresholded part applied: the rule, the component, or the note."""
-    if t.where == "when":
+    if t.where in ("when", "event"):
         assert result.status in ("eligible", "not_eligible"), result.status
         return result.status == "eligible"
     if t.where == "note":
@@ -214,9 +216,9 @@ def test_a_window_starts_and_ends_where_the_text_puts_it(rule_id: str, start: da
     for as_of in (start, last):
         result = rule_result(BOOK, raw, rule_id, as_of)
         assert result.status == "eligible", as_of
-        assert result.period == (start, last)
+        assert result.period == (start, last) and not result.past
     after = rule_result(BOOK, raw, rule_id, last + timedelta(days=1))
-    assert after.status == "not_eligible"
+    assert after.status == "eligible" and after.past  # still the entitlement, now past
     assert after.period == (start, last)
 
 

@@ -57,3 +57,52 @@ def test_the_json_keeps_a_note_that_may_apply_apart(tmp_path: Path) -> None:
     assert {"note": next(n["note"] for n in award["notes_if"]
                          if BEFORE_THE_POLICY in n["note"]["en"]),
             "depends_on": ["grade_attained_on"]} in award["notes_if"]
+
+
+# --- items already past ---------------------------------------------------------------------
+
+ENDED = ('city = "zhengzhou"\ndistrict = "金水区"\nsponsor = "social"\nfor_profit = true\n'
+         'income_reinvested = true\nlicence_registered_on = 2023-11-15\n'
+         'property_value = "5000万"\nland_area = 20000\n')
+
+
+def test_an_exemption_that_ended_last_month_is_past_and_keeps_its_savings(tmp_path: Path
+                                                                          ) -> None:
+    # three years from 2023-11-15: the last exempt day is 2026-11-14, before 2026-12-03.
+    # Still the entitlement, told as past; its estimated savings stay in 2023 … 2026.
+    found = json.loads(report(tmp_path, ENDED, "--format", "json"))
+    ended = next(r for r in found["results"]
+                 if r["rule"] == "zhengzhou.for-profit-property-tax-exemption")
+    assert (ended["status"], ended["past"]) == ("eligible", True)
+    assert ended["period"] == {"start": "2023-11-15", "end": "2026-11-14"}
+    years = found["by_year"]["tax_saved_estimate"]
+    assert set(years) == {"2023", "2024", "2025", "2026"}
+    text = report(tmp_path, ENDED)
+    assert "[past]" in text
+
+
+def test_a_grade_award_due_in_2024_is_past_and_not_still_to_come(tmp_path: Path) -> None:
+    # 3A attained 2024-05-01: 10,000,000.00, due on or after that day, before the as-of
+    # date; certain and possible, and nothing of it still to come
+    profile = ('city = "zhengzhou"\ndistrict = "金水区"\nsponsor = "social"\ngrade = "3A"\n'
+               "grade_attained_on = 2024-05-01\n")
+    found = json.loads(report(tmp_path, profile, "--format", "json"))
+    award = next(r for r in found["results"] if r["rule"] == "zhengzhou.grade-award")
+    assert (award["status"], award["amount"], award["past"]) == ("eligible", "10000000.00", True)
+    assert found["totals"]["certain"]["cash"] == "10000000.00"
+    assert found["totals"]["to_come"] == {"cash": "0.00", "by_payer": {}}
+    assert "Still to come" in report(tmp_path, profile)
+
+
+def test_an_award_for_an_event_before_the_policy_says_what_it_would_give(tmp_path: Path
+                                                                         ) -> None:
+    profile = ('city = "zhengzhou"\ndistrict = "金水区"\nsponsor = "social"\ngrade = "3A"\n'
+               "grade_attained_on = 2012-05-01\n")
+    found = json.loads(report(tmp_path, profile, "--format", "json"))
+    award = next(r for r in found["results"] if r["rule"] == "zhengzhou.grade-award")
+    assert award["status"] == "not_eligible"
+    assert award["if_earlier_events_counted"] == {"status": "eligible", "amount": "10000000.00"}
+    assert found["by_year"]["cash"] == {}  # nothing lands in a 2012 column
+    text = report(tmp_path, profile)
+    assert "If events before the policy counted: 10,000,000.00 元" in text
+    assert "grade_attained_on >= 2018-08-06" in text

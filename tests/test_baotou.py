@@ -79,7 +79,8 @@ def test_bt4_for_profit_needs_no_reinvestment_unlike_zhengzhou_and_the_national_
 def test_bt4_window_ends_like_zhengzhous() -> None:
     rule = "baotou.for-profit-property-tax-exemption"
     assert result_of(FOR_PROFIT, rule, date(2027, 3, 14)).status == "eligible"
-    assert result_of(FOR_PROFIT, rule, date(2027, 3, 15)).status == "not_eligible"
+    after = result_of(FOR_PROFIT, rule, date(2027, 3, 15))
+    assert (after.status, after.past) == ("eligible", True)
 
 
 def test_zhengzhou_non_profit_gets_the_national_property_exemption() -> None:

@@ -153,13 +153,12 @@ def test_a_rule_cited_under_another_can_be_explained_on_its_own() -> None:
     assert "财税〔2000〕42号 二、（一）:" in out
 
 
-def test_an_ended_exemption_shows_its_period_and_why_it_no_longer_applies(tmp_path: Path
-                                                                          ) -> None:
+def test_an_ended_exemption_is_told_as_past_with_its_period(tmp_path: Path) -> None:
     profile = tmp_path / "old.toml"
     profile.write_text('city = "郑州"\nfor_profit = true\nincome_reinvested = true\n'
                        "licence_registered_on = 2020-03-01\n", encoding="utf-8")
     out = lines(profile, "zhengzhou.for-profit-property-tax-exemption")
-    assert "✗ the period has not ended (last day 2023-02-28)" in out
+    assert "✓ eligible 符合条件 · past 已过" in out
     assert ("2020-03-01 – 2023-02-28 (last day included); from licence_registered_on "
             "2020-03-01 + 3 years") in out
     result = CliRunner().invoke(cli, ["explain", str(profile),

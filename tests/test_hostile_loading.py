@@ -583,3 +583,17 @@ def test_a_rule_text_with_an_escape_code_is_refused_at_its_line(tmp_path: Path,
         assert result.returncode == 2, result.stderr[-2000:]
         assert "control character U+001B" in result.stderr
         assert "\x1b" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("title", "code", "told"), [
+    ('{ en = "Award" }', 0, ""),
+    ('{ zh = "奖励" }', 0, ""),
+    ('{ zh = 1, en = "Award" }', 2, "title: must be text or a table"),
+    ("{ fr = \"Prix\" }", 2, "title: must be text or a table"),
+])
+def test_a_title_in_one_language_stands_for_both_and_a_bad_one_is_named(
+        tmp_path: Path, title: str, code: int, told: str) -> None:
+    folder = rule_folder(tmp_path, **{"r.toml": RULE.replace('title = "t"', f"title = {title}")})
+    result = bounded_main("rules", "check", folder)
+    assert result.returncode == code, result.stderr[-2000:]
+    assert told in result.stderr and "Traceback" not in result.stderr

@@ -61,12 +61,14 @@ def test_attaining_3a_adds_the_grade_award() -> None:
     result = run(REHAB, "--set", "grade=三级甲等")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "What if 假如:\n  grade = 3A 三级甲等 (was ungraded 未定级)\n" in out
+    # reaching 3A is taken to happen on the as-of date, so the award counts as new and is dated
+    assert ("What if 假如:\n  grade = 3A 三级甲等 (was ungraded 未定级)\n"
+            "  grade_attained_on = 2026-11-22 (was unknown)\n") in out
     assert "郑州康宁康复医院 · as of 2026-11-22" in out
     assert cells(out, "zhengzhou.grade-award") == [
         "ZZ-1 zhengzhou.grade-award", "✗ not eligible", "✓ eligible · 10,000,000.00",
         "+10,000,000.00"]
-    assert "zhengzhou.grade-award: to complete it, give grade_attained_on" in out
+    assert "zhengzhou.grade-award: to complete it" not in out
     # ungraded says nothing of the level (级别), so 两证合一 (二级及以下) is not claimed before;
     # 三级甲等 is 三级, which gains the simpler approval
     approval = row(out, "zhengzhou.simplified-approval")

@@ -39,11 +39,39 @@ def test_grade_award_3a_splits_4_to_6() -> None:
 
 
 def test_grade_award_2a_is_5_million() -> None:
-    r = result_of({**SOCIAL, "grade": "2A"}, "zhengzhou.grade-award")
+    r = result_of({**SOCIAL, "grade": "2A", "grade_attained_on": "2024-05-01"},
+                  "zhengzhou.grade-award")
     # 5,000,000 × 4/10 = 2,000,000; × 6/10 = 3,000,000
     assert r.amount == D("5000000.00")
     assert amounts(r) == [("city", D("2000000.00")), ("district", D("3000000.00"))]
-    assert r.missing == ["grade_attained_on"]  # the due date waits on it; the amount doesn't
+    assert r.missing == []
+
+
+def test_a_grade_with_no_date_needs_it_for_only_grades_under_the_policy_count() -> None:
+    r = result_of({**SOCIAL, "grade": "2A"}, "zhengzhou.grade-award")
+    assert (r.status, r.amount, r.missing) == ("needs_info", None, ["grade_attained_on"])
+
+
+def test_a_grade_attained_before_the_policy_is_not_new_under_it() -> None:
+    # 3A in 2012, six years before 郑政办〔2018〕71号 took effect (2018-08-06): not counted,
+    # and nothing lands in a 2012 column; what it would give if earlier grades counted is
+    # told beside it (10,000,000.00, due on the day of the grade)
+    r = result_of({**SOCIAL, "grade": "3A", "grade_attained_on": "2012-05-01"},
+                  "zhengzhou.grade-award")
+    assert (r.status, r.amount, r.missing) == ("not_eligible", None, [])
+    assert [c.outcome for c in r.checks if c.expr == r.rule.event_text] == [False]
+    assert any("before the policy" in note.en for note in r.notes)
+    assert r.if_counted is not None and r.if_counted.amount == D("10000000.00")
+    assert r.if_counted.schedule[0].due == date(2012, 5, 1)
+
+
+def test_an_opening_before_the_policy_gets_no_investment_reward() -> None:
+    # opened 2015-03-01: its second half would be due no later than 2017-03-01, before
+    # the policy existed; not counted as 新建 under it. 8000万 × 1% = 800,000.00 if it were.
+    r = result_of(new_build("8000万", opened_on="2015-03-01"), "zhengzhou.investment-reward")
+    assert r.status == "not_eligible" and r.schedule == []
+    assert any("opened before the policy" in note.en for note in r.notes)
+    assert r.if_counted is not None and r.if_counted.amount == D("800000.00")
 
 
 @pytest.mark.parametrize("grade", ["3B", "3C", "2B", "2C", "1A", "ungraded"])
@@ -61,7 +89,7 @@ def test_grade_award_public_hospital_gets_nothing() -> None:
 def test_grade_award_unknown_grade_needs_info() -> None:
     r = result_of(SOCIAL, "zhengzhou.grade-award")
     assert r.status == "needs_info"
-    assert r.missing == ["grade"]
+    assert r.missing == ["grade", "grade_attained_on"]
 
 
 def test_grade_award_open_questions_are_shown() -> None:
@@ -205,7 +233,8 @@ def test_exemption_window_last_day() -> None:
     # 2024-03-15 + 3 years = 2027-03-15, the anniversary; the last exempt day is the day before
     assert r.status == "eligible"
     assert r.period == (date(2024, 3, 15), date(2027, 3, 14))
-    assert result_of(FOR_PROFIT, rule, date(2027, 3, 15)).status == "not_eligible"
+    after = result_of(FOR_PROFIT, rule, date(2027, 3, 15))
+    assert (after.status, after.past) == ("eligible", True)  # still the entitlement, past
 
 
 @pytest.mark.parametrize(("registered", "last_day"), [

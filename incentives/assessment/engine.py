@@ -9,6 +9,7 @@ amount or dates need a fact the profile lacks is `needs_info`, naming those fact
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -113,8 +114,10 @@ def assess_rule(
             if result.trace.outcome is not True:
                 result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
                 result.missing = _missing_in_trace(result.trace, profile)
-        if result.status != NOT_ELIGIBLE and _window_ended(rule, profile, as_of, result):
-            result.status, result.missing = NOT_ELIGIBLE, []  # whatever the unknown facts
+        if rule.event is not None:
+            _event_is_new(rule, profile, result)
+        if result.status != NOT_ELIGIBLE:
+            _window(rule, profile, result)
         if result.status == ELIGIBLE:
             try:
                 _work_out_benefit(rule, profile, city, book.schema, ctx, result)
@@ -125,7 +128,53 @@ def assess_rule(
     if result.status == NOT_ELIGIBLE:
         result.parameters = []  # nothing was worked out with them
     result.notes, result.open_notes = _notes(rule, ctx, result.status)
+    result.past = _past(result, as_of)
+    if rule.event is not None and any(c.expr == rule.event_text and c.outcome is False
+                                      for c in result.checks):
+        result.if_counted = assess_rule(replace(rule, event=None), profile, city, book, as_of,
+                                        overrides)
     return result
+
+
+def events_from_now(rules: list[Rule], facts: dict[str, Any], changed: set[str],
+                    as_of: date) -> dict[str, date]:
+    """A change asked about (`what if we reach 2A`) happens from the as-of date on: the
+    unknown date of the event a rule rewards, for each rule whose condition reads a
+    changed fact, is taken as that day."""
+    found: dict[str, date] = {}
+    for rule in rules:
+        reads = rule.when.facts if rule.when is not None else frozenset()
+        if rule.event and facts.get(rule.event) is None and reads & changed:
+            found[rule.event] = as_of
+    return found
+
+
+def _event_is_new(rule: Rule, profile: Profile, result: Result) -> None:
+    """The event a rule rewards counts only on or after the rule took effect (the text
+    being silent on earlier ones): before it, not eligible; not known, needs information."""
+    assert rule.event is not None
+    day = profile.facts.get(rule.event)
+    new = day >= rule.effective_from if isinstance(day, date) else None
+    result.checks.append(Check(rule.event_text, {rule.event: day}, new,
+                               new is False or (new is None and result.status != NOT_ELIGIBLE)))
+    if new is False:
+        result.status, result.missing = NOT_ELIGIBLE, []  # whatever the unknown facts
+    elif new is None and result.status != NOT_ELIGIBLE:
+        result.status = NEEDS_INFO
+        result.missing = sorted({*result.missing, rule.event})
+
+
+def _past(result: Result, as_of: date) -> bool:
+    """Whether every dated item of an eligible result lies before the as-of date: each
+    instalment paid out, the window ended. Still an entitlement, told as past."""
+    if result.status != ELIGIBLE:
+        return False
+    extent = result.end(most=False)
+    dues = [due.due for due in extent.schedule] if extent else []
+    if dues:
+        return all(due is not None and due < as_of for due in dues)
+    end = result.period[1] if result.period else None
+    return result.rule.kind != "eligibility_date" and end is not None and end < as_of
 
 
 def _notes(rule: Rule, ctx: Context, status: str) -> tuple[list[Text], list[Note]]:
@@ -228,20 +277,14 @@ def _extent(rule: Rule, city: City, profile: Profile, amount: Decimal, district:
     return Extent(amount, payers, _schedule(rule, profile, payers, missing) if payers else [])
 
 
-def _window_ended(rule: Rule, profile: Profile, as_of: date, result: Result) -> bool:
-    """Whether a bounded period (an exemption window) ended before the as-of date."""
+def _window(rule: Rule, profile: Profile, result: Result) -> None:
+    """A bounded period (an exemption window) whose start is known: its first and last day,
+    set whatever else is known. One that ended before the as-of date is told as past."""
     if rule.period is None or not rule.period.bounded:
-        return False
+        return
     start = profile.facts.get(rule.period.start) if rule.period.start else rule.effective_from
-    if not isinstance(start, date):
-        return False
-    last_day = rule.period.last_day(start)
-    result.period = (start, last_day)
-    if last_day >= as_of:
-        return False
-    result.checks.append(Check(f"the period has not ended (last day {last_day.isoformat()})",
-                               {"as_of": as_of}, False, True))
-    return True
+    if isinstance(start, date):
+        result.period = (start, rule.period.last_day(start))
 
 
 def _amount(rule: Rule, ctx: Context, missing: set[str]) -> tuple[Decimal | None, Text | None]:

@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import product
 from typing import Any
 
-from incentives.assessment.engine import assess_rule
+from incentives.assessment.engine import assess_rule, events_from_now
 from incentives.errors import InputError
 from incentives.load.rulebook import RuleBook
 from incentives.model.conditions import Compare, Context, FactRef, Node, Not, ParamRef
@@ -104,7 +104,9 @@ def reach_for(result: Result, profile: Profile, book: RuleBook, as_of: date,
     ctx = Context(profile.facts, {name: use.value for name, use in params.items()})
 
     def oracle(changes: Mapping[str, Value]) -> Result:
-        changed = Profile(profile.city, {**profile.facts, **changes})
+        facts = {**profile.facts, **changes}
+        facts.update(events_from_now([rule], facts, set(changes), as_of))
+        changed = Profile(profile.city, facts)
         try:
             return assess_rule(rule, changed, city, book, as_of, overrides or {})
         except InputError:  # the change makes an amount too large to work out: no option

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from incentives.assessment.engine import assess
+from incentives.assessment.engine import assess, events_from_now
 from incentives.assessment.reach import Change
 from incentives.load.rulebook import RuleBook
 from incentives.model.money import CONTEXT
@@ -84,6 +84,11 @@ def whatif(profile: Profile, book: RuleBook, as_of: date, changes: Mapping[str, 
            overrides: dict[str, Decimal] | None = None) -> WhatIf:
     """Assess the profile as it is and with the changes, and compare."""
     changed = apply_changes(profile, book, changes)
+    rules = [r for pair in book.rules_for(profile.city, as_of) for r in pair if r is not None]
+    moved = {name for name in changed.facts if changed.facts.get(name) != profile.facts.get(name)}
+    dated = events_from_now(rules, dict(changed.facts), moved, as_of)
+    if dated:  # shown among the changes, so the reader sees the date assumed
+        changed = apply_changes(changed, book, dated)
     before = assess(profile, book, as_of, overrides)
     after = assess(changed, book, as_of, overrides)
     implied = profile.implied | changed.implied  # the consequences of a change, not changes

@@ -39,7 +39,7 @@ MAX_RULES_PER_FILE = 500
 RULE_KEYS = {
     "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
     "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
-    "restates", "topic", "savings",
+    "restates", "topic", "savings", "event",
 }
 REQUIRED_KEYS = ("id", "document", "article", "quote", "title", "effective_from", "kind")
 
@@ -123,6 +123,7 @@ class _RuleReader:
             notes=self.notes(),
             savings=self.savings(),
             restates=self.optional_text("restates"),
+            event=self.event(),
             topic=self.optional_text("topic") or self.optional_text("restates") or table["id"],
             file=self.source.name,
             line=self.line,
@@ -162,8 +163,9 @@ class _RuleReader:
         if isinstance(value, str):
             self.shown_safely(key, value)
             return Text(value, value)
-        if isinstance(value, dict) and isinstance(value.get("en", value.get("zh")), str):
-            zh, en = str(value.get("zh", value.get("en"))), str(value.get("en", value["zh"]))
+        given = value if isinstance(value, dict) else {}
+        zh, en = given.get("zh", given.get("en")), given.get("en", given.get("zh"))
+        if isinstance(zh, str) and isinstance(en, str):  # one language stands for both
             self.shown_safely(key, zh + en)
             return Text(zh, en)
         self.problem(key, "must be text or a table { zh = …, en = … }")
@@ -243,6 +245,18 @@ class _RuleReader:
             self.problem(key, f"share {shown(value)} must be positive")
             return None
         return share
+
+    def event(self) -> str | None:
+        """The date fact of the event the rule rewards (`opened_on`): one before the rule
+        took effect does not count as new under it."""
+        name = self.table.get("event")
+        if name is None:
+            return None
+        if not isinstance(name, str) or name not in self.env.schema \
+                or self.env.schema[name].type != "date":
+            self.problem("event", f"{shown(name)} is not a date fact")
+            return None
+        return name
 
     def offset(self, key: str, entry: Any) -> Offset | None:
         if not isinstance(entry, dict):

@@ -193,8 +193,7 @@ def _span(node: Node, ctx: Context, schema: FactSchema) -> Span:
             raise NotBounded
         return Span(value, value)
     if isinstance(node, FactRef):
-        signed = getattr(schema[node.name], "signed", False)  # a loss may be negative
-        return Span(None if signed else Decimal(0), None)
+        return Span(None if schema[node.name].signed else Decimal(0), None)  # a loss: < 0
     if isinstance(node, Neg):
         inner = _span(node.a, ctx, schema)
         return Span(_negate(inner.high), _negate(inner.low))

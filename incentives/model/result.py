@@ -104,6 +104,8 @@ class Result:
     savings: list[SavingEstimate] = field(default_factory=list)  # what an exemption spares
     range: Ranged | None = None  # eligible, the amount open between two figures
     open_notes: list[Note] = field(default_factory=list)  # notes that may apply
+    past: bool = False  # eligible, and every dated item of it before the as-of date
+    if_counted: Result | None = None  # an event before the rule: what it would give if counted
 
     def end(self, most: bool) -> Extent | None:
         """The exact amount with its parts, or the least (most) of a range; None if neither."""
@@ -122,6 +124,24 @@ class Assessment:
     city: City
     profile: Profile
     results: list[Result]
+
+    def cash_to_come(self) -> tuple[Decimal, dict[str, Decimal]]:
+        """The eligible cash still to be paid: instalments due on or after the as-of date or
+        not yet dated (a range at its least)."""
+        total = Decimal("0.00")
+        by_payer: dict[str, Decimal] = {}
+        for result in self.results:
+            extent = result.end(most=False)
+            if result.status != ELIGIBLE or result.rule.kind != "cash" or not extent:
+                continue
+            dues = extent.schedule or [Due(None, "on", extent.amount, result.rule.title,
+                                           tuple(extent.payers))]
+            for due in dues:
+                if due.due is None or due.due >= self.as_of:
+                    total += due.amount
+                    for part in due.payers:
+                        by_payer[part.payer] = by_payer.get(part.payer, Decimal(0)) + part.amount
+        return total, by_payer
 
     def cash_totals(self, most: bool = False) -> tuple[Decimal, dict[str, Decimal]]:
         """The eligible cash in all and by payer: what is certain (a range counts at its

@@ -127,6 +127,7 @@ class Rule:
     notes: list[Note] = field(default_factory=list)
     savings: list[Saving] = field(default_factory=list)
     restates: str | None = None  # the id of the national rule this one restates
+    event: str | None = None  # the date fact of what it rewards; before effective_from: not new
     topic: str = ""  # lines rules of different cities up in a comparison
     file: str = ""
     line: int = 0
@@ -136,6 +137,7 @@ class Rule:
     benefit_params: frozenset[str] = field(init=False, repr=False, compare=False)
     param_names: frozenset[str] = field(init=False, repr=False, compare=False)
     in_force_text: str = field(init=False, repr=False, compare=False)
+    event_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The one list of what a rule evaluates: first what decides its status and amount,
@@ -151,6 +153,9 @@ class Rule:
         end = self.effective_to.isoformat() if self.effective_to else "open"
         self.in_force_text = (f"in force on the as-of date "
                               f"({self.effective_from.isoformat()} … {end})")
+        self.event_text = (f"{self.event} >= {self.effective_from.isoformat()} (the event is "
+                           "new under the policy; the text does not say whether earlier ones "
+                           "count)")
 
     def in_force_on(self, as_of: Day) -> bool:
         return self.effective_from <= as_of and (self.effective_to is None

@@ -80,6 +80,11 @@ def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
                  *(_cell(by_payer.get(p, zero), most_by_payer.get(p, zero), lang) for p in payers),
                  _cell(total, most_total, lang),
                  *([yuan(sum(saved.values(), zero), lang)] if saved else [])])
+    to_come, to_come_by_payer = assessment.cash_to_come()
+    if to_come != total:  # some of it is behind the as-of date
+        rows.append([label("to_come", lang),
+                     *(yuan(to_come_by_payer.get(p, zero), lang) for p in payers),
+                     yuan(to_come, lang), *([""] if saved else [])])
     return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows)]
 
 
@@ -103,14 +108,27 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     lines += [f"{pick(c.label, lang)}" + (f": {yuan(c.amount, lang)}" if c.amount else "")
               for c in result.components if c.applies]
     lines += range_lines(result, schema, lang)
+    if result.past:
+        lines.append(label("past_item", lang))
     lines += saving_lines(result, lang)
     lines += _reason_lines(result, schema, lang)
+    lines += if_counted_lines(result, lang)
     lines += [f"{label('note', lang)}: {pick(note, lang)}" for note in result.notes]
     lines += [f"{note_if(note.depends_on, lang)}: {pick(note.text, lang)}"
               for note in result.open_notes]
     title = f"{rule.provision} {pick(rule.title, lang)}".strip()
     return [Block("heading", title, 3), Block("items", items=lines),
             Block("para", f"{rule.document} {rule.article}")]
+
+
+def if_counted_lines(result: Result, lang: str) -> list[str]:
+    """What a rule would give if the event before it took effect counted (the text being
+    silent): shown beside the not-eligible result, never added to a total."""
+    other = result.if_counted
+    if other is None or other.status == NOT_ELIGIBLE:
+        return []
+    given = yuan(other.amount, lang) if other.amount is not None else label(other.status, lang)
+    return [f"{label('if_counted', lang)}: {given}"]
 
 
 def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:

@@ -40,7 +40,8 @@ def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str
     head.append(f"  {rule.title.en}")
     who = f" · {e.institution}" if e.institution else ""
     head.append(f"\n{rule.id} · {rule.kind}{who} · as of {e.as_of.isoformat()}", style="dim")
-    parts: list[RenderableType] = [head, Text(f"{mark} {words}", style=f"bold {style}")]
+    past = f" · {both('past', lower=True)}" if result.past else ""
+    parts: list[RenderableType] = [head, Text(f"{mark} {words}{past}", style=f"bold {style}")]
     parts += _section(both("condition"), [_condition(e, schema, params)])
     parts += _section(both("parameters_section"), _parameters(e))
     parts += _section(both("amount"), _amount(e))

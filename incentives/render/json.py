@@ -39,6 +39,7 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "by_payer": {payer: money(amount) for payer, amount in by_payer.items()},
             "certain": _totals(assessment, most=False),
             "possible": _totals(assessment, most=True),
+            "to_come": _to_come(assessment),
         },
         "parameters": _parameters(assessment),
         "timeline": [_event(event) for event in timeline(assessment)],
@@ -55,6 +56,13 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
 def _totals(assessment: Assessment, most: bool) -> dict[str, Any]:
     """The eligible cash sure to be paid (a range at its least), or that may be (at its most)."""
     total, by_payer = assessment.cash_totals(most)
+    return {"cash": money(total),
+            "by_payer": {payer: money(amount) for payer, amount in by_payer.items()}}
+
+
+def _to_come(assessment: Assessment) -> dict[str, Any]:
+    """The eligible cash not yet due (or not yet dated): what is still to come."""
+    total, by_payer = assessment.cash_to_come()
     return {"cash": money(total),
             "by_payer": {payer: money(amount) for payer, amount in by_payer.items()}}
 
@@ -100,6 +108,9 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "also_cites": [_also(other) for other in result.also],
         "savings": [_saving(estimate) for estimate in result.savings],
         "range": _range(result.range),
+        "past": result.past,
+        "if_earlier_events_counted": None if result.if_counted is None else {
+            "status": result.if_counted.status, "amount": money(result.if_counted.amount)},
         "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
                      for note in result.open_notes],
     }

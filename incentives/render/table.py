@@ -23,6 +23,7 @@ from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Check, Result
 from incentives.render.document import (
     Block,
+    if_counted_lines,
     money_blocks,
     range_lines,
     saving_lines,
@@ -88,6 +89,8 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
     head.append(f"{rule.provision} " if rule.provision else "", style="bold")
     head.append(pick(rule.title, lang), style="bold")
     head.append(f"  [{label(rule.kind, lang)}]", style="dim")
+    if result.past:  # still the entitlement; every date of it is behind
+        head.append(f" [{label('past', lang)}]", style="dim")
     body: list[RichText] = []
     if result.status == ELIGIBLE:
         body += _benefit_lines(result, schema, lang)
@@ -96,6 +99,7 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
         body += _missing_lines(result, schema, lang)
     else:
         body += _failed_lines(result, schema, lang)
+        body += [RichText(line, style="dim") for line in if_counted_lines(result, lang)]
     for cited in (result, *result.also):
         cite = RichText(f"{cited.rule.document} {cited.rule.article}: ", style="cyan")
         cite.append(f"“{cited.rule.quote}”", style="dim")

@@ -172,6 +172,8 @@ class Prepared:
             unknown = ~outcome.known
             status[unknown] = NEEDS
             missing[unknown] = missing_bits[unknown]
+        if rule.event is not None:
+            self._event_is_new(frame, bits, result)
         self._window(frame, result)
         work = status == ELIGIBLE
         self.too_large = np.zeros(size, dtype=bool)
@@ -181,7 +183,8 @@ class Prepared:
         return result
 
     def _window(self, frame: Frame, result: RuleColumns) -> None:
-        """A bounded period: set where its start is known; ended before as_of: not eligible."""
+        """A bounded period: set where its start is known (one that ended is past, still
+        eligible)."""
         rule = self.rule
         if rule.period is None or not rule.period.bounded or not result.status.any():
             return
@@ -189,9 +192,18 @@ class Prepared:
         known = known & (result.status != NOT)
         last = self.moved(rule.period, start, known, last=True)
         _set_period(result, known, start, known, last, known)
-        ended = known & (last < self.as_of.toordinal())
-        result.status[ended] = NOT
-        result.missing[ended] = 0
+
+    def _event_is_new(self, frame: Frame, bits: FactBits, result: RuleColumns) -> None:
+        """The rewarded event before the rule took effect: not eligible; unknown: needs
+        information, naming it (as engine._event_is_new)."""
+        assert self.rule.event is not None
+        column = frame.columns[self.rule.event]
+        before = column.known & (column.data < self.rule.effective_from.toordinal())
+        open_rows = ~column.known & (result.status != NOT)
+        result.status[before] = NOT
+        result.missing[before] = 0
+        result.status[open_rows] = NEEDS
+        result.missing[open_rows] |= bits.bit[self.rule.event]
 
     def _benefit(self, frame: Frame, bits: FactBits, result: RuleColumns,
                  work: np.ndarray) -> None:

@@ -153,3 +153,26 @@ def test_certain_totals_never_exceed_the_full_profiles_and_possible_ones_never_f
     full, _ = run(raw).cash_totals()
     fewer = run({k: v for k, v in raw.items() if k not in left_out})
     assert fewer.cash_totals()[0] <= full <= fewer.cash_totals(most=True)[0]
+
+
+def test_the_batch_summary_says_what_is_certain_and_what_is_possible(tmp_path: Path) -> None:
+    # two new general hospitals in 二七区, 1.2亿 each, opened 2025-09-01; one says it is
+    # not at a leading level (1% = 1,200,000.00), the other does not say (1,200,000.00 to
+    # 1,440,000.00): certain 2,400,000.00, possible 2,640,000.00; by year half in 2025
+    # (1,200,000.00 certain, 1,320,000.00 possible) and half by 2027
+    head = "name,city,district,sponsor,for_profit,kind,newly_built,fixed_asset_investment," \
+           "opened_on,leading_level\n"
+    row = "{},zhengzhou,二七区,social,true,general,true,1.2亿,2025-09-01,{}\n"
+    source = tmp_path / "r.csv"
+    source.write_text(head + row.format("甲", "false") + row.format("乙", ""), encoding="utf-8")
+    for engine in ("--columnar", "--no-columnar"):
+        out = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / "o.csv"),
+                                       "--as-of", AS_OF.isoformat(), "--summary",
+                                       "--summary-format", "json", engine])
+        assert out.exit_code == 0, out.output
+        summary = json.loads(out.stdout)
+        assert (summary["cash"]["total"], summary["cash_possible"]["total"]) == (
+            "2400000.00", "2640000.00"), engine
+        assert summary["cash"]["by_year"] == {"2025": "1200000.00", "2027": "1200000.00"}
+        assert summary["cash_possible"]["by_year"] == {"2025": "1320000.00",
+                                                       "2027": "1320000.00"}

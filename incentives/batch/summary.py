@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.model.jsonable import money
-from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Due, Payment
 from incentives.model.rule import PAYERS
 
 UNDATED = "undated"
@@ -52,7 +52,9 @@ class Summary:
     assessed: int = 0
     rejected: int = 0
     cash: dict[PayerKey, dict[int | str, Decimal]] = field(
-        default_factory=lambda: defaultdict(_by_year))
+        default_factory=lambda: defaultdict(_by_year))  # certain: a range at its least
+    possible: dict[PayerKey, dict[int | str, Decimal]] = field(
+        default_factory=lambda: defaultdict(_by_year))  # a range at its most
     rules: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(_by_status))
     kinds: dict[str, str] = field(default_factory=dict)
     exemption_years: dict[str, dict[int, int]] = field(
@@ -70,15 +72,11 @@ class Summary:
             self.rules[rule.id][result.status] += 1
             if result.status != ELIGIBLE:
                 continue
-            if rule.kind == "cash" and result.amount:
-                if result.schedule:
-                    for due in result.schedule:
-                        year: int | str = due.due.year if due.due else UNDATED
-                        for part in due.payers:
-                            self.cash[(city, part.payer, part.label)][year] += part.amount
-                else:
-                    for part in result.payers:
-                        self.cash[(city, part.payer, part.label)][UNDATED] += part.amount
+            if rule.kind == "cash" and (result.amount or result.range):
+                for most, sums in ((False, self.cash), (True, self.possible)):
+                    extent = result.end(most)
+                    assert extent is not None
+                    _add_cash(sums, city, extent.schedule, extent.payers)
             elif rule.kind == "tax_exemption" and result.period:
                 start, end = result.period
                 if start is None:
@@ -95,9 +93,10 @@ class Summary:
         self.assessed += other.assessed
         self.rejected += other.rejected
         self.columnar += other.columnar
-        for key, years in other.cash.items():
-            for year, amount in years.items():
-                self.cash[key][year] += amount
+        for mine, theirs in ((self.cash, other.cash), (self.possible, other.possible)):
+            for key, years in theirs.items():
+                for year, amount in years.items():
+                    mine[key][year] += amount
         for rule_id, counts in other.rules.items():
             for status, count in counts.items():
                 self.rules[rule_id][status] += count
@@ -109,39 +108,31 @@ class Summary:
             self.open_ended[rule_id] += count
 
     def years(self) -> list[int | str]:
-        found = {year for years in self.cash.values() for year in years}
+        found = {year for sums in (self.cash, self.possible) for years in sums.values()
+                 for year in years}
         dated = sorted(y for y in found if isinstance(y, int))
         return [*dated, *([UNDATED] if UNDATED in found else [])]
 
     def payers(self) -> list[PayerKey]:
         order = {payer: index for index, payer in enumerate(PAYERS)}
-        return sorted(self.cash, key=lambda k: (k[0], order.get(k[1], len(order)), k[1], k[2]))
+        return sorted({*self.cash, *self.possible},
+                      key=lambda k: (k[0], order.get(k[1], len(order)), k[1], k[2]))
 
-    def total(self) -> Decimal:
-        return sum((sum(years.values(), Decimal(0)) for years in self.cash.values()), Decimal(0))
+    def total(self, possible: bool = False) -> Decimal:
+        sums = self.possible if possible else self.cash
+        return sum((sum(years.values(), Decimal(0)) for years in sums.values()), Decimal(0))
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary as JSON-ready data (money as strings with two decimals)."""
-        years = self.years()
-        by_year = {str(y): money(sum((self.cash[k].get(y, Decimal(0)) for k in self.cash),
-                                      Decimal(0))) for y in years}
+        """The summary as JSON-ready data (money as strings with two decimals): `cash` is
+        what is certain (an amount left open at its least), `cash_possible` the most."""
         return {
             "as_of": self.as_of.isoformat(),
             "read": self.read,
             "assessed": self.assessed,
             "rejected": self.rejected,
             "parameters": {name: f"{value:f}" for name, value in self.overrides.items()},
-            "cash": {
-                "total": money(self.total()),
-                "by_year": by_year,
-                "by_payer": [
-                    {"city": city, "payer": payer, "label": label,
-                     "total": money(sum(self.cash[(city, payer, label)].values(), Decimal(0))),
-                     "by_year": {str(y): money(a) for y, a in
-                                 sorted(self.cash[(city, payer, label)].items(), key=_year)}}
-                    for city, payer, label in self.payers()
-                ],
-            },
+            "cash": self._cash_dict(self.cash, self.total()),
+            "cash_possible": self._cash_dict(self.possible, self.total(possible=True)),
             "rules": [{"rule": rule_id, "kind": self.kinds[rule_id], **self.rules[rule_id]}
                       for rule_id in sorted(self.rules)],
             "exemptions": [
@@ -153,6 +144,35 @@ class Summary:
                 for rule_id in sorted(self.kinds) if self.kinds[rule_id] == "tax_exemption"
             ],
         }
+
+
+    def _cash_dict(self, sums: dict[PayerKey, dict[int | str, Decimal]], total: Decimal
+                   ) -> dict[str, Any]:
+        zero = Decimal(0)
+        return {
+            "total": money(total),
+            "by_year": {str(y): money(sum((sums[k].get(y, zero) for k in sums), zero))
+                        for y in self.years() if any(y in sums[k] for k in sums)},
+            "by_payer": [
+                {"city": city, "payer": payer, "label": label,
+                 "total": money(sum(sums[key].values(), zero)),
+                 "by_year": {str(y): money(a) for y, a in sorted(sums[key].items(), key=_year)}}
+                for key in self.payers() if key in sums for city, payer, label in [key]
+            ],
+        }
+
+
+def _add_cash(sums: dict[PayerKey, dict[int | str, Decimal]], city: str, schedule: list[Due],
+              payers: list[Payment]) -> None:
+    """One cash result's parts, by payer and the year each instalment falls due."""
+    if schedule:
+        for due in schedule:
+            year: int | str = due.due.year if due.due else UNDATED
+            for part in due.payers:
+                sums[(city, part.payer, part.label)][year] += part.amount
+    else:
+        for part in payers:
+            sums[(city, part.payer, part.label)][UNDATED] += part.amount
 
 
 def _year(item: tuple[int | str, Decimal]) -> tuple[int, int]:

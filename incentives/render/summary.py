@@ -17,7 +17,8 @@ from incentives.render.words import inline
 def render(summary: Summary) -> Any:
     """The summary as rich tables."""
     years = summary.years()
-    cash = Table(title=f"Cash by payer and year of payment (as of {summary.as_of})")
+    cash = Table(title=f"Cash by payer and year of payment (as of {summary.as_of}); "
+                       "certain, and what amounts left open may reach")
     cash.add_column(inline("payer", "en"))
     for year in years:
         cash.add_column(str(year), justify="right")
@@ -30,6 +31,11 @@ def render(summary: Summary) -> Any:
                      for y in years]
     cash.add_row(inline("total", "en"), *(format_yuan(t) for t in column_totals),
                  format_yuan(summary.total()), style="bold")
+    if summary.total(possible=True) != summary.total():  # amounts left open by unknown facts
+        most = [sum((summary.possible[k].get(y, Decimal(0)) for k in summary.possible),
+                    Decimal(0)) for y in years]
+        cash.add_row("possible, at most", *(format_yuan(t) for t in most),
+                     format_yuan(summary.total(possible=True)), style="italic")
     rules = Table(title="Institutions by rule")
     for name in ("rule", "kind", *STATUSES):
         rules.add_column(name, justify="left" if name in ("rule", "kind") else "right")

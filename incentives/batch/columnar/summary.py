@@ -61,7 +61,11 @@ def _cash(summary: Summary, city: City, result: RuleColumns, eligible: np.ndarra
             for (code, year), amount in _sums(codes, years, part, paying).items():
                 label = city.payer_label(payer, names[code])
                 key = (city.id, payer, label)
-                summary.cash[key][UNDATED if year < 0 else year] += Decimal(amount).scaleb(-2)
+                # exact here (a row whose amount is open takes the row engine): certain
+                # and possible are the same
+                yuan = Decimal(amount).scaleb(-2)
+                summary.cash[key][UNDATED if year < 0 else year] += yuan
+                summary.possible[key][UNDATED if year < 0 else year] += yuan
 
 
 def _years(ordinals: np.ndarray, known: np.ndarray) -> np.ndarray:

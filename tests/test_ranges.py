@@ -96,6 +96,9 @@ def test_the_range_is_in_the_json_and_the_totals_say_what_is_certain_and_possibl
         "cash": "1440000.00", "by_payer": {"city": "720000.00", "district": "720000.00"}}
     assert report["by_year"]["cash_possible"]["2027"]["total"] == "720000.00"
     assert report["by_year"]["cash"]["2025"]["total"] == "600000.00"
+    # the first half was due 2025-09-01, before the as-of date: the second is still to come
+    assert report["totals"]["to_come"]["cash"] == "600000.00"
+    assert report["totals"]["to_come_possible"]["cash"] == "720000.00"
 
 
 def test_the_table_shows_the_range_and_what_each_answer_gives(tmp_path: Path) -> None:

@@ -125,13 +125,13 @@ class Assessment:
     profile: Profile
     results: list[Result]
 
-    def cash_to_come(self) -> tuple[Decimal, dict[str, Decimal]]:
+    def cash_to_come(self, most: bool = False) -> tuple[Decimal, dict[str, Decimal]]:
         """The eligible cash still to be paid: instalments due on or after the as-of date or
-        not yet dated (a range at its least)."""
+        not yet dated (a range at its least, or with `most` at its most)."""
         total = Decimal("0.00")
         by_payer: dict[str, Decimal] = {}
         for result in self.results:
-            extent = result.end(most=False)
+            extent = result.end(most)
             if result.status != ELIGIBLE or result.rule.kind != "cash" or not extent:
                 continue
             dues = extent.schedule or [Due(None, "on", extent.amount, result.rule.title,

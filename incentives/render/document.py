@@ -81,10 +81,12 @@ def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
                  _cell(total, most_total, lang),
                  *([yuan(sum(saved.values(), zero), lang)] if saved else [])])
     to_come, to_come_by_payer = assessment.cash_to_come()
-    if to_come != total:  # some of it is behind the as-of date
+    most_to_come, most_to_come_by_payer = assessment.cash_to_come(most=True)
+    if to_come != total or most_to_come != most_total:  # some of it is behind the as-of date
         rows.append([label("to_come", lang),
-                     *(yuan(to_come_by_payer.get(p, zero), lang) for p in payers),
-                     yuan(to_come, lang), *([""] if saved else [])])
+                     *(_cell(to_come_by_payer.get(p, zero), most_to_come_by_payer.get(p, zero),
+                             lang) for p in payers),
+                     _cell(to_come, most_to_come, lang), *([""] if saved else [])])
     return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows)]
 
 

@@ -39,7 +39,8 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "by_payer": {payer: money(amount) for payer, amount in by_payer.items()},
             "certain": _totals(assessment, most=False),
             "possible": _totals(assessment, most=True),
-            "to_come": _to_come(assessment),
+            "to_come": _to_come(assessment, most=False),
+            "to_come_possible": _to_come(assessment, most=True),
         },
         "parameters": _parameters(assessment),
         "timeline": [_event(event) for event in timeline(assessment)],
@@ -60,9 +61,9 @@ def _totals(assessment: Assessment, most: bool) -> dict[str, Any]:
             "by_payer": {payer: money(amount) for payer, amount in by_payer.items()}}
 
 
-def _to_come(assessment: Assessment) -> dict[str, Any]:
+def _to_come(assessment: Assessment, most: bool) -> dict[str, Any]:
     """The eligible cash not yet due (or not yet dated): what is still to come."""
-    total, by_payer = assessment.cash_to_come()
+    total, by_payer = assessment.cash_to_come(most)
     return {"cash": money(total),
             "by_payer": {payer: money(amount) for payer, amount in by_payer.items()}}
 

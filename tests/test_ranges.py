@@ -179,3 +179,17 @@ def test_the_batch_summary_says_what_is_certain_and_what_is_possible(tmp_path: P
         assert summary["cash"]["by_year"] == {"2025": "1200000.00", "2027": "1200000.00"}
         assert summary["cash_possible"]["by_year"] == {"2025": "1320000.00",
                                                        "2027": "1320000.00"}
+
+
+def test_explain_tells_the_range_and_which_case_may_apply(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('city = "zhengzhou"\ndistrict = "二七区"\nsponsor = "social"\n'
+                    'for_profit = true\nkind = "general"\nnewly_built = true\n'
+                    'fixed_asset_investment = "1.2亿"\nopened_on = 2025-09-01\n',
+                    encoding="utf-8")
+    out = CliRunner().invoke(cli, ["explain", str(path), "zhengzhou.investment-reward",
+                                   "--as-of", AS_OF.isoformat()], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "Amount: 1,200,000.00 – 1,440,000.00 元" in out.output
+    assert "not reached (applies if the cases above do not)" in out.output
+    assert "amount unknown" not in out.output

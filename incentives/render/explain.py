@@ -23,6 +23,7 @@ from incentives.model.conditions import Calc, Operand, Step
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
+from incentives.render.document import range_lines
 from incentives.render.wording import number_text, reach_lines, value_text
 from incentives.render.words import MARK, STATUS_MARK, both, inline, label, note_if, yuan_text
 
@@ -44,7 +45,7 @@ def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str
     parts: list[RenderableType] = [head, Text(f"{mark} {words}{past}", style=f"bold {style}")]
     parts += _section(both("condition"), [_condition(e, schema, params)])
     parts += _section(both("parameters_section"), _parameters(e))
-    parts += _section(both("amount"), _amount(e))
+    parts += _section(both("amount"), _amount(e, schema))
     parts += _section(both("split"), _split(e))
     parts += _section(both("instalments"), _instalments(e))
     parts += _section(both("period"), _dates(e))
@@ -143,21 +144,28 @@ def _parameters(e: Explanation) -> list[Text]:
     return lines
 
 
-def _amount(e: Explanation) -> list[Text]:
+def _amount(e: Explanation, schema: FactSchema) -> list[Text]:
     lines = []
+    undecided = False  # an earlier case whose condition is unknown
     for number, case in enumerate(e.cases, 1):
-        lines += _case(number, case, len(e.cases))
+        lines += _case(number, case, len(e.cases), undecided)
+        undecided = undecided or (case.when is not None and case.when.outcome is None)
     if e.result.amount is not None and e.cases:
         lines.append(Text(f"amount = {yuan_text(e.result.amount)}", style="bold"))
+    elif e.result.range is not None:  # open, but bounded: its least, most and deciders
+        ranged = range_lines(e.result, schema, "en")
+        lines += [Text(ranged[0], style="bold"),
+                  *(Text(line, style="yellow") for line in ranged if "depends on" in line)]
     elif e.cases:
         lines.append(Text("amount unknown: give " + ", ".join(e.result.missing), style="yellow"))
     return lines
 
 
-def _case(number: int, case: CaseWorking, count: int) -> list[Text]:
+def _case(number: int, case: CaseWorking, count: int, undecided: bool) -> list[Text]:
     label = f" — {case.label.en}" if case.label else ""
     if not case.reached:
-        return [Text(f"case {number}{label}: not reached (an earlier case applies)", style="dim")]
+        why = "applies if the cases above do not" if undecided else "an earlier case applies"
+        return [Text(f"case {number}{label}: not reached ({why})", style="dim")]
     if case.when is None:
         head = "otherwise" if count > 1 else "the amount"
         line = Text(f"case {number} ({head}){label}", style="bold" if case.chosen else "dim")

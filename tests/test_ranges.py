@@ -193,3 +193,16 @@ def test_explain_tells_the_range_and_which_case_may_apply(tmp_path: Path) -> Non
     assert "Amount: 1,200,000.00 – 1,440,000.00 元" in out.output
     assert "not reached (applies if the cases above do not)" in out.output
     assert "amount unknown" not in out.output
+
+
+def test_whatif_shows_the_range_before_an_answer_settles_it(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('city = "zhengzhou"\ndistrict = "二七区"\nsponsor = "social"\n'
+                    'for_profit = true\nkind = "general"\nnewly_built = true\n'
+                    'fixed_asset_investment = "1.2亿"\nopened_on = 2025-09-01\n',
+                    encoding="utf-8")
+    out = CliRunner().invoke(cli, ["whatif", str(path), "--set", "leading_level=true",
+                                   "--as-of", AS_OF.isoformat()], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "✓ eligible · 1,200,000.00 –" in out.output  # the cell wraps before the most
+    assert "✓ eligible · 1,440,000.00" in out.output

@@ -127,6 +127,7 @@ def _summary(result: Result) -> tuple[Any, ...]:
     """What a person sees of a result, to tell whether it changed."""
     return (
         result.rule.id, result.status, result.amount,
+        (result.range.least.amount, result.range.most.amount) if result.range else None,
         tuple((p.payer, p.amount) for p in result.payers),
         tuple((d.due, d.amount) for d in result.schedule),
         result.period,

@@ -325,6 +325,9 @@ def _side(result: Result | None) -> str:
     text = f"{mark} {inline(result.status, 'en', short=True)}"
     if result.amount is not None:
         text += f" · {format_yuan(result.amount)}"
+    elif result.range is not None:
+        text += f" · {format_yuan(result.range.least.amount)} – " \
+            f"{format_yuan(result.range.most.amount)}"
     start, end = result.period or (None, None)
     if start is not None:
         text += f" · {start.isoformat()}" + (f" – {end.isoformat()}" if end else "")

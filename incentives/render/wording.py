@@ -17,7 +17,7 @@ from typing import Any
 from incentives.assessment.reach import Change, Option
 from incentives.model.facts import Fact, FactSchema
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Result
-from incentives.render.words import STATUS_MARK, WAN, WAN_UNIT, label, yuan_text
+from incentives.render.words import STATUS_MARK, WAN, WAN_UNIT, label, yuan_range, yuan_text
 
 
 def money_text(amount: Decimal) -> str:
@@ -160,6 +160,9 @@ def summary_text(result: Result | None, lang: str = "en") -> str:
 
 def _benefit(result: Result, lang: str) -> str:
     kind = result.rule.kind
+    if result.range is not None:
+        return yuan_range(result.range.least.amount, result.range.most.amount, lang,
+                          cap=kind == "cap")
     if result.amount is not None:
         prefix = "≤ " if kind in ("cap", "deduction") else ""
         return f"{prefix}{yuan_text(result.amount)}"

@@ -61,6 +61,17 @@ def span(result: Result) -> tuple[D, D] | None:
 # --- golden cases ----------------------------------------------------------------------------
 
 
+def erqi(folder: Path) -> Path:
+    """A new general hospital in 二七区, 1.2亿 invested, opened 2025-09-01, its leading level
+    not given."""
+    path = folder / "p.toml"
+    path.write_text('city = "zhengzhou"\ndistrict = "二七区"\nsponsor = "social"\n'
+                    'for_profit = true\nkind = "general"\nnewly_built = true\n'
+                    'fixed_asset_investment = "1.2亿"\nopened_on = 2025-09-01\n',
+                    encoding="utf-8")
+    return path
+
+
 def test_the_sponsor_cap_with_the_surplus_unknown_is_at_most_the_contribution_limit() -> None:
     # 1000万 contributed, one-year rate 3.00% (LPR from 2025-05-20): at most
     # 10,000,000 × 1.2 × 3.00% = 360,000.00; the surplus may be anything from 0, so the
@@ -78,11 +89,7 @@ def test_the_range_is_in_the_json_and_the_totals_say_what_is_certain_and_possibl
     # 二七区, 1.2亿, general, leading level not given: 1,200,000.00 certain (1%), 1,440,000.00
     # possible (1.2%), each half by city and district; half of each paid in 2025, half
     # by 2027.
-    path = tmp_path / "p.toml"
-    path.write_text('city = "zhengzhou"\ndistrict = "二七区"\nsponsor = "social"\n'
-                    'for_profit = true\nkind = "general"\nnewly_built = true\n'
-                    'fixed_asset_investment = "1.2亿"\nopened_on = 2025-09-01\n',
-                    encoding="utf-8")
+    path = erqi(tmp_path)
     out = CliRunner().invoke(cli, ["check", str(path), "--format", "json",
                                    "--as-of", AS_OF.isoformat()])
     assert out.exit_code == 0, out.output
@@ -102,11 +109,7 @@ def test_the_range_is_in_the_json_and_the_totals_say_what_is_certain_and_possibl
 
 
 def test_the_table_shows_the_range_and_what_each_answer_gives(tmp_path: Path) -> None:
-    path = tmp_path / "p.toml"
-    path.write_text('city = "zhengzhou"\ndistrict = "二七区"\nsponsor = "social"\n'
-                    'for_profit = true\nkind = "general"\nnewly_built = true\n'
-                    'fixed_asset_investment = "1.2亿"\nopened_on = 2025-09-01\n',
-                    encoding="utf-8")
+    path = erqi(tmp_path)
     out = CliRunner().invoke(cli, ["check", str(path), "--as-of", AS_OF.isoformat(),
                                    "--lang", "zh"], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
@@ -182,11 +185,7 @@ def test_the_batch_summary_says_what_is_certain_and_what_is_possible(tmp_path: P
 
 
 def test_explain_tells_the_range_and_which_case_may_apply(tmp_path: Path) -> None:
-    path = tmp_path / "p.toml"
-    path.write_text('city = "zhengzhou"\ndistrict = "二七区"\nsponsor = "social"\n'
-                    'for_profit = true\nkind = "general"\nnewly_built = true\n'
-                    'fixed_asset_investment = "1.2亿"\nopened_on = 2025-09-01\n',
-                    encoding="utf-8")
+    path = erqi(tmp_path)
     out = CliRunner().invoke(cli, ["explain", str(path), "zhengzhou.investment-reward",
                                    "--as-of", AS_OF.isoformat()], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
@@ -196,11 +195,7 @@ def test_explain_tells_the_range_and_which_case_may_apply(tmp_path: Path) -> Non
 
 
 def test_whatif_shows_the_range_before_an_answer_settles_it(tmp_path: Path) -> None:
-    path = tmp_path / "p.toml"
-    path.write_text('city = "zhengzhou"\ndistrict = "二七区"\nsponsor = "social"\n'
-                    'for_profit = true\nkind = "general"\nnewly_built = true\n'
-                    'fixed_asset_investment = "1.2亿"\nopened_on = 2025-09-01\n',
-                    encoding="utf-8")
+    path = erqi(tmp_path)
     out = CliRunner().invoke(cli, ["whatif", str(path), "--set", "leading_level=true",
                                    "--as-of", AS_OF.isoformat()], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -86,6 +85,8 @@ class _Named(io.FileIO):
 def _temporary(path: Path, encoding: str, newline: str | None) -> tuple[IO[str], str]:
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        import tempfile  # here, not at the top: it pulls in shutil, bz2, lzma, random
+
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
                                                  suffix=".tmp")
     except OSError as error:

@@ -12,12 +12,11 @@ import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incentives.assessment.savings import estimate_savings
 from incentives.errors import InputError, MoneyError, Problem
 from incentives.load.rulebook import RuleBook
-from incentives.model.bounds import AmountRange, amount_range
 from incentives.model.conditions import Context, Step
 from incentives.model.facts import FactSchema
 from incentives.model.money import split, to_fen
@@ -39,6 +38,9 @@ from incentives.model.result import (
     Result,
 )
 from incentives.model.rule import Component, Offset, Rule, Text
+
+if TYPE_CHECKING:
+    from incentives.model.bounds import AmountRange
 
 DERIVED_FROM = {"division_type": "district"}
 
@@ -259,6 +261,8 @@ def _bounded(rule: Rule, ctx: Context, schema: FactSchema, result: Result,
              missing: set[str]) -> AmountRange | None:
     """An amount the unknown facts leave open but bounded: exact if every answer gives the
     same, else its range; the facts that can't change it are no longer asked for."""
+    from incentives.model.bounds import amount_range  # only when an amount is open
+
     found = amount_range(rule.amount, ctx, schema)
     if found is None:
         return None

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib import import_module
 
 import click
 
-from incentives.cli import batch, check, explore, init, rules
 from incentives.cli.common import Failed, UsageProblems
 
 __all__ = ["Failed", "UsageProblems", "cli", "main"]
@@ -28,9 +28,25 @@ ISSUES_HINT = ("This is a bug in incentives {version}, not a problem with your i
                "read; `incentives --debug …` shows the traceback.")
 
 
+# Each command's module is imported only when that command runs (or help lists them), so
+# `incentives check` does not load batch, explore, init and rules.
+COMMANDS = {"batch": "batch", "check": "check", "compare": "explore", "explain": "explore",
+            "init": "init", "rules": "rules", "whatif": "explore"}
+
+
 class _Commands(click.Group):
     """The command group. Input the library finds unusable only while assessing (an amount
     with too many digits to work out to the fen) exits 2 like any other, problems listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        found = getattr(import_module(f"incentives.cli.{COMMANDS[cmd_name]}"), cmd_name)
+        assert isinstance(found, click.Command)
+        return found
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -52,13 +68,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-cli.add_command(check.check)
-cli.add_command(batch.batch)
-cli.add_command(explore.explain)
-cli.add_command(explore.whatif)
-cli.add_command(explore.compare)
-cli.add_command(init.init)
-cli.add_command(rules.rules)
 
 
 def main() -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from incentives.model.bounds import Decider
 from incentives.model.conditions import Step
 from incentives.model.params import ParamUse
 from incentives.model.place import City
 from incentives.model.profile import Profile
 from incentives.model.rule import Rule, Text
+
+if TYPE_CHECKING:  # imported when an amount is open (engine._bounded), not at start-up
+    from incentives.model.bounds import Decider
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO = "eligible", "not_eligible", "needs_info"
 

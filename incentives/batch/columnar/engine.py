@@ -1,10 +1,11 @@
 """Every rule of a city assessed over a chunk of rows at once: the columnar `engine.py`.
 
 For each rule this works out, column by column, what `engine.assess_rule` works out row
-by row: the status, the amount in fen, the payers' parts, the instalments and their
-dates, the period, and the facts that would settle it (as a bit mask over the schema's
-facts). The condition's trace is kept as columns too (each node's outcome and whether it
-decided), since the missing facts are read off it as `engine` reads them off its trace.
+by row: the status, the amount in fen (or, where unknown facts leave it open, its least
+and most, `ranges.py`), the payers' parts, the instalments and their dates, the period,
+and the facts that would settle it (as a bit mask over the schema's facts). The
+condition's trace is kept as columns too (each node's outcome and whether it decided),
+since the missing facts are read off it as `engine` reads them off its trace.
 `tests/test_batch_columnar.py` holds the two engines to the same answers on every row.
 """
 

@@ -205,11 +205,9 @@ def test_a_realistic_registry_with_awkward_lines(registry: Path, tmp_path: Path,
     source = awkward(registry, tmp_path / "awkward.csv", quotes=True)
     summary = same_on_both(source, tmp_path, per_institution=per_institution)
     # the quoted, CRLF, non-UTF-8 and short lines go row by row; every other row stays
-    # on the columnar path as in the clean registry (quotes that close on their line
-    # don't end it); rows with an amount left open go row by row in both
-    clean = run(registry, tmp_path / "clean", BOOK, True, ".csv",
-                {"per_institution": per_institution})[2]
-    assert summary.columnar > clean.columnar - 20
+    # on the columnar path (quotes that close on their line don't end it), an amount the
+    # unknown facts leave open included
+    assert summary.columnar > summary.assessed - 20
 
 
 def test_a_registry_larger_than_a_block(tmp_path: Path) -> None:
@@ -218,8 +216,7 @@ def test_a_registry_larger_than_a_block(tmp_path: Path) -> None:
     BENCHMARK.generate(tmp_path / "large.csv", 32_000, seed=4)
     source = awkward(tmp_path / "large.csv", tmp_path / "awkward.csv", quotes=False)
     assert source.stat().st_size > 4 << 20
-    clean = run(tmp_path / "large.csv", tmp_path / "clean", BOOK, True, ".csv", {})[2]
-    assert same_on_both(source, tmp_path).columnar > clean.columnar - 1000
+    assert same_on_both(source, tmp_path).columnar > 31_000
 
 
 def test_the_automatic_choice_writes_the_same_too(registry: Path, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives import assess, load_rulebook, parse_profile
-from incentives.batch.columnar.engine import STATUS_NAMES, DateMap, split_columns
+from incentives.batch.columnar.engine import STATUS_NAMES, DateMap, FactBits, split_columns
 from incentives.batch.columnar.frame import facts_of
 from incentives.batch.columnar.plan import Plan, assess_city, fallback_rows
 from incentives.batch.columnar.vector import Cond, Frame, Num, decimal_parts, evaluate
@@ -30,6 +30,8 @@ from incentives.model.result import ELIGIBLE, Result
 from incentives.model.rule import Offset
 
 from .test_properties import FACT_VALUES, consistent
+from .test_ranges import AS_OF as RANGE_DAY
+from .test_ranges import OPEN, new_build
 
 BOOK = load_rulebook()
 FEW = settings(max_examples=40, deadline=None)
@@ -166,11 +168,20 @@ def test_results_agree(raws: list[dict[str, Any]], as_of: date) -> None:
 
 def _reference(result: Result) -> tuple[Any, ...]:
     period = result.period
+    ranged = result.range
+    ends = None if ranged is None else tuple(_reference_end(e) for e in (ranged.least,
+                                                                         ranged.most))
     return (result.status, None if result.amount is None else to_fen(result.amount),
             tuple((p.payer, p.amount) for p in result.payers),
             tuple((d.due, d.amount, tuple(p.amount for p in d.payers))
                   for d in result.schedule),
-            period, tuple(result.missing))
+            period, tuple(result.missing), ends)
+
+
+def _reference_end(extent: Any) -> tuple[Any, ...]:
+    return (extent.amount, tuple((p.payer, p.amount) for p in extent.payers),
+            tuple((d.due, d.amount, tuple(p.amount for p in d.payers))
+                  for d in extent.schedule))
 
 
 def _columnar(result: Any, row: int) -> tuple[Any, ...]:
@@ -180,21 +191,28 @@ def _columnar(result: Any, row: int) -> tuple[Any, ...]:
     def day(ordinal: Any, known: Any) -> date | None:
         return date.fromordinal(int(ordinal)) if known else None
 
+    def parts_of(parts: Any, dues: Any, paid: bool) -> tuple[Any, Any]:
+        payers = tuple((p, yuan(part[row])) for (p, _), part in zip(
+            result.rule.payers, parts, strict=True)) if paid else ()
+        return payers, tuple((day(d.due[row], d.due_known[row]), yuan(d.amount[row]),
+                              tuple(yuan(part[row]) for part in d.parts))
+                             for d in dues) if paid else ()
+
     known = result.amount_known is not None and result.amount_known[row]
-    paid = result.paid is not None and result.paid[row]
-    payers = tuple((p, yuan(part[row])) for (p, _), part in zip(
-        result.rule.payers, result.parts, strict=True)) if paid else ()
-    dues = tuple((day(d.due[row], d.due_known[row]), yuan(d.amount[row]),
-                  tuple(yuan(part[row]) for part in d.parts))
-                 for d in result.dues) if paid else ()
+    paid = bool(result.paid is not None and result.paid[row])
+    payers, dues = parts_of(result.parts, result.dues, paid)
+    ends = None
+    if result.ranged is not None and result.ranged[row]:
+        ends = tuple((yuan(end.amount[row]),
+                      *parts_of(end.parts, end.dues, bool(result.rule.payers)))
+                     for end in (result.least, result.most))
     period = None
     if result.period is not None and result.period[row]:
         period = (day(result.start[row], result.start_known[row]),
                   day(result.end[row], result.end_known[row]))
-    from incentives.batch.columnar.engine import FactBits
     bits = FactBits(list(BOOK.schema.facts))
     return (STATUS_NAMES[result.status[row]], yuan(result.amount[row]) if known else None,
-            payers, dues, period, tuple(bits.decode(int(result.missing[row]))))
+            payers, dues, period, tuple(bits.decode(int(result.missing[row]))), ends)
 
 
 def test_decimal_parts() -> None:
@@ -233,3 +251,55 @@ def test_and_or_not_follow_kleene_on_one_row_and_on_columns(outcomes: list[bool 
     first = outcomes[0]
     assert logic.outcome(logic.negation(logic.truth(first))) == (None if first is None
                                                                  else not first)
+
+
+# --- open amounts: the same ranges as the row engine ---------------------------------------
+
+@FEW
+@given(st.lists(st.tuples(new_build(), st.sets(st.sampled_from(OPEN))), min_size=1,
+                max_size=25))
+def test_open_amounts_get_the_row_engines_ranges_on_the_columnar_path(
+        drawn: list[tuple[dict[str, Any], set[str]]]) -> None:
+    """Zhengzhou new builds with any of the facts the investment reward's rate and the
+    sponsor cap read left out: every row stays on the columnar path, with the row
+    engine's amounts, ranges (least and most, split among payers and instalments) and
+    missing facts."""
+    items = parsed([{k: v for k, v in raw.items() if k not in left_out}
+                    for raw, left_out in drawn])
+    found = facts_of(items, BOOK.schema, BOOK.cities)
+    assessed = assess_city(Plan(BOOK, RANGE_DAY, {}), "zhengzhou", found,
+                           np.arange(len(items)))
+    assert not fallback_rows(assessed).any()
+    for position, item in enumerate(items):
+        expected = {r.rule.id: _reference(r) for r in assess(item, BOOK, RANGE_DAY).results}
+        got = {result.rule.id: _columnar(result, position)
+               for slot in range(len(assessed.primary))
+               for result, shown in assessed.chosen(slot) if shown[position]}
+        assert got == expected, position
+
+
+def test_a_range_is_worked_out_on_the_columnar_path() -> None:
+    """The sponsor cap with the surplus unknown: 0 to contribution × 1.2 × rate, decided
+    by the surplus; the investment reward with the kind unknown: 1% to 1.2%."""
+    raw = {"city": "zhengzhou", "district": "二七区", "sponsor": "social", "for_profit": False,
+           "newly_built": True, "fixed_asset_investment": Decimal("86500000"),
+           "opened_on": date(2025, 4, 28), "leading_level": False,
+           "featured_services": False, "sponsor_contribution": Decimal("10000000")}
+    items = parsed([raw])
+    assessed = assess_city(Plan(BOOK, RANGE_DAY, {}), "zhengzhou",
+                           facts_of(items, BOOK.schema, BOOK.cities), np.arange(1))
+    assert not fallback_rows(assessed).any()
+    results = {r.rule.id: r for r in assessed.primary}
+    cap, reward = results["zhengzhou.sponsor-annual-award-cap"], results[
+        "zhengzhou.investment-reward"]
+    for result in (cap, reward):
+        assert result.ranged is not None and result.ranged[0]
+    assert (int(reward.least.amount[0]), int(reward.most.amount[0])) == (86_500_000,
+                                                                         103_800_000)
+    assert int(cap.least.amount[0]) == 0 < int(cap.most.amount[0])
+    bits = FactBits(list(BOOK.schema.facts))
+    assert bits.decode(int(cap.missing[0])) == ["annual_surplus"]
+    assert bits.decode(int(reward.missing[0])) == ["kind"]
+    expected = {r.rule.id: _reference(r) for r in assess(items[0], BOOK, RANGE_DAY).results}
+    assert _columnar(cap, 0) == expected[cap.rule.id]
+    assert _columnar(reward, 0) == expected[reward.rule.id]

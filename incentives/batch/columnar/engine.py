@@ -1,10 +1,11 @@
 """Every rule of a city assessed over a chunk of rows at once: the columnar `engine.py`.
 
 For each rule this works out, column by column, what `engine.assess_rule` works out row
-by row: the status, the amount in fen, the payers' parts, the instalments and their
-dates, the period, and the facts that would settle it (as a bit mask over the schema's
-facts). The condition's trace is kept as columns too (each node's outcome and whether it
-decided), since the missing facts are read off it as `engine` reads them off its trace.
+by row: the status, the amount in fen (or, where unknown facts leave it open, its least
+and most, `ranges.py`), the payers' parts, the instalments and their dates, the period,
+and the facts that would settle it (as a bit mask over the schema's facts). The
+condition's trace is kept as columns too (each node's outcome and whether it decided),
+since the missing facts are read off it as `engine` reads them off its trace.
 `tests/test_batch_columnar.py` holds the two engines to the same answers on every row.
 """
 
@@ -18,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from incentives.assessment.engine import DERIVED_FROM
+from incentives.batch.columnar.ranges import RangePlan, amount_ranges
 from incentives.batch.columnar.vector import (
+    Column,
     Cond,
     Frame,
     add,
@@ -54,6 +57,15 @@ class Dues:
 
 
 @dataclass
+class ExtentColumns:
+    """One end of the rows' ranges: the amount (fen), each payer's part, the instalments."""
+
+    amount: Any
+    parts: list[Any] = field(default_factory=list)
+    dues: list[Dues] = field(default_factory=list)
+
+
+@dataclass
 class RuleColumns:
     """One rule's result over the rows of a chunk."""
 
@@ -66,6 +78,9 @@ class RuleColumns:
     paid: np.ndarray | None = None  # rows with payers' parts (and instalments)
     parts: list[Any] = field(default_factory=list)  # per payer of rule.payers, fen
     dues: list[Dues] = field(default_factory=list)
+    ranged: np.ndarray | None = None  # rows whose open amount has a range (amount unknown)
+    least: ExtentColumns | None = None  # meaningful where ranged
+    most: ExtentColumns | None = None
     period: np.ndarray | None = None  # rows that have a period
     start: np.ndarray | None = None
     start_known: np.ndarray | None = None
@@ -147,6 +162,7 @@ class Prepared:
             raise Unsupported("a parameter with no value on the date")
         self.params = {name: use.value for name, use in uses.items()}
         self.unbounding = unbounding_facts(rule.amount, self.params, book.schema)
+        self.ranges = RangePlan(rule.amount, self.params, book.schema)
         self.in_force = rule.effective_from <= as_of and (
             rule.effective_to is None or as_of <= rule.effective_to)
 
@@ -211,14 +227,12 @@ class Prepared:
         missing = np.zeros(size, dtype=np.int64)
         amount: Any = np.zeros(size, dtype=np.int64)
         known = np.zeros(size, dtype=bool)
+        self.deciders = np.zeros(size, dtype=np.int64)  # a range's: missing, not essential
         if rule.amount:
             amount, known = self._amount(frame, bits, missing)
-            # an amount the unknown facts leave open may still be bounded (model.bounds):
-            # the reference path works it out, unless a fact it lacks leaves it unbounded
-            unbounded = np.zeros(size, dtype=bool)
-            for name in self.unbounding:
-                unbounded |= ~frame.columns[name].known
-            result.fallback |= work & ~known & ~unbounded
+            if (work & ~known).any():
+                amount = self._bounded(frame, bits, result, work & ~known, amount, known,
+                                       missing)
         if rule.components:
             total, all_known = self._components(frame, bits, missing)
             if rule.kind == "deduction" and not rule.amount:
@@ -241,8 +255,40 @@ class Prepared:
             paid = result.amount_known.copy()
             result.paid = paid
             self._split(frame, bits, result, paid, missing)
+        missing |= self.deciders
         result.missing[work] = missing[work]
         result.status[work & (essential != 0)] = NEEDS
+
+    def _bounded(self, frame: Frame, bits: FactBits, result: RuleColumns, open_rows: np.ndarray,
+                 amount: Any, known: np.ndarray, missing: np.ndarray) -> Any:
+        """An open amount's range (as `engine._bounded`): where least and most agree the
+        amount is known; else `result.ranged`, the amount's facts no longer asked for but
+        the deciding ones. `known` and `missing` are updated in place."""
+        if not self.ranges.supported:  # a form worked out only row by row
+            unbounded = np.zeros(frame.size, dtype=bool)
+            for name in self.unbounding:
+                unbounded |= ~frame.columns[name].known
+            result.fallback |= open_rows & ~unbounded
+            return amount
+        rows = np.flatnonzero(open_rows)
+        size = len(rows)
+        columns = {name: Column(c.kind, c.data[rows], c.known[rows], c.exp, c.fact)
+                   for name, c in frame.columns.items()}
+        found = amount_ranges(self.ranges, Frame(size, columns, frame.params,
+                                                 np.zeros(size, dtype=bool)), bits.bit)
+        result.fallback[rows[found.refer]] = True
+        least, most = (_spread(fen, rows, frame.size) for fen in (found.least, found.most))
+        bounded = np.zeros(frame.size, dtype=bool)
+        bounded[rows[found.bounded]] = True
+        self.too_large |= bounded & ((abs(least) >= FEN_LIMIT) | (abs(most) >= FEN_LIMIT))
+        exact = bounded & (least == most)
+        ranged = bounded & ~exact
+        known |= exact
+        missing[bounded] = 0
+        self.deciders[rows] = np.where(found.bounded & ~exact[rows], found.deciders, 0)
+        result.ranged = ranged
+        result.least, result.most = ExtentColumns(least), ExtentColumns(most)
+        return _merge(amount, exact, least)
 
     def _needs(self, offset: Offset, frame: Frame, bits: FactBits,
                known: np.ndarray) -> np.ndarray:
@@ -307,25 +353,48 @@ class Prepared:
 
     def _split(self, frame: Frame, bits: FactBits, result: RuleColumns, paid: np.ndarray,
                missing: np.ndarray) -> None:
+        """The payers' parts and instalments of each known amount, and of both ends of
+        each range (`engine._extent`); the instalments' unknown dates are missing."""
+        ranged = result.ranged if result.ranged is not None else np.zeros_like(paid)
+        result.parts, result.dues = self._extent(frame, result.amount, paid, result)
+        if ranged.any():
+            assert result.least is not None and result.most is not None
+            for end in (result.least, result.most):
+                end.parts, end.dues = self._extent(frame, end.amount, ranged, result)
+        for instalment in self.rule.schedule:
+            _, known = _start(self.rule, instalment.due, frame)
+            missing |= np.where(paid | ranged, self._needs(instalment.due, frame, bits, known),
+                                0)
+
+    def _extent(self, frame: Frame, fen: Any, rows: np.ndarray, result: RuleColumns
+                ) -> tuple[list[Any], list[Dues]]:
         rule = self.rule
-        amount = np.where(paid, result.amount, 0)
+        amount = np.where(rows, fen, 0)
         negative = amount < 0  # the reference path reports it
         result.fallback |= negative
         amount = np.where(negative, 0, amount)
-        result.parts = split_columns(amount, [share for _, share in rule.payers])
+        parts = split_columns(amount, [share for _, share in rule.payers])
         if not rule.schedule:
-            return
+            return parts, []
         shares = [instalment.share for instalment in rule.schedule]
-        columns = [split_columns(part, shares) for part in result.parts]
+        columns = [split_columns(part, shares) for part in parts]
+        dues = []
         for index, instalment in enumerate(rule.schedule):
             start, known = _start(rule, instalment.due, frame)
-            missing |= np.where(paid, self._needs(instalment.due, frame, bits, known), 0)
             due = self.moved(instalment.due, start, known, last=False)
-            parts = [column[index] for column in columns]
-            total: Any = parts[0]
-            for part in parts[1:]:
-                total = add(total, part)
-            result.dues.append(Dues(due, known, total, parts))
+            pieces = [column[index] for column in columns]
+            total: Any = pieces[0]
+            for piece in pieces[1:]:
+                total = add(total, piece)
+            dues.append(Dues(due, known, total, pieces))
+        return parts, dues
+
+
+def _spread(values: Any, rows: np.ndarray, size: int) -> Any:
+    """Values of a subset of rows put back at their rows (zero elsewhere)."""
+    spread: Any = np.zeros(size, dtype=object if _is_object(values) else np.int64)
+    spread[rows] = values
+    return spread
 
 
 def _merge(base: Any, mask: np.ndarray, values: Any) -> Any:
@@ -464,5 +533,6 @@ def _nodes(node: Node) -> list[Node]:
     return found
 
 
-__all__ = ["ELIGIBLE", "NEEDS", "NOT", "STATUS_NAMES", "DateMap", "FactBits", "Prepared",
+__all__ = ["ELIGIBLE", "NEEDS", "NOT", "STATUS_NAMES", "DateMap", "ExtentColumns", "FactBits",
+           "Prepared",
            "RuleColumns", "check_supported", "split_columns", "trace_missing"]

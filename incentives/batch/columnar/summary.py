@@ -9,10 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from incentives.batch.columnar.engine import ELIGIBLE, STATUS_NAMES, DayTable, RuleColumns
+from incentives.batch.columnar.engine import (
+    ELIGIBLE,
+    STATUS_NAMES,
+    DayTable,
+    Dues,
+    RuleColumns,
+)
 from incentives.batch.columnar.frame import Facts
 from incentives.batch.columnar.plan import Assessed
-from incentives.batch.summary import UNDATED, Summary
+from incentives.batch.summary import UNDATED, PayerKey, Summary
 from incentives.model.place import City
 
 _YEAR = DayTable(lambda day: day.year)
@@ -44,28 +50,36 @@ def summarise(summary: Summary, assessed: Assessed, facts: Facts) -> None:
 
 def _cash(summary: Summary, city: City, result: RuleColumns, eligible: np.ndarray,
           codes: np.ndarray, names: list[Any]) -> None:
-    if result.amount_known is None or result.paid is None:
-        return
-    paying = eligible & result.amount_known & (np.asarray(result.amount) != 0)
+    """Each payer's parts by the year they fall due: an exact amount (not zero) in both
+    the certain and the possible sums, a range at its least and at its most (even zero)."""
+    if result.amount_known is not None and result.paid is not None:
+        paying = eligible & result.amount_known & (np.asarray(result.amount) != 0)
+        for sums in (summary.cash, summary.possible):
+            _add_cash(sums, city, result, paying, result.parts, result.dues, codes, names)
+    if result.ranged is not None and result.rule.payers:
+        assert result.least is not None and result.most is not None
+        ranged = eligible & result.ranged
+        for sums, end in ((summary.cash, result.least), (summary.possible, result.most)):
+            _add_cash(sums, city, result, ranged, end.parts, end.dues, codes, names)
+
+
+def _add_cash(sums: dict[PayerKey, dict[int | str, Decimal]], city: City,
+              result: RuleColumns, paying: np.ndarray, parts: list[Any], dues: list[Dues],
+              codes: np.ndarray, names: list[Any]) -> None:
     if not paying.any():
         return
-    rule = result.rule
-    if result.dues:
-        pieces = [(due.due, due.due_known, due.parts) for due in result.dues]
+    if dues:
+        pieces = [(due.due, due.due_known, due.parts) for due in dues]
     else:
         none = np.zeros(len(paying), dtype=bool)
-        pieces = [(np.zeros(len(paying), dtype=np.int64), none, result.parts)]
-    for due, due_known, parts in pieces:
+        pieces = [(np.zeros(len(paying), dtype=np.int64), none, parts)]
+    for due, due_known, due_parts in pieces:
         years = _years(due, paying & due_known)
-        for (payer, _), part in zip(rule.payers, parts, strict=True):
+        for (payer, _), part in zip(result.rule.payers, due_parts, strict=True):
             for (code, year), amount in _sums(codes, years, part, paying).items():
                 label = city.payer_label(payer, names[code])
-                key = (city.id, payer, label)
-                # exact here (a row whose amount is open takes the row engine): certain
-                # and possible are the same
-                yuan = Decimal(amount).scaleb(-2)
-                summary.cash[key][UNDATED if year < 0 else year] += yuan
-                summary.possible[key][UNDATED if year < 0 else year] += yuan
+                sums[(city.id, payer, label)][UNDATED if year < 0 else year] += (
+                    Decimal(amount).scaleb(-2))
 
 
 def _years(ordinals: np.ndarray, known: np.ndarray) -> np.ndarray:

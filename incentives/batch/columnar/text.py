@@ -91,7 +91,7 @@ def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
     paid = result.paid if result.paid is not None else none
     cells = [_same(csv_cell(rule.id), size), Texts(list(STATUS_NAMES), result.status),
              _same(csv_cell(rule.kind), size), money_coded(result.amount, known),
-             _same("", size), _same("", size)]  # an open amount's range: the row engine's
+             *_range_cells(result, size)]
     for payer in payers:
         index = next((i for i, (p, _) in enumerate(rule.payers) if p == payer), None)
         cells.append(_same("", size) if index is None or not paid.any()
@@ -106,6 +106,15 @@ def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
     arrays = [cell.arrow() for cell in cells]
     arrays += [_schedule_cells(result, paid), missing_coded(result.missing, bits).arrow()]
     return joined(arrays, ",")
+
+
+def _range_cells(result: RuleColumns, size: int) -> list[Texts]:
+    """amount_least and amount_most: filled where the amount is open but bounded."""
+    if result.ranged is None or not result.ranged.any():
+        return [_same("", size), _same("", size)]
+    assert result.least is not None and result.most is not None
+    return [money_coded(result.least.amount, result.ranged),
+            money_coded(result.most.amount, result.ranged)]
 
 
 def _same(text: str, size: int) -> Texts:
@@ -235,9 +244,11 @@ def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBi
 def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
                       ) -> list[Texts]:
     """cash, cash_possible, cash_<payer>…, eligible, needs_info, missing: as `Writer`
-    writes them (an amount left open takes the row engine, so here the two cash agree)."""
+    writes them (cash and its payers' parts count a range at its least, cash_possible at
+    its most)."""
     size = len(assessed.rows)
     total = np.zeros(size, dtype=np.int64)
+    possible = np.zeros(size, dtype=np.int64)
     by_payer = {payer: np.zeros(size, dtype=np.int64) for payer in payers}
     present = {payer: np.zeros(size, dtype=bool) for payer in payers}
     missing = np.zeros(size, dtype=np.int64)
@@ -253,13 +264,23 @@ def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
             counts = rows & (result.status == ELIGIBLE) & result.amount_known
             counts &= np.asarray(result.amount) != 0
             total = total + np.where(counts, result.amount, 0)
-            if result.paid is None:
-                continue
-            for (payer, _), part in zip(rule.payers, result.parts, strict=True):
-                if payer in by_payer:
-                    by_payer[payer] = by_payer[payer] + np.where(counts, part, 0)
-                    present[payer] |= counts
-    cells = [money_coded(total, np.ones(size, dtype=bool))] * 2
+            possible = possible + np.where(counts, result.amount, 0)
+            ends = [(counts, result.amount, result.parts if result.paid is not None else None)]
+            if result.ranged is not None and result.ranged.any():
+                assert result.least is not None and result.most is not None
+                ranged = rows & (result.status == ELIGIBLE) & result.ranged
+                possible = possible + np.where(ranged, result.most.amount, 0)
+                least = ranged & (np.asarray(result.least.amount) != 0)
+                total = total + np.where(least, result.least.amount, 0)
+                ends.append((least, result.least.amount,
+                             result.least.parts if rule.payers else None))
+            for counted, _, parts in ends:
+                for (payer, _), part in zip(rule.payers, parts or [], strict=True):
+                    if payer in by_payer:
+                        by_payer[payer] = by_payer[payer] + np.where(counted, part, 0)
+                        present[payer] |= counted
+    everyone = np.ones(size, dtype=bool)
+    cells = [money_coded(total, everyone), money_coded(possible, everyone)]
     cells += [money_coded(by_payer[p], present[p]) for p in payers]
     cells += _status_ids(statuses, size)
     cells.append(missing_coded(missing, bits))

@@ -88,6 +88,7 @@ def test_known_is_a_leaf_of_the_trace_showing_the_facts_value() -> None:
     ("known(opend_on)", "did you mean 'opened_on'"),
     ("known(lending_rate)", "'lending_rate' is not a fact"),
     ("known(as_of)", "'as_of' is not a fact"),
+    ("known(city)", "every profile gives its city"),
     ("known(opened_on > 1)", "known() takes one fact name"),
 ])
 def test_known_takes_a_fact_name_only(source: str, message: str) -> None:
@@ -223,6 +224,10 @@ OPEN_ENDED = HEAD.format(id="hostile.open-ended") + """\
 when = "as_of <= effective_to or newly_built"
 amount = "10万"
 """
+PLACED = HEAD.format(id="hostile.placed") + """\
+when = "known(division_type) and known(name) and not known(kind)"
+amount = "1万"
+"""
 
 
 def folder_with(root: Path, rules: str, facts: str = "") -> Path:
@@ -270,7 +275,8 @@ def test_a_profile_cannot_give_a_reserved_date(tmp_path: Path) -> None:
 
 
 def stepped_book(root: Path) -> Any:
-    return load_rulebook([folder_with(root, STEPPED + WINDOWED + OPEN_ENDED)], bundled=True)
+    folder = folder_with(root, STEPPED + WINDOWED + OPEN_ENDED + PLACED)
+    return load_rulebook([folder], bundled=True)
 
 
 def test_a_stepped_award_written_as_data(tmp_path: Path) -> None:
@@ -300,8 +306,9 @@ ROWS = [
                          ids=str)
 def test_both_engines_agree_on_the_new_forms(tmp_path: Path, as_of: date) -> None:
     book = stepped_book(tmp_path / "rules")
-    rows = [{"name": f"医院{i}", "city": "hostile", "district": "东区", "sponsor": "social",
-             **row} for i, row in enumerate(ROWS)]
+    rows = [{"name": f"医院{i}" if i % 3 else "", "city": "hostile",
+             "district": "东区" if i % 2 else "", "sponsor": "social", **row}
+            for i, row in enumerate(ROWS)]
     source = write_dicts(tmp_path / "rows.csv", rows)
     summary = same_on_both(source, tmp_path, book, as_of=as_of)
     assert summary.rejected == 0

@@ -658,6 +658,8 @@ class _Compiler:
         if arg.id not in self.env.schema:
             hint = self.env.suggestions.did_you_mean(arg.id, self.env.schema.facts)
             raise self.fail(arg, f"known() takes a fact name; {arg.id!r} is not a fact{hint}")
+        if self.env.schema[arg.id].type == "city":
+            raise self.fail(arg, "every profile gives its city: known(city) is always true")
         return Known(arg.id), BOOL
 
     def date_literal(self, node: ast.Call) -> tuple[Node, VType]:

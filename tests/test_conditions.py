@@ -420,7 +420,7 @@ HOSTILE = [
     ("*newly_built", ""),
     ("2 ** 10", "not allowed"),
     ("fixed_asset_investment ** 2 > 1", "not allowed"),
-    ("fixed_asset_investment // 2 > 1", "not allowed"),
+    ("fixed_asset_investment // land_area > 1", "floor division (//) only by a non-zero"),
     ("fixed_asset_investment % 2 > 1", "not allowed"),
     ("name[0] == 'x'", "subscripts"),
     ("name[0:1] == 'x'", "subscripts"),

@@ -71,7 +71,7 @@ MESSAGES = [
     ("kind + 1 > 2", "kind +", "arithmetic needs numbers, not kind value and number"),
     ("fixed_asset_investment / payroll_total > 1", "payroll_total",
      "divide only by a non-zero number literal"),
-    ("open(1)", "open", "only the functions date, max, min may be called"),
+    ("open(1)", "open", "only the functions date, floor, known, max, min may be called"),
     ("min(1, 2, key=3) > 1", "min(", "keyword arguments are not allowed"),
     ("min(1) > 1", "min(", "min() takes two or more numbers"),
     ("opened_on > date()", "date()", "date() takes one text like '2018-08-06'"),

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from incentives.assessment.savings import estimate_savings
 from incentives.errors import InputError, MoneyError, Problem
 from incentives.load.rulebook import RuleBook
-from incentives.model.conditions import Context, Step
-from incentives.model.facts import FactSchema
+from incentives.model.conditions import Context, Step, rule_dates
+from incentives.model.facts import RESERVED_DATES, FactSchema
 from incentives.model.money import split, to_fen
 from incentives.model.params import resolve
 from incentives.model.place import City
@@ -107,7 +107,8 @@ def assess_rule(
     """One rule's result for the profile: what `assess` works out for each rule, and what
     within reach re-assesses with a fact changed."""
     uses = resolve(book.param_tables(city.id), rule.param_names, as_of, overrides)
-    ctx = Context(profile.facts, {name: use.value for name, use in uses.items()})
+    ctx = Context(profile.facts, {name: use.value for name, use in uses.items()},
+                  rule_dates(as_of, rule.effective_from, rule.effective_to))
     result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
     if _in_force(rule, as_of, result):
         if rule.when is not None:
@@ -211,7 +212,7 @@ def _in_force(rule: Rule, as_of: date, result: Result) -> bool:
 
 def _missing(names: frozenset[str] | set[str], profile: Profile) -> list[str]:
     facts = {DERIVED_FROM.get(name, name) for name in names}
-    return sorted(f for f in facts if f not in profile.facts and f not in ("as_of",))
+    return sorted(f for f in facts if f not in profile.facts and f not in RESERVED_DATES)
 
 
 def _missing_in_trace(trace: Step, profile: Profile) -> list[str]:

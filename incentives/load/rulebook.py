@@ -25,7 +25,13 @@ from incentives.load.facts import FACTS_FILE, load_base_schema
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
 from incentives.model.conditions import Env
-from incentives.model.facts import Fact, FactSchema, fact_from_table, implication_problems
+from incentives.model.facts import (
+    RESERVED_DATES,
+    Fact,
+    FactSchema,
+    fact_from_table,
+    implication_problems,
+)
 from incentives.model.money import parse_amount
 from incentives.model.params import RATE, ParamTable, ParamValue
 from incentives.model.place import DIVISION_TYPES, City, Division, Document
@@ -37,7 +43,7 @@ __all__ = ["RuleBook", "RuleFileError", "RuleProblem", "bundled_rules_dir", "loa
 # Python's built-in names and keywords (a rule never sees them, but a name that looks like
 # one misleads a reader), and the language's own.
 RESERVED_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
-    "min", "max", "date", "true", "false"}
+    "min", "max", "floor", "date", "known", "true", "false"} | RESERVED_DATES
 PACKAGE = Path(__file__).resolve().parent.parent
 BUNDLED = PACKAGE / "rules"
 SOURCE_TREE = PACKAGE.parent / "rules"

@@ -101,7 +101,8 @@ def amount_range(cases: list[AmountCase], ctx: Context, schema: FactSchema
     try:
         for answers in product(*(_choices(name, schema) or () for name in finite)):
             filled = {**ctx.facts, **dict(zip(finite, answers, strict=True))}
-            spans[answers] = _cases_span(cases, Context(filled, ctx.params), numbers, schema)
+            spans[answers] = _cases_span(cases, Context(filled, ctx.params, ctx.dates), numbers,
+                                         schema)
     except NotBounded:
         return None
     whole = _union(spans.values())

@@ -3,9 +3,10 @@
 `newly_built and fixed_asset_investment >= 5000万 and kind in ['rehabilitation', 'nursing']`
 
 An expression is parsed with Python's `ast` into a closed set of node types (names,
-literals, comparisons, and/or/not, `in`, + - * /, min/max/date) and everything else is
-refused. Every name and type is checked against the fact schema when the rule file is
-loaded, so a typo fails then, with a caret, never at evaluation. Numbers are exact
+literals, comparisons, and/or/not, `in`, + - * / //, min/max/floor/date/known, and the
+reserved dates `as_of`, `effective_from`, `effective_to`) and everything else is refused.
+Every name and type is checked against the fact schema when the rule file is loaded, so a
+typo fails then, with a caret, never at evaluation. Numbers are exact
 Decimals (`5000万`, `1.2%` included) and never pass through float.
 
 Unknown facts are a value of their own (None): a comparison with one is unknown, and
@@ -21,19 +22,19 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from itertools import chain
 from typing import Any
 
-from incentives.errors import ExprError, Suggestions
+from incentives.errors import ExprError, MoneyError, Suggestions
 from incentives.model import logic
-from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
+from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, RESERVED_DATES, Fact, FactSchema
 from incentives.model.money import CONTEXT, MAX_DIGITS, parse_amount
 
 MAX_SOURCE_CHARS = 2000
 MAX_NODES = 300
 MAX_DEPTH = 32
-FUNCTIONS = {"min", "max", "date"}
+FUNCTIONS = {"min", "max", "floor", "date", "known"}
 
 _TOKEN = re.compile(
     r"(?P<str>'[^'\\\n]*'|\"[^\"\\\n]*\")"
@@ -59,13 +60,34 @@ _REFUSED = {
     ast.YieldFrom: "yield",
     ast.Slice: "slices",
 }
+
+
+def floor_divide(a: Decimal, b: Decimal) -> Decimal:
+    """The whole number of times b goes into a, rounded down (toward minus infinity),
+    exactly: Decimal's own `//` rounds toward zero."""
+    try:
+        quotient = CONTEXT.divide_int(a, b)
+    except InvalidOperation:
+        raise MoneyError("floor division (//) gives a number too large to work out") from None
+    remainder = CONTEXT.subtract(a, CONTEXT.multiply(quotient, b))
+    if remainder != 0 and (remainder < 0) != (b < 0):
+        quotient = CONTEXT.subtract(quotient, 1)
+    return quotient
+
+
+def floor_of(a: Decimal) -> Decimal:
+    """The largest whole number not above a, exactly."""
+    return a.to_integral_value(rounding=ROUND_FLOOR, context=CONTEXT)
+
+
 _BINOPS: dict[type, Callable[[Decimal, Decimal], Decimal]] = {
     ast.Add: CONTEXT.add,
     ast.Sub: CONTEXT.subtract,
     ast.Mult: CONTEXT.multiply,
     ast.Div: CONTEXT.divide,
+    ast.FloorDiv: floor_divide,
 }
-_SYMBOLS = {"add": "+", "subtract": "−", "multiply": "×", "divide": "÷"}
+_SYMBOLS = {"add": "+", "subtract": "−", "multiply": "×", "divide": "÷", "floor_divide": "//"}
 _CMP_TEXT = {
     ast.Eq: "==",
     ast.NotEq: "!=",
@@ -118,10 +140,13 @@ class Env:
 
 @dataclass
 class Context:
-    """What an evaluation reads: the profile's known facts and the parameters in force."""
+    """What an evaluation reads: the profile's known facts, the parameters in force, and
+    the reserved dates (`as_of`, the rule's `effective_from` and `effective_to`; None where
+    a rule has no end)."""
 
     facts: Mapping[str, Any]
     params: Mapping[str, Decimal] = field(default_factory=dict)
+    dates: Mapping[str, date | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -159,7 +184,15 @@ class Node:
 
 
 def _lookup(ctx: Context, name: str) -> Any:
+    if name in RESERVED_DATES:
+        return ctx.dates.get(name)
     return ctx.facts.get(name, ctx.params.get(name))
+
+
+def rule_dates(as_of: date, effective_from: date, effective_to: date | None
+               ) -> dict[str, date | None]:
+    """The reserved dates an expression of a rule may read on an as-of date."""
+    return {"as_of": as_of, "effective_from": effective_from, "effective_to": effective_to}
 
 
 class Const(Node):
@@ -182,6 +215,39 @@ class FactRef(Node):
 class ParamRef(FactRef):
     def ev(self, ctx: Context) -> Any:
         return ctx.params.get(self.name)
+
+
+class DateRef(Node):
+    """A reserved date: `as_of`, `effective_from` or `effective_to` (None: no end)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.names = frozenset([name])
+
+    def ev(self, ctx: Context) -> Any:
+        return ctx.dates.get(self.name)
+
+
+class Known(Node):
+    """`known(fact)`: whether the profile gives the fact; never unknown itself."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.names = frozenset([name])
+
+    def ev(self, ctx: Context) -> Any:
+        return ctx.facts.get(self.name) is not None
+
+
+class Floor(Node):
+    """`floor(x)`: the largest whole number not above x."""
+
+    def __init__(self, a: Node) -> None:
+        self.a, self.names = a, a.names
+
+    def ev(self, ctx: Context) -> Any:
+        a = self.a.ev(ctx)
+        return None if a is None else floor_of(a)
 
 
 class Arith(Node):
@@ -329,6 +395,8 @@ def _work(node: Node, ctx: Context, steps: list[Calc]) -> None:
         children, op = [node.a, node.b], node.symbol
     elif isinstance(node, Neg):
         children, op = [node.a], "neg"
+    elif isinstance(node, Floor):
+        children, op = [node.a], "floor"
     elif isinstance(node, MinMax):
         children, op = list(node.args), getattr(node.fn, "__name__", "?")
     else:
@@ -370,7 +438,7 @@ def compile_expression(source: str, env: Env, expect: VType = BOOL) -> Expressio
     if vtype.kind != expect.kind:
         raise ExprError(f"this expression gives a {vtype}, but a {expect.kind} is needed", 0)
     facts = frozenset(n for n in node.names if n in env.schema)
-    return Expression(source, node, vtype, facts, node.names - facts)
+    return Expression(source, node, vtype, facts, node.names - facts - RESERVED_DATES)
 
 
 class _Compiler:
@@ -487,6 +555,8 @@ class _Compiler:
         name = node.id
         if name in self.literals:
             return Const(self.literals[name]), NUMBER
+        if name in RESERVED_DATES:
+            return DateRef(name), DATE
         if name in self.env.schema:
             fact = self.env.schema[name]
             vtype = VType("enum", fact) if fact.type == "enum" else VType(fact.value_type)
@@ -495,7 +565,8 @@ class _Compiler:
             return ParamRef(name), NUMBER
         if name in self.env.constants:
             return self.constant(node, self.env.constants[name])
-        candidates = chain(self.env.schema.facts, self.env.params, self.env.constants)
+        candidates = chain(self.env.schema.facts, self.env.params, self.env.constants,
+                           RESERVED_DATES)
         hint = self.env.suggestions.did_you_mean(name, candidates)
         raise self.fail(node, f"unknown name {name!r}{hint}")
 
@@ -548,10 +619,14 @@ class _Compiler:
         fn = _BINOPS.get(type(node.op))
         if fn is None:
             raise self.fail(node, f"the operator {type(node.op).__name__} is not allowed")
+        what = "floor division (//)" if isinstance(node.op, ast.FloorDiv) else "arithmetic"
         left, left_type = self.build(node.left)
         right, right_type = self.build(node.right)
         if left_type.kind != "number" or right_type.kind != "number":
-            raise self.fail(node, f"arithmetic needs numbers, not {left_type} and {right_type}")
+            raise self.fail(node, f"{what} needs numbers, not {left_type} and {right_type}")
+        if isinstance(node.op, ast.FloorDiv) and not (isinstance(right, Const)
+                                                      and right.value != 0):
+            raise self.fail(node.right, "floor division (//) only by a non-zero number literal")
         if isinstance(node.op, ast.Div) and not (isinstance(right, Const) and right.value != 0):
             raise self.fail(node.right, "divide only by a non-zero number literal")
         return Arith(fn, left, right), NUMBER
@@ -565,10 +640,27 @@ class _Compiler:
             raise self.fail(node, "keyword arguments are not allowed")
         if name == "date":
             return self.date_literal(node)
+        if name == "known":
+            return self.known(node)
         args = [self.build(arg) for arg in node.args]
+        if name == "floor":
+            if len(args) != 1 or args[0][1].kind != "number":
+                raise self.fail(node, "floor() takes one number")
+            return Floor(args[0][0]), NUMBER
         if len(args) < 2 or any(vtype.kind != "number" for _, vtype in args):
             raise self.fail(node, f"{name}() takes two or more numbers")
         return MinMax(min if name == "min" else max, [arg for arg, _ in args]), NUMBER
+
+    def known(self, node: ast.Call) -> tuple[Node, VType]:
+        arg = node.args[0] if len(node.args) == 1 else None
+        if not isinstance(arg, ast.Name) or arg.id in self.literals:
+            raise self.fail(node, "known() takes one fact name, e.g. known(opened_on)")
+        if arg.id not in self.env.schema:
+            hint = self.env.suggestions.did_you_mean(arg.id, self.env.schema.facts)
+            raise self.fail(arg, f"known() takes a fact name; {arg.id!r} is not a fact{hint}")
+        if self.env.schema[arg.id].type == "city":
+            raise self.fail(arg, "every profile gives its city: known(city) is always true")
+        return Known(arg.id), BOOL
 
     def date_literal(self, node: ast.Call) -> tuple[Node, VType]:
         arg = node.args[0] if len(node.args) == 1 else None

@@ -15,6 +15,8 @@ from incentives.errors import Suggestions, did_you_mean
 # narrow enough that a rule's offsets (at most 100 years, 100 months and 100 days) and a
 # day either side stay within the calendar (years 1 to 9999).
 EARLIEST_DATE, LATEST_DATE = date(1800, 1, 1), date(2199, 12, 31)
+# names an expression reads as dates of the assessment, never facts of a profile
+RESERVED_DATES = frozenset({"as_of", "effective_from", "effective_to"})
 # Each type a fact may be declared with, and the type its values have in an expression (in
 # both engines); money and number are both exact Decimals.
 VALUE_TYPE = {

@@ -190,7 +190,7 @@ def _case(number: int, case: CaseWorking, count: int, undecided: bool) -> list[T
 def calc_text(calc: Calc) -> str:
     """`fixed_asset_investment * 1.2%: 86,500,000 × 1.2% = 1,038,000.00`."""
     operands = [_operand(o) for o in calc.operands]
-    if calc.op in ("min", "max"):
+    if calc.op in ("min", "max", "floor"):
         worked = f"{calc.op}({', '.join(operands)})"
     elif calc.op == "neg":
         worked = f"−{operands[0]}"

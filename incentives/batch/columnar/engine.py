@@ -35,7 +35,7 @@ from incentives.batch.columnar.vector import (
 from incentives.errors import Unsupported
 from incentives.load.rulebook import RuleBook
 from incentives.model.bounds import unbounding_facts
-from incentives.model.conditions import BoolOp, Expression, Node, Not
+from incentives.model.conditions import BoolOp, Expression, Node, Not, rule_dates
 from incentives.model.params import resolve
 from incentives.model.rule import Offset, Rule
 
@@ -161,6 +161,7 @@ class Prepared:
         if not rule.benefit_params <= set(uses):  # (a saving's or a note's is not read here)
             raise Unsupported("a parameter with no value on the date")
         self.params = {name: use.value for name, use in uses.items()}
+        self.dates = rule_dates(as_of, rule.effective_from, rule.effective_to)
         self.unbounding = unbounding_facts(rule.amount, self.params, book.schema)
         self.ranges = RangePlan(rule.amount, self.params, book.schema)
         self.in_force = rule.effective_from <= as_of and (
@@ -175,7 +176,7 @@ class Prepared:
 
     def assess(self, frame: Frame, bits: FactBits) -> RuleColumns:
         rule, size = self.rule, frame.size
-        frame = Frame(size, frame.columns, self.params, frame.inexact)
+        frame = Frame(size, frame.columns, self.params, frame.inexact, self.dates)
         status = np.full(size, ELIGIBLE, dtype=np.int8)
         missing = np.zeros(size, dtype=np.int64)
         result = RuleColumns(rule, status, missing, np.zeros(size, dtype=bool))
@@ -275,7 +276,8 @@ class Prepared:
         columns = {name: Column(c.kind, c.data[rows], c.known[rows], c.exp, c.fact)
                    for name, c in frame.columns.items()}
         found = amount_ranges(self.ranges, Frame(size, columns, frame.params,
-                                                 np.zeros(size, dtype=bool)), bits.bit)
+                                                 np.zeros(size, dtype=bool), frame.dates),
+                              bits.bit)
         result.fallback[rows[found.refer]] = True
         least, most = (_spread(fen, rows, frame.size) for fen in (found.least, found.most))
         bounded = np.zeros(frame.size, dtype=bool)

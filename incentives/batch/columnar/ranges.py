@@ -165,7 +165,8 @@ def amount_ranges(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> F
             column = columns[name]
             filled[name] = Column(column.kind, np.where(column.known, column.data, value),
                                   np.ones(size, dtype=bool), column.exp, column.fact)
-        low, high, unbounded = _cases(plan, Frame(size, filled, frame.params, frame.inexact),
+        low, high, unbounded = _cases(plan, Frame(size, filled, frame.params, frame.inexact,
+                                                  frame.dates),
                                       unknown)
         spans[answers] = (low, high)
         bad |= unbounded

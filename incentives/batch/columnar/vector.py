@@ -11,10 +11,13 @@ The columnar batch path evaluates each compiled expression (the node tree of
   might not, so no value is ever rounded or wrapped;
 - a date is an array of proleptic ordinals (`date.toordinal()`), an enum value its index
   in the fact's list of values (so an ordered enum compares by position), a text an
-  object array of strings.
+  object array of strings. The reserved dates (`as_of`, `effective_from`, `effective_to`)
+  are constant date columns, and `known(fact)` is the fact column's known mask.
 
 Unknown values hold 0 (or "") where `known` is False, so no stray value can overflow.
-Anything this module cannot do exactly (division, which Decimal rounds at 40 digits)
+Floor division by a literal and `floor()` are exact integer floor divisions of the
+coefficients. Anything this module cannot do exactly (division, which Decimal rounds at 40
+digits)
 raises `Unsupported` when the rules are prepared, and the batch then keeps to the
 row-by-row reference path.
 """
@@ -22,7 +25,7 @@ row-by-row reference path.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -38,7 +41,10 @@ from incentives.model.conditions import (
     BoolOp,
     Compare,
     Const,
+    DateRef,
     FactRef,
+    Floor,
+    Known,
     MinMax,
     Neg,
     Node,
@@ -106,6 +112,7 @@ class Frame:
     # rows where a value reached 40 digits, which Decimal would round: the reference
     # path takes them (never seen with real amounts; kept so exactness never rests on luck)
     inexact: np.ndarray | None = None
+    dates: Mapping[str, date | None] = field(default_factory=dict)  # as conditions.Context's
 
     def flag(self, num: Num) -> Num:
         if self.inexact is not None and not isinstance(num.ints, int) \
@@ -224,10 +231,41 @@ def _param(node: ParamRef, frame: Frame) -> Num:
     return Num(ints, exp, frame.all_known())
 
 
+def _date(node: DateRef, frame: Frame) -> Other:
+    day = frame.dates.get(node.name)
+    if day is None:  # no end to the rule: every comparison with it unknown
+        return Other(0, np.zeros(frame.size, dtype=bool), "date")
+    return Other(day.toordinal(), frame.all_known(), "date")
+
+
+def _known(node: Known, frame: Frame) -> Cond:
+    return Cond(frame.columns[node.name].known.copy(), frame.all_known())
+
+
+def _floor(node: Floor, frame: Frame) -> Num:
+    a = number(node.a, frame)
+    return frame.flag(_blank(Num(floor_divide(a.ints, 10**a.exp), 0, a.known)))
+
+
+def floor_divide(ints: Any, divisor: int) -> Any:
+    """Integer floor division (toward minus infinity, as Python's and numpy's `//`) of a
+    column by a non-zero whole number, in Python integers once int64 might not hold it."""
+    if isinstance(ints, int):
+        return ints // divisor
+    return _exact(ints, max(max_abs(ints), abs(divisor))) // divisor
+
+
 def _arith(node: Arith, frame: Frame) -> Num:
     name = getattr(node.fn, "__name__", "")
     a, b = number(node.a, frame), number(node.b, frame)
     known = a.known & b.known
+    if name == "floor_divide" and isinstance(b.ints, int) and b.ints != 0:
+        # a / b = (a.ints × 10**b.exp) / (b.ints × 10**a.exp), floored: a whole number
+        numerator = multiply(a.ints, 10**b.exp)
+        divisor = b.ints * 10**a.exp
+        if divisor < 0:
+            numerator, divisor = -numerator, -divisor
+        return frame.flag(_blank(Num(floor_divide(numerator, divisor), 0, known)))
     if name == "multiply":
         return frame.flag(_blank(Num(multiply(a.ints, b.ints), a.exp + b.exp, known)))
     if name in ("add", "subtract"):
@@ -339,6 +377,9 @@ _HANDLERS: dict[type, Callable[[Any, Frame], Num | Cond | Other]] = {
     Const: _const,
     FactRef: _fact,
     ParamRef: _param,
+    DateRef: _date,
+    Known: _known,
+    Floor: _floor,
     Arith: _arith,
     Neg: _neg,
     MinMax: _minmax,

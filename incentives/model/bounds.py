@@ -91,7 +91,7 @@ def amount_range(cases: list[AmountCase], ctx: Context, schema: FactSchema
                  ) -> AmountRange | None:
     """The range of the first applying case's value over every completion of the unknown
     facts the cases read, or None when it has no finite, exactly known range."""
-    unknown = sorted({name for case in cases for name in _facts(case)
+    unknown = sorted({name for case in cases for name in case_facts(case)
                       if ctx.facts.get(name) is None and name in schema})
     finite = [name for name in unknown if _choices(name, schema) is not None]
     numbers = [name for name in unknown if name not in finite]
@@ -114,7 +114,8 @@ def amount_range(cases: list[AmountCase], ctx: Context, schema: FactSchema
                        tuple(d for d in deciders if d is not None) + tuple(moving))
 
 
-def _facts(case: AmountCase) -> frozenset[str]:
+def case_facts(case: AmountCase) -> frozenset[str]:
+    """Every fact a case reads, in its condition or its value."""
     return case.value.facts | (case.when.facts if case.when else frozenset())
 
 
@@ -160,23 +161,25 @@ def value_span(expression: Expression, ctx: Context, numbers: list[str],
                schema: FactSchema) -> Span:
     """The span of a number expression whose unknown numbers each occur at most once."""
     counts: dict[str, int] = {}
-    for name in _fact_refs(expression.root):
+    for name in fact_refs(expression.root):
         counts[name] = counts.get(name, 0) + 1
     if any(counts.get(name, 0) > 1 for name in numbers if ctx.facts.get(name) is None):
         raise NotBounded
     return _span(expression.root, ctx, schema)
 
 
-def _fact_refs(node: Node) -> Iterator[str]:
+def fact_refs(node: Node) -> Iterator[str]:
+    """Each read of a fact in a number expression, once per occurrence."""
     if isinstance(node, ParamRef):
         return
     if isinstance(node, FactRef):
         yield node.name
-    for child in _children(node):
-        yield from _fact_refs(child)
+    for child in children(node):
+        yield from fact_refs(child)
 
 
-def _children(node: Node) -> list[Node]:
+def children(node: Node) -> list[Node]:
+    """The operands of an arithmetic node (none for a leaf)."""
     if isinstance(node, Arith):
         return [node.a, node.b]
     if isinstance(node, Neg):
@@ -286,7 +289,7 @@ def _moves(name: str, cases: list[AmountCase], spans: Mapping[tuple[Any, ...], S
     """Whether an unknown number can move the amount: it is read by a case that may apply
     and that case's span is not a single point."""
     return any(span.low != span.high for span in spans.values()) and any(
-        name in _facts(case) for case in cases)
+        name in case_facts(case) for case in cases)
 
 
 def unbounding_facts(cases: list[AmountCase], params: Mapping[str, Decimal],

@@ -35,7 +35,7 @@ from incentives.batch.columnar.vector import (
     rescale,
     to_fen,
 )
-from incentives.model.bounds import MAX_COMBINATIONS
+from incentives.model.bounds import MAX_COMBINATIONS, case_facts, children, fact_refs
 from incentives.model.conditions import Arith, Const, FactRef, MinMax, Neg, Node, ParamRef
 from incentives.model.facts import FactSchema
 from incentives.model.rule import AmountCase
@@ -79,7 +79,7 @@ class RangePlan:
     def __init__(self, cases: list[AmountCase], params: dict[str, Decimal],
                  schema: FactSchema) -> None:
         self.cases = cases
-        read = sorted({name for case in cases for name in _facts(case)})
+        read = sorted({name for case in cases for name in case_facts(case)})
         self.supported = all(name in schema for name in read) and all(
             _form(case.value.root, params, schema) for case in cases)
         kinds = {name: schema[name].value_type for name in read if name in schema}
@@ -92,34 +92,12 @@ class RangePlan:
 
     def _case_facts(self, case: AmountCase) -> CaseFacts:
         counts: dict[str, int] = {}
-        for name in _fact_refs(case.value.root):
+        for name in fact_refs(case.value.root):
             counts[name] = counts.get(name, 0) + 1
         doubled = [name for name, count in counts.items()
                    if count > 1 and name in self.others]
         when = case.when.facts if case.when is not None else frozenset()
         return CaseFacts(doubled, sorted(when & case.value.facts & set(self.others)))
-
-
-def _facts(case: AmountCase) -> frozenset[str]:
-    return case.value.facts | (case.when.facts if case.when else frozenset())
-
-
-def _fact_refs(node: Node) -> list[str]:
-    if isinstance(node, ParamRef):
-        return []
-    if isinstance(node, FactRef):
-        return [node.name]
-    return [name for child in _children(node) for name in _fact_refs(child)]
-
-
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, Arith):
-        return [node.a, node.b]
-    if isinstance(node, Neg):
-        return [node.a]
-    if isinstance(node, MinMax):
-        return list(node.args)
-    return []
 
 
 def _form(node: Node, params: dict[str, Decimal], schema: FactSchema) -> bool:
@@ -136,7 +114,7 @@ def _form(node: Node, params: dict[str, Decimal], schema: FactSchema) -> bool:
         return False
     if not isinstance(node, (Arith, Neg, MinMax)):
         return False
-    return all(_form(child, params, schema) for child in _children(node))
+    return all(_form(child, params, schema) for child in children(node))
 
 
 def amount_ranges(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Found:

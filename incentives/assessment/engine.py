@@ -77,8 +77,6 @@ _RANK = {ELIGIBLE: 2, NEEDS_INFO: 1, NOT_ELIGIBLE: 0}
 
 
 def _shown_once(city_result: Result, layer_result: Result, as_of: date) -> Result:
-    """One rule's result for the profile (what `assess` does for each rule; within reach
-    re-assesses single rules with it)."""
     """A city rule and the national rule it restates, as one result citing both: the
     better of the two for the institution leads; on a tie the one in force (its reason is
     the one that holds), else the city's."""
@@ -110,6 +108,7 @@ def assess_rule(
     ctx = Context(profile.facts, {name: use.value for name, use in uses.items()},
                   rule_dates(as_of, rule.effective_from, rule.effective_to))
     result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
+    earlier = False  # the rewarded event came before the rule
     if _in_force(rule, as_of, result):
         if rule.when is not None:
             result.trace = rule.when.trace(ctx)
@@ -117,8 +116,7 @@ def assess_rule(
             if result.trace.outcome is not True:
                 result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
                 result.missing = _missing_in_trace(result.trace, profile)
-        if rule.event is not None:
-            _event_is_new(rule, profile, result)
+        earlier = rule.event is not None and _event_before_the_rule(rule, profile, result)
         if result.status != NOT_ELIGIBLE:
             _window(rule, profile, result)
         if result.status == ELIGIBLE:
@@ -132,8 +130,7 @@ def assess_rule(
         result.parameters = []  # nothing was worked out with them
     result.notes, result.open_notes = _notes(rule, ctx, result.status)
     result.past = _past(result, as_of)
-    if rule.event is not None and any(c.expr == rule.event_text and c.outcome is False
-                                      for c in result.checks):
+    if earlier:
         result.if_counted = assess_rule(replace(rule, event=None), profile, city, book, as_of,
                                         overrides)
     return result
@@ -152,9 +149,10 @@ def events_from_now(rules: list[Rule], facts: dict[str, Any], changed: set[str],
     return found
 
 
-def _event_is_new(rule: Rule, profile: Profile, result: Result) -> None:
+def _event_before_the_rule(rule: Rule, profile: Profile, result: Result) -> bool:
     """The event a rule rewards counts only on or after the rule took effect (the text
-    being silent on earlier ones): before it, not eligible; not known, needs information."""
+    being silent on earlier ones): before it, not eligible (and True is returned); not
+    known, needs information."""
     assert rule.event is not None
     day = profile.facts.get(rule.event)
     new = day >= rule.effective_from if isinstance(day, date) else None
@@ -165,6 +163,7 @@ def _event_is_new(rule: Rule, profile: Profile, result: Result) -> None:
     elif new is None and result.status != NOT_ELIGIBLE:
         result.status = NEEDS_INFO
         result.missing = sorted({*result.missing, rule.event})
+    return new is False
 
 
 def _past(result: Result, as_of: date) -> bool:
@@ -262,14 +261,12 @@ def _bounded(rule: Rule, ctx: Context, schema: FactSchema, result: Result,
              missing: set[str]) -> AmountRange | None:
     """An amount the unknown facts leave open but bounded: exact if every answer gives the
     same, else its range; the facts that can't change it are no longer asked for."""
-    from incentives.model.bounds import amount_range  # only when an amount is open
+    from incentives.model.bounds import amount_range, case_facts  # only when an amount is open
 
     found = amount_range(rule.amount, ctx, schema)
     if found is None:
         return None
-    read = {name for case in rule.amount for name in case.value.facts
-            | (case.when.facts if case.when else frozenset())}
-    missing -= read
+    missing -= {name for case in rule.amount for name in case_facts(case)}
     if found.least == found.most:
         result.amount = found.least
         return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from incentives.model.result import ELIGIBLE, Assessment, Due, Payment, Result
+from incentives.model.result import ELIGIBLE, Assessment, Payment, Result
 from incentives.model.rule import Text
 
 UNDATED = "undated"
@@ -64,8 +64,7 @@ def cash_by_year(assessment: Assessment, most: bool = False
         extent = result.end(most)
         if result.status != ELIGIBLE or result.rule.kind != "cash" or extent is None:
             continue
-        undated = Due(None, "on", extent.amount, result.rule.title, tuple(extent.payers))
-        for due in extent.schedule or [undated]:
+        for due in extent.dues(result.rule.title):
             year: int | str = due.due.year if due.due else UNDATED
             for part in due.payers:
                 payers = years.setdefault(year, {})

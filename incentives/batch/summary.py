@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.model.jsonable import money
-from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Due, Payment
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Due
 from incentives.model.rule import PAYERS
 
 UNDATED = "undated"
@@ -76,7 +76,7 @@ class Summary:
                 for most, sums in ((False, self.cash), (True, self.possible)):
                     extent = result.end(most)
                     assert extent is not None
-                    _add_cash(sums, city, extent.schedule, extent.payers)
+                    _add_cash(sums, city, extent.dues(rule.title))
             elif rule.kind == "tax_exemption" and result.period:
                 start, end = result.period
                 if start is None:
@@ -145,7 +145,6 @@ class Summary:
             ],
         }
 
-
     def _cash_dict(self, sums: dict[PayerKey, dict[int | str, Decimal]], total: Decimal
                    ) -> dict[str, Any]:
         zero = Decimal(0)
@@ -155,24 +154,21 @@ class Summary:
                         for y in self.years() if any(y in sums[k] for k in sums)},
             "by_payer": [
                 {"city": city, "payer": payer, "label": label,
-                 "total": money(sum(sums[key].values(), zero)),
-                 "by_year": {str(y): money(a) for y, a in sorted(sums[key].items(), key=_year)}}
-                for key in self.payers() if key in sums for city, payer, label in [key]
+                 "total": money(sum(sums[(city, payer, label)].values(), zero)),
+                 "by_year": {str(y): money(a) for y, a in
+                             sorted(sums[(city, payer, label)].items(), key=_year)}}
+                for city, payer, label in self.payers() if (city, payer, label) in sums
             ],
         }
 
 
-def _add_cash(sums: dict[PayerKey, dict[int | str, Decimal]], city: str, schedule: list[Due],
-              payers: list[Payment]) -> None:
+def _add_cash(sums: dict[PayerKey, dict[int | str, Decimal]], city: str, dues: list[Due]
+              ) -> None:
     """One cash result's parts, by payer and the year each instalment falls due."""
-    if schedule:
-        for due in schedule:
-            year: int | str = due.due.year if due.due else UNDATED
-            for part in due.payers:
-                sums[(city, part.payer, part.label)][year] += part.amount
-    else:
-        for part in payers:
-            sums[(city, part.payer, part.label)][UNDATED] += part.amount
+    for due in dues:
+        year: int | str = due.due.year if due.due else UNDATED
+        for part in due.payers:
+            sums[(city, part.payer, part.label)][year] += part.amount
 
 
 def _year(item: tuple[int | str, Decimal]) -> tuple[int, int]:

@@ -109,7 +109,8 @@ def amount_range(cases: list[AmountCase], ctx: Context, schema: FactSchema
     if whole.low is None or whole.high is None:
         return None
     deciders = [_decider(name, index, finite, spans) for index, name in enumerate(finite)]
-    moving = [Decider(name) for name in numbers if _moves(name, cases, spans)]
+    # an unknown number moves the amount where some answer leaves it more than one point
+    moving = [Decider(name) for name in numbers] if _spread(spans) else []
     return AmountRange(to_fen(whole.low), to_fen(whole.high),
                        tuple(d for d in deciders if d is not None) + tuple(moving))
 
@@ -285,11 +286,10 @@ def _decider(name: str, index: int, finite: list[str],
     return Decider(name, tuple(given))
 
 
-def _moves(name: str, cases: list[AmountCase], spans: Mapping[tuple[Any, ...], Span]) -> bool:
-    """Whether an unknown number can move the amount: it is read by a case that may apply
-    and that case's span is not a single point."""
-    return any(span.low != span.high for span in spans.values()) and any(
-        name in case_facts(case) for case in cases)
+def _spread(spans: Mapping[tuple[Any, ...], Span]) -> bool:
+    """Whether some answer to the listed facts leaves a span of more than one point (which
+    only the unknown numbers can do)."""
+    return any(span.low != span.high for span in spans.values())
 
 
 def unbounding_facts(cases: list[AmountCase], params: Mapping[str, Decimal],

@@ -203,11 +203,15 @@ class Const(Node):
         return self.value
 
 
-class FactRef(Node):
+class Named(Node):
+    """A node that reads one name: a fact, a parameter, a reserved date, `known(fact)`."""
+
     def __init__(self, name: str) -> None:
         self.name = name
         self.names = frozenset([name])
 
+
+class FactRef(Named):
     def ev(self, ctx: Context) -> Any:
         return ctx.facts.get(self.name)
 
@@ -217,23 +221,15 @@ class ParamRef(FactRef):
         return ctx.params.get(self.name)
 
 
-class DateRef(Node):
+class DateRef(Named):
     """A reserved date: `as_of`, `effective_from` or `effective_to` (None: no end)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.names = frozenset([name])
 
     def ev(self, ctx: Context) -> Any:
         return ctx.dates.get(self.name)
 
 
-class Known(Node):
+class Known(Named):
     """`known(fact)`: whether the profile gives the fact; never unknown itself."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.names = frozenset([name])
 
     def ev(self, ctx: Context) -> Any:
         return ctx.facts.get(self.name) is not None

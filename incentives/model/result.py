@@ -74,6 +74,11 @@ class Extent:
     payers: list[Payment]
     schedule: list[Due]
 
+    def dues(self, label: Text) -> list[Due]:
+        """The instalments, or (a rule with no schedule) the whole amount as one undated due
+        with every payer's part."""
+        return self.schedule or [Due(None, "on", self.amount, label, tuple(self.payers))]
+
 
 @dataclass
 class Ranged:
@@ -136,9 +141,7 @@ class Assessment:
             extent = result.end(most)
             if result.status != ELIGIBLE or result.rule.kind != "cash" or not extent:
                 continue
-            dues = extent.schedule or [Due(None, "on", extent.amount, result.rule.title,
-                                           tuple(extent.payers))]
-            for due in dues:
+            for due in extent.dues(result.rule.title):
                 if due.due is None or due.due >= self.as_of:
                     total += due.amount
                     for part in due.payers:

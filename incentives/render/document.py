@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from incentives.assessment.compare import Comparison
@@ -18,7 +17,7 @@ from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
 from incentives.render.wording import summary_text
-from incentives.render.words import label, note_if, pick, yuan, yuan_range
+from incentives.render.words import day_text, label, note_if, pick, yuan, yuan_range
 
 
 @dataclass
@@ -73,25 +72,23 @@ def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
     for year in sorted({*cash, *most_cash, *saved}, key=lambda y: (isinstance(y, str), y)):
         parts, most_parts = cash.get(year, {}), most_cash.get(year, {})
         rows.append([label("undated", lang) if year == UNDATED else str(year),
-                     *(_cell(parts.get(p, zero), most_parts.get(p, zero), lang) for p in payers),
-                     _cell(sum(parts.values(), zero), sum(most_parts.values(), zero), lang),
+                     *(yuan_range(parts.get(p, zero), most_parts.get(p, zero), lang)
+                       for p in payers),
+                     yuan_range(sum(parts.values(), zero), sum(most_parts.values(), zero), lang),
                      *([yuan(saved.get(year, zero), lang)] if saved else [])])
     rows.append([label("total", lang),
-                 *(_cell(by_payer.get(p, zero), most_by_payer.get(p, zero), lang) for p in payers),
-                 _cell(total, most_total, lang),
+                 *(yuan_range(by_payer.get(p, zero), most_by_payer.get(p, zero), lang)
+                   for p in payers),
+                 yuan_range(total, most_total, lang),
                  *([yuan(sum(saved.values(), zero), lang)] if saved else [])])
     to_come, to_come_by_payer = assessment.cash_to_come()
     most_to_come, most_to_come_by_payer = assessment.cash_to_come(most=True)
     if to_come != total or most_to_come != most_total:  # some of it is behind the as-of date
         rows.append([label("to_come", lang),
-                     *(_cell(to_come_by_payer.get(p, zero), most_to_come_by_payer.get(p, zero),
-                             lang) for p in payers),
-                     _cell(to_come, most_to_come, lang), *([""] if saved else [])])
+                     *(yuan_range(to_come_by_payer.get(p, zero),
+                                  most_to_come_by_payer.get(p, zero), lang) for p in payers),
+                     yuan_range(to_come, most_to_come, lang), *([""] if saved else [])])
     return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows)]
-
-
-def _cell(certain: Decimal, possible: Decimal, lang: str) -> str:
-    return yuan(certain, lang) if certain == possible else yuan_range(certain, possible, lang)
 
 
 def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]:
@@ -103,7 +100,7 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     if result.payers:
         lines.append(f"{label('paid_by', lang)}: " + "; ".join(
             f"{p.label} {yuan(p.amount, lang)} ({format_rate(p.share, 0)})" for p in result.payers))
-    lines += [f"{label(d.timing, lang)} {d.due.isoformat() if d.due else label('undated', lang)}:"
+    lines += [f"{label(d.timing, lang)} {day_text(d.due, lang)}:"
               f" {yuan(d.amount, lang)} — {pick(d.label, lang)}" for d in result.schedule]
     if result.period:
         lines.append(_period_line(result, lang))
@@ -147,7 +144,7 @@ def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
             f"{low.label} {yuan_range(low.amount, high.amount, lang)} "
             f"({format_rate(low.share, 0)})"
             for low, high in zip(least.payers, most.payers, strict=True)))
-    lines += [f"{label(low.timing, lang)} {_day(low.due, lang)}: "
+    lines += [f"{label(low.timing, lang)} {day_text(low.due, lang)}: "
               f"{yuan_range(low.amount, high.amount, lang)} — {pick(low.label, lang)}"
               for low, high in zip(least.schedule, most.schedule, strict=True)]
     for decider in ranged.deciders:
@@ -155,14 +152,9 @@ def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
         if name in schema:
             name += f" ({schema[name].zh if lang == 'zh' else schema[name].en})"
         answers = "; ".join(f"{_answer(a.value, lang)} → {yuan_range(a.least, a.most, lang, cap)}"
-                            if a.least != a.most else f"{_answer(a.value, lang)} → "
-                            f"{yuan(a.least, lang)}" for a in decider.answers)
+                            for a in decider.answers)
         lines.append(f"{label('depends_on', lang)}: {name}" + (f": {answers}" if answers else ""))
     return lines
-
-
-def _day(day: date | None, lang: str) -> str:
-    return day.isoformat() if day else label("undated", lang)
 
 
 def _answer(value: object, lang: str) -> str:

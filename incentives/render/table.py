@@ -29,7 +29,7 @@ from incentives.render.document import (
     saving_lines,
     timeline_blocks,
 )
-from incentives.render.words import STATUS_MARK, YUAN, label, note_if, pick, yuan
+from incentives.render.words import STATUS_MARK, YUAN, day_text, label, note_if, pick, yuan
 
 SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE))
 
@@ -127,9 +127,8 @@ def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichTe
             f"{p.label} {format_yuan(p.amount)} ({format_rate(p.share, 0)})"
             for p in result.payers)))
     for due in result.schedule:
-        when = due.due.isoformat() if due.due else label("undated", lang)
-        lines.append(RichText(f"{label(due.timing, lang)} {when}: {yuan(due.amount, lang)} — "
-                              f"{pick(due.label, lang)}"))
+        lines.append(RichText(f"{label(due.timing, lang)} {day_text(due.due, lang)}: "
+                              f"{yuan(due.amount, lang)} — {pick(due.label, lang)}"))
     if result.period:
         lines.append(RichText(_period_text(result, lang)))
     for component in result.components:

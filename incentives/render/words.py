@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from incentives.model.money import format_yuan
@@ -195,10 +196,18 @@ def note_if(facts: list[str], lang: str) -> str:
 
 
 def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> str:
-    """`1,200,000.00 – 1,440,000.00 元`, or for a cap that may be nothing, `at most …`."""
+    """`1,200,000.00 – 1,440,000.00 元`, or for a cap that may be nothing, `at most …`; one
+    amount where the two agree."""
+    if least == most:
+        return yuan(least, lang)
     if cap and least == 0:
         return f"{label('at_most', lang)} {yuan_text(most)}"
     return f"{format_yuan(least)} – {yuan_text(most)}"
+
+
+def day_text(day: date | None, lang: str) -> str:
+    """An ISO date, or `date not yet known` while a fact is missing."""
+    return day.isoformat() if day else label("undated", lang)
 
 
 def yuan(amount: Decimal, lang: str) -> str:

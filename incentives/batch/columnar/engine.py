@@ -536,5 +536,4 @@ def _nodes(node: Node) -> list[Node]:
 
 
 __all__ = ["ELIGIBLE", "NEEDS", "NOT", "STATUS_NAMES", "DateMap", "ExtentColumns", "FactBits",
-           "Prepared",
-           "RuleColumns", "check_supported", "split_columns", "trace_missing"]
+           "Prepared", "RuleColumns", "check_supported", "split_columns", "trace_missing"]

@@ -9,7 +9,7 @@ and `bounds._span` do it: an unknown number lies in [0, ∞), or anywhere if it 
 ends at infinity are carried as signs; 0 × ∞ is 0. A row gets no range where
 `bounds.amount_range` gives None (too many combinations, an unknown number read twice by
 a value, a condition narrowing the value it gives, an infinite end), and the deciding facts
-are those of `bounds._decider` and `bounds._moves`. Division never reaches here (the
+are those of `bounds._decider` and `bounds._spread`. Division never reaches here (the
 columnar path refuses it); a value of any other form than the ones below leaves the open
 rows to the row engine (`RangePlan.supported`).
 """
@@ -306,7 +306,7 @@ def _max(a: End, b: End) -> End:
 def _deciders(plan: RangePlan, varied: list[str], spans: dict[tuple[Any, ...], tuple[End, End]],
               unknown: dict[str, np.ndarray], bits: dict[str, np.int64], size: int
               ) -> np.ndarray:
-    """`bounds._decider` and `bounds._moves`: a listed or yes/no fact the row doesn't know
+    """`bounds._decider` and `bounds._spread`: a listed or yes/no fact the row doesn't know
     decides if changing it alone changes some combination's span; every other unknown fact
     the cases read, if some combination's span is not a single point."""
     found = np.zeros(size, dtype=np.int64)

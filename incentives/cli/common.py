@@ -91,10 +91,8 @@ def param_problems(book, name: str, text: str, value: Decimal) -> list[str]:  # 
     range the law allows (for each city's table of that name, said once)."""
     from incentives.model.params import RATE
 
-    tables = [t for t in [book.params.get(name), *(c.get(name) for c in book.city_params.values())]
-              if t is not None]
     found: list[str] = []
-    for table in tables:
+    for table in book.tables_named(name):
         if table.unit == RATE and not text.strip().endswith("%"):
             why = _bare_rate(text.strip(), value, table)
         else:

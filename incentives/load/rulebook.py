@@ -13,7 +13,7 @@ import builtins
 import keyword
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -73,6 +73,11 @@ class RuleBook:
 
     def param_names(self) -> frozenset[str]:
         return frozenset(self.params).union(*self.city_params.values())
+
+    def tables_named(self, name: str) -> list[ParamTable]:
+        """Every table of a parameter: the shared one and each city's own."""
+        found = [self.params.get(name), *(tables.get(name) for tables in self.city_params.values())]
+        return [table for table in found if table is not None]
 
     def all_rules(self) -> list[Rule]:
         return [rule for rules in self.rules.values() for rule in rules]
@@ -390,15 +395,13 @@ def _load_params(path: Path, into: dict[str, ParamTable], book: RuleBook,
             continue
         param = ParamTable(name, str(table.get("zh", "")), str(table.get("en", "")),
                            str(table.get("unit", "")), check_age=bool(table.get("check_age")),
+                           allowed=_param_range(source, name, table),
                            range_source=str(table.get("range_source", "")))
-        param.allowed = _param_range(source, name, table)
         values = _param_values(source, param, table.get("values", []), series)
         values.sort(key=lambda v: v.start)
         if len({v.start for v in values}) != len(values):
             source.problem(line, f"parameter {name!r}: two values start on the same day")
-        param.values = values
-        param.__post_init__()
-        into[name] = param
+        into[name] = replace(param, values=values)  # its starts worked out again
 
 
 def _param_range(source: SourceFile, name: str, table: dict[str, Any]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from incentives.assessment.savings import estimate_savings
 from incentives.errors import InputError, MoneyError, Problem
 from incentives.load.rulebook import RuleBook
-from incentives.model.conditions import Context, Step, rule_dates
+from incentives.model.conditions import Context, Step
 from incentives.model.facts import RESERVED_DATES, FactSchema
 from incentives.model.money import split, to_fen
 from incentives.model.params import resolve
@@ -106,7 +106,7 @@ def assess_rule(
     within reach re-assesses with a fact changed."""
     uses = resolve(book.param_tables(city.id), rule.param_names, as_of, overrides)
     ctx = Context(profile.facts, {name: use.value for name, use in uses.items()},
-                  rule_dates(as_of, rule.effective_from, rule.effective_to))
+                  rule.dates_on(as_of))
     result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
     earlier = False  # the rewarded event came before the rule
     if _in_force(rule, as_of, result):

@@ -19,7 +19,7 @@ from decimal import Decimal
 from incentives.assessment.reach import Reach, reach_for
 from incentives.errors import UnknownRule
 from incentives.load.rulebook import RuleBook
-from incentives.model.conditions import Calc, Context, Step, rule_dates
+from incentives.model.conditions import Calc, Context, Step
 from incentives.model.params import ParamUse, resolve
 from incentives.model.result import NOT_ELIGIBLE, Assessment, Check, Payment, Result
 from incentives.model.rule import Offset, Rule, Text
@@ -136,7 +136,7 @@ def _explain(result: Result, assessment: Assessment, book: RuleBook,
         resolve(book.param_tables(profile.city), rule.benefit_params, assessment.as_of,
                 overrides).values())
     ctx = Context(profile.facts, {use.name: use.value for use in params},
-                  rule_dates(assessment.as_of, rule.effective_from, rule.effective_to))
+                  rule.dates_on(assessment.as_of))
     dated = [c for c in result.checks  # in force; not ended (not a condition reading as_of)
              if c.expr == rule.in_force_text and c.values.keys() == {"as_of"}]
     condition = result.trace  # not evaluated when not in force: traced here for information

@@ -19,7 +19,7 @@ from typing import Any
 from incentives.assessment.engine import assess_rule, events_from_now
 from incentives.errors import InputError
 from incentives.load.rulebook import RuleBook
-from incentives.model.conditions import Compare, Context, FactRef, Node, Not, ParamRef, rule_dates
+from incentives.model.conditions import Compare, Context, FactRef, Node, Not, ParamRef
 from incentives.model.facts import Fact, FactSchema
 from incentives.model.money import CONTEXT, FEN
 from incentives.model.params import resolve
@@ -102,7 +102,7 @@ def reach_for(result: Result, profile: Profile, book: RuleBook, as_of: date,
     tables = book.param_tables(profile.city)
     params = resolve(tables, names & frozenset(tables), as_of, overrides or {})
     ctx = Context(profile.facts, {name: use.value for name, use in params.items()},
-                  rule_dates(as_of, rule.effective_from, rule.effective_to))
+                  rule.dates_on(as_of))
 
     def oracle(changes: Mapping[str, Value]) -> Result:
         facts = {**profile.facts, **changes}

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from incentives.model.conditions import Expression
+from incentives.model.conditions import Expression, rule_dates
 
 _DAY_BEFORE, _DAY_AFTER = relativedelta(days=-1), relativedelta(days=1)
 KINDS = ("cash", "tax_exemption", "cap", "deduction", "eligibility_date", "procedure")
@@ -156,6 +156,11 @@ class Rule:
         self.event_text = (f"{self.event} >= {self.effective_from.isoformat()} (the event is "
                            "new under the policy; the text does not say whether earlier ones "
                            "count)")
+
+    def dates_on(self, as_of: Day) -> dict[str, Day | None]:
+        """The reserved dates its expressions read on `as_of`: the as-of date and its own
+        window (`effective_to` None where it has no end)."""
+        return rule_dates(as_of, self.effective_from, self.effective_to)
 
     def in_force_on(self, as_of: Day) -> bool:
         return self.effective_from <= as_of and (self.effective_to is None

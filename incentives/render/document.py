@@ -147,7 +147,16 @@ def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
     lines += [f"{label(low.timing, lang)} {day_text(low.due, lang)}: "
               f"{yuan_range(low.amount, high.amount, lang)} — {pick(low.label, lang)}"
               for low, high in zip(least.schedule, most.schedule, strict=True)]
-    for decider in ranged.deciders:
+    return lines + decider_lines(result, schema, lang)
+
+
+def decider_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
+    """For an amount left open, each fact that decides it and what each answer gives."""
+    if result.range is None:
+        return []
+    cap = result.rule.kind == "cap"
+    lines = []
+    for decider in result.range.deciders:
         name = decider.fact
         if name in schema:
             name += f" ({schema[name].zh if lang == 'zh' else schema[name].en})"

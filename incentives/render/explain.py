@@ -23,7 +23,7 @@ from incentives.model.conditions import Calc, Operand, Step
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
-from incentives.render.document import range_lines
+from incentives.render.document import decider_lines, range_lines
 from incentives.render.wording import number_text, reach_lines, value_text
 from incentives.render.words import MARK, STATUS_MARK, both, inline, label, note_if, yuan_text
 
@@ -153,9 +153,8 @@ def _amount(e: Explanation, schema: FactSchema) -> list[Text]:
     if e.result.amount is not None and e.cases:
         lines.append(Text(f"amount = {yuan_text(e.result.amount)}", style="bold"))
     elif e.result.range is not None:  # open, but bounded: its least, most and deciders
-        ranged = range_lines(e.result, schema, "en")
-        lines += [Text(ranged[0], style="bold"),
-                  *(Text(line, style="yellow") for line in ranged if "depends on" in line)]
+        lines += [Text(range_lines(e.result, schema, "en")[0], style="bold"),
+                  *(Text(line, style="yellow") for line in decider_lines(e.result, schema, "en"))]
     elif e.cases:
         lines.append(Text("amount unknown: give " + ", ".join(e.result.missing), style="yellow"))
     return lines

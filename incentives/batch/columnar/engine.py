@@ -35,7 +35,7 @@ from incentives.batch.columnar.vector import (
 from incentives.errors import Unsupported
 from incentives.load.rulebook import RuleBook
 from incentives.model.bounds import unbounding_facts
-from incentives.model.conditions import BoolOp, Expression, Node, Not, rule_dates
+from incentives.model.conditions import BoolOp, Expression, Node, Not
 from incentives.model.params import resolve
 from incentives.model.rule import Offset, Rule
 
@@ -161,7 +161,7 @@ class Prepared:
         if not rule.benefit_params <= set(uses):  # (a saving's or a note's is not read here)
             raise Unsupported("a parameter with no value on the date")
         self.params = {name: use.value for name, use in uses.items()}
-        self.dates = rule_dates(as_of, rule.effective_from, rule.effective_to)
+        self.dates = rule.dates_on(as_of)
         self.unbounding = unbounding_facts(rule.amount, self.params, book.schema)
         self.ranges = RangePlan(rule.amount, self.params, book.schema)
         self.in_force = rule.effective_from <= as_of and (

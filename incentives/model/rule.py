@@ -153,9 +153,9 @@ class Rule:
         end = self.effective_to.isoformat() if self.effective_to else "open"
         self.in_force_text = (f"in force on the as-of date "
                               f"({self.effective_from.isoformat()} … {end})")
-        self.event_text = (f"{self.event} >= {self.effective_from.isoformat()} (the event is "
-                           "new under the policy; the text does not say whether earlier ones "
-                           "count)")
+        # written as a condition, so a report in either language shows it as it shows the
+        # others; the rule's own note says, in both, that the text is silent on earlier events
+        self.event_text = f"{self.event} >= {self.effective_from.isoformat()}"
 
     def dates_on(self, as_of: Day) -> dict[str, Day | None]:
         """The reserved dates its expressions read on `as_of`: the as-of date and its own

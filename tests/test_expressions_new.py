@@ -141,7 +141,7 @@ def test_a_stepped_award_counts_whole_steps() -> None:
     ("land_area // 0 > 1", "floor division (//) only by a non-zero number literal"),
     ("land_area // land_area > 1", "floor division (//) only by a non-zero number literal"),
     ("land_area // lending_rate > 1", "floor division (//) only by a non-zero number literal"),
-    ("land_area % 2 > 1", "the operator Mod is not allowed"),
+    ("land_area % 2 > 1", "the remainder (%): not allowed in a rule expression"),
     ("floor('a') > 1", "floor() takes one number"),
     ("floor(1, 2) > 1", "floor() takes one number"),
     ("floor(opened_on) > 1", "floor() takes one number"),

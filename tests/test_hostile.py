@@ -144,7 +144,7 @@ def marker_payloads(marker: Path) -> list[tuple[str, str, str]]:
         ("set-comprehension", f"{{open('{m}', 'w') for x in [1]}}", "comprehensions"),
         ("walrus", f"(x := open('{m}', 'w'))", "assignment (:=)"),
         ("starred", f"min(*[open('{m}', 'w')]) > 0", "starred expressions"),
-        ("power", f"fixed_asset_investment ** len(open('{m}', 'w')) > 1", "operator Pow"),
+        ("power", f"fixed_asset_investment ** len(open('{m}', 'w')) > 1", "powers (**)"),
         ("f-string", f"f'{{open(\"{m}\", \"w\")}}' == name", "f-strings"),
         ("conditional", f"newly_built if open('{m}', 'w') else for_profit", "conditional"),
         ("subscript", f"name[open('{m}', 'w')] == 'x'", "subscripts"),

@@ -56,7 +56,7 @@ MESSAGES = [
     ("1.5j > 1", "1.5j", "'1.5j' is not a number; write e.g. 5000万, 1.2% or 0.5"),
     ("9" * 40 + " > 1", "9" * 40, f"number {'9' * 30}… has more than {MAX_DIGITS} digits"),
     ("name == '" + "x" * 201 + "'", "'x", "text literal is longer than 200 characters"),
-    ("... == name", "...", "the literal Ellipsis is not allowed"),
+    ("... == name", "...", "the literal ... is not allowed"),
     ("b'x' == name", "b'x'", "the literal b'x' is not allowed"),
     ("zzzz", "zzzz", "unknown name 'zzzz'"),
     ("newly_bilt", "newly_bilt", "unknown name 'newly_bilt'; did you mean 'newly_built'?"),
@@ -66,8 +66,13 @@ MESSAGES = [
     ("fixed_asset_investment", "fixed_asset_investment",
      "expected a condition (true or false), got a number"),
     ("-newly_built > 1", "-newly_built", "only a number can be negated"),
+    ("(1 if newly_built else 2) > 1", "1 if", "conditional expressions (a if b else c): not "
+     "allowed in a rule expression; write each case as one of the rule's amount cases "
+     "(amount = [{ when, value }])"),
+    ("kind in ('tcm', 'ethnic')", "('tcm'", "tuples (a, b): not allowed in a rule expression; "
+     "use a list [a, b]"),
     ("fixed_asset_investment % 2 > 1", "fixed_asset_investment %",
-     "the operator Mod is not allowed"),
+     "the remainder (%): not allowed in a rule expression"),
     ("kind + 1 > 2", "kind +", "arithmetic needs numbers, not kind value and number"),
     ("fixed_asset_investment / payroll_total > 1", "payroll_total",
      "divide only by a non-zero number literal"),

@@ -90,6 +90,22 @@ def test_a_declared_fact_is_checked_like_any_other() -> None:
         parse_profile({**LAKESIDE, "bedz": 3}, BOOK.schema, BOOK.cities)
 
 
+def test_a_count_may_be_written_with_its_declared_unit() -> None:
+    """Beds are declared with the unit 张: "350张" is 350 beds; a count written in words gets
+    an example of a count, not of money."""
+    from incentives.errors import InputError
+
+    with_unit = parse_profile({**LAKESIDE, "beds": "350张"}, BOOK.schema, BOOK.cities)
+    assert with_unit.facts["beds"] == D(350)
+    with pytest.raises(InputError) as caught:
+        parse_profile({**LAKESIDE, "beds": "three hundred"}, BOOK.schema, BOOK.cities)
+    assert "beds: 'three hundred': not a number; write e.g. 350 or 350张" in str(caught.value)
+    assert "万" not in str(caught.value)
+    with pytest.raises(InputError) as money:
+        parse_profile({**LAKESIDE, "payroll_total": "350张"}, BOOK.schema, BOOK.cities)
+    assert "8000万" in str(money.value)
+
+
 def test_check_and_compare_run_the_new_city_through_the_cli(tmp_path: Path) -> None:
     profile = tmp_path / "lakeside.toml"
     profile.write_text('city = "湖滨市"\ndistrict = "东湖区"\nsponsor = "social"\n'
@@ -176,3 +192,30 @@ def test_a_city_twice_is_refused_unless_the_bundled_rules_are_left_out() -> None
     code, out = run("check", "--no-bundled", "--rules", ROOT / "rules",
                     ROOT / "examples" / "3a-general-hospital.toml", "--format", "json")
     assert code == 0, out
+
+
+def test_rules_check_counts_only_the_folders_it_was_given() -> None:
+    """`rules check DIR` loads DIR beside the bundled rules it may restate, but reports on
+    DIR's rules alone; --with-bundled counts the bundled ones too."""
+    from incentives.load.rulebook import load_rulebook
+
+    folder = Path(__file__).parent / "cities" / "lakeside"
+    own = [r for r in load_rulebook([folder], bundled=True).all_rules()
+           if r.city == "lakeside"]
+    bundled = load_rulebook().all_rules()
+    alone = CliRunner().invoke(cli, ["rules", "check", str(folder)])
+    both = CliRunner().invoke(cli, ["rules", "check", "--with-bundled", str(folder)])
+    assert alone.exit_code == 0 and both.exit_code == 0
+    assert alone.output.startswith(f"ok: {len(own)} rules in 1 jurisdiction (")
+    assert both.output.startswith(f"ok: {len(own) + len(bundled)} rules in 4 jurisdictions (")
+    assert "and the bundled rules" in both.output
+
+
+def test_rules_check_refuses_a_folder_without_a_city(tmp_path: Path) -> None:
+    """A folder of rule files with no city.toml is not a city folder: exit 2 naming the
+    missing file, never `ok` about the bundled rules."""
+    bundled = Path(__file__).parents[1] / "rules" / "zhengzhou" / "awards.toml"
+    (tmp_path / "awards.toml").write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "city.toml" in result.output and "ok:" not in result.output

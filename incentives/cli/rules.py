@@ -65,18 +65,36 @@ def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
 @rules.command("check")
 @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False,
                                                     path_type=Path))
-@click.option("--no-bundled", is_flag=True, help="Check the folders without the bundled rules "
+@click.option("--no-bundled", is_flag=True, help="Load the folders without the bundled rules "
               "(which they may restate or extend).")
-def rules_check(folders: tuple[Path, ...], no_bundled: bool) -> None:
-    """Check rule folders (default: the bundled ones); every problem with file and line."""
+@click.option("--with-bundled", is_flag=True, help="Report on the bundled rules too, not only "
+              "on the folders given.")
+def rules_check(folders: tuple[Path, ...], no_bundled: bool, with_bundled: bool) -> None:
+    """Check rule folders (default: the bundled ones); every problem with file and line.
+
+    The folders given are loaded beside the bundled rules they may restate, and only their
+    own rules are counted unless --with-bundled."""
     from incentives.errors import RuleFileError
     from incentives.load.rulebook import load_rulebook
 
+    if no_bundled and with_bundled:
+        raise UsageProblems(["--no-bundled and --with-bundled contradict each other"])
     try:
         book = load_rulebook(list(folders) or None, bundled=not no_bundled)
     except RuleFileError as error:
         raise UsageProblems([str(p) for p in error.problems]) from None
-    count = len(book.all_rules())
-    places = len(book.cities) + len(book.layers)
-    click.echo(f"ok: {count} rules in {places} jurisdictions, "
-               f"{len(book.param_names())} parameters")
+    checked = book.all_rules()
+    if folders and not with_bundled:
+        roots = [folder.resolve() for folder in folders]
+        checked = [r for r in checked if any(Path(r.file).resolve().is_relative_to(root)
+                                              for root in roots)]
+    places = {r.city for r in checked}
+    where = ", ".join(str(folder) for folder in folders) if folders else "the bundled rules"
+    if with_bundled and folders:
+        where += " and the bundled rules"
+    click.echo(f"ok: {_count(len(checked), 'rule')} in {_count(len(places), 'jurisdiction')} "
+               f"({where}), {_count(len(book.param_names()), 'parameter')}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

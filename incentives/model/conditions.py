@@ -42,6 +42,7 @@ _TOKEN = re.compile(
     r"|(?P<name>[^\W\d]\w*)"
 )
 _REFUSED = {
+    ast.Tuple: "tuples (a, b)",
     ast.Attribute: "attribute access (a.b)",
     ast.Subscript: "subscripts (a[b])",
     ast.Lambda: "lambda",
@@ -51,14 +52,25 @@ _REFUSED = {
     ast.GeneratorExp: "comprehensions",
     ast.NamedExpr: "assignment (:=)",
     ast.Starred: "starred expressions (*a)",
-    ast.IfExp: "conditional expressions (a if b else c); use the rule's amount cases",
+    ast.IfExp: "conditional expressions (a if b else c)",
     ast.Dict: "dictionaries",
-    ast.Set: "sets; use a list [a, b]",
+    ast.Set: "sets {a, b}",
     ast.JoinedStr: "f-strings",
     ast.Await: "await",
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
     ast.Slice: "slices",
+}
+_HINTS = {
+    ast.IfExp: "; write each case as one of the rule's amount cases (amount = [{ when, value }])",
+    ast.Tuple: "; use a list [a, b]",
+    ast.Set: "; use a list [a, b]",
+}
+# Operators the language leaves out, by the names a rule author knows them by.
+_OPERATOR_WORDS = {
+    ast.Mod: "the remainder (%)", ast.Pow: "powers (**)", ast.MatMult: "the operator @",
+    ast.LShift: "shifts (<<)", ast.RShift: "shifts (>>)", ast.BitOr: "the operator |",
+    ast.BitXor: "the operator ^", ast.BitAnd: "the operator &",
 }
 
 
@@ -530,10 +542,11 @@ class _Compiler:
     def build(self, node: ast.AST) -> tuple[Node, VType]:
         refused = _REFUSED.get(type(node))
         if refused:
-            raise self.fail(node, f"{refused} is not allowed in a rule expression")
+            hint = _HINTS.get(type(node), "")
+            raise self.fail(node, f"{refused}: not allowed in a rule expression{hint}")
         method = getattr(self, f"build_{type(node).__name__}", None)
         if method is None:
-            raise self.fail(node, f"{type(node).__name__} is not allowed in a rule expression")
+            raise self.fail(node, f"{self.segment(node)!r} is not part of the rule language")
         built, vtype = method(node)
         built.text = self.segment(node)
         return built, vtype
@@ -545,7 +558,7 @@ class _Compiler:
             if len(node.value) > 200:
                 raise self.fail(node, "text literal is longer than 200 characters")
             return Const(node.value), STR
-        raise self.fail(node, f"the literal {node.value!r} is not allowed")
+        raise self.fail(node, f"the literal {self.segment(node)} is not allowed")
 
     def build_Name(self, node: ast.Name) -> tuple[Node, VType]:
         name = node.id
@@ -614,7 +627,8 @@ class _Compiler:
     def build_BinOp(self, node: ast.BinOp) -> tuple[Node, VType]:
         fn = _BINOPS.get(type(node.op))
         if fn is None:
-            raise self.fail(node, f"the operator {type(node.op).__name__} is not allowed")
+            word = _OPERATOR_WORDS.get(type(node.op), "this operator")
+            raise self.fail(node, f"{word}: not allowed in a rule expression")
         what = "floor division (//)" if isinstance(node.op, ast.FloorDiv) else "arithmetic"
         left, left_type = self.build(node.left)
         right, right_type = self.build(node.right)

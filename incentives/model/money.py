@@ -19,6 +19,7 @@ CONTEXT = Context(prec=40, traps=[InvalidOperation])
 
 UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "%": Decimal("0.01")}
 MAX_DIGITS = 24
+NOT_A_NUMBER = "not a number; write e.g. 8000万, 1.2亿, 1.2% or 50000000"
 
 _LITERAL = re.compile(
     rf"^\s*([+-]?)(\d{{1,{MAX_DIGITS}}}(?:,\d{{3}})*(?:\.\d{{1,{MAX_DIGITS}}})?)\s*(万|亿|%)?\s*(?:元)?\s*$"
@@ -44,7 +45,7 @@ def parse_amount(text: str | int | Decimal, percent: bool = True) -> Decimal:
         raise MoneyError("not a number")
     match = _LITERAL.match(text)
     if not match:
-        raise MoneyError("not a number; write e.g. 8000万, 1.2亿, 1.2% or 50000000")
+        raise MoneyError(NOT_A_NUMBER)
     sign, digits, unit = match.groups()
     if unit == "%" and not percent:
         raise MoneyError("a percentage is a rate, not an amount; write the amount in yuan, "

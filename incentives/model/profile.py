@@ -17,7 +17,7 @@ from typing import Any
 
 from incentives.errors import InputError, MoneyError, Problem, Suggestions
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
-from incentives.model.money import parse_amount
+from incentives.model.money import NOT_A_NUMBER, parse_amount
 from incentives.model.place import City
 
 Value = bool | Decimal | date | str
@@ -166,10 +166,15 @@ def _to_bool(fact: Fact, value: Any, _: Mapping[str, City]) -> bool:
 def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
     if isinstance(value, float):
         raise ValueError("inexact number; write it as text or an integer")
+    if isinstance(value, str) and fact.unit and value.strip().endswith(fact.unit):
+        value = value.strip().removesuffix(fact.unit)  # "350张" for a count of beds
     try:
         amount = parse_amount(value, percent=fact.type != "money")
     except MoneyError as error:
-        raise ValueError(str(error)) from None
+        if fact.type == "money" or str(error) != NOT_A_NUMBER:
+            raise ValueError(str(error)) from None
+        example = f"350 or 350{fact.unit}" if fact.unit else "350"
+        raise ValueError(f"not a number; write e.g. {example}") from None
     if amount < 0 and not fact.signed:
         raise ValueError("must not be negative")
     return amount

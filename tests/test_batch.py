@@ -238,7 +238,7 @@ def test_a_line_that_is_not_utf8_rejects_its_row_only(tmp_path: Path) -> None:
     ("unknown-column", "unknown column 'distrct'; did you mean 'district'?"),
     ("no-city", "no 'city' column"),
     ("empty", "empty file"),
-    ("txt", "name it .csv or .jsonl"),
+    ("txt", "name it .csv, .xlsx or .jsonl"),
     ("param", "--param"),
     ("same", "is the input file"),
 ])

@@ -34,7 +34,7 @@ from incentives.errors import OutputError, RegistryError
 from incentives.load import strict_json
 from incentives.model.facts import FactSchema
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "csv"}
 csv.field_size_limit(1_000_000)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # how JSON writes one
@@ -58,7 +58,7 @@ def file_format(path: Path, role: str) -> str:
     """`csv` or `jsonl`, from the file name; RegistryError if it is neither."""
     found = FORMATS.get(path.suffix.lower())
     if found is None:
-        raise RegistryError([f"{role} {path}: name it .csv or .jsonl (JSON Lines), "
+        raise RegistryError([f"{role} {path}: name it .csv, .xlsx or .jsonl (JSON Lines), "
                              "so its format is clear"])
     return found
 
@@ -110,14 +110,17 @@ class _Feed:
 class Registry:
     """An open registry file: checked header, then rows one at a time (iterate once)."""
 
-    def __init__(self, path: Path, schema: FactSchema, keep: tuple[str, ...] = ()) -> None:
+    def __init__(self, path: Path, schema: FactSchema, keep: tuple[str, ...] = (),
+                 shown: Path | None = None) -> None:
+        # `shown`: the user's file, where `path` is the UTF-8 CSV made of it (formats.py)
         self.path, self.schema, self.keep = path, schema, keep
+        self.name = shown or path
         self.format = file_format(path, "input")
         try:
             self.handle: IO[bytes] = path.open("rb")
             info = os.fstat(self.handle.fileno())
         except OSError as error:
-            raise RegistryError([f"input {path}: cannot read it: {error.strerror}"]) from None
+            raise RegistryError([f"input {self.name}: cannot read it: {error.strerror}"]) from None
         self.size = info.st_size
         # a pipe or a device can be read only once, front to back, as it comes
         self.regular = stat.S_ISREG(info.st_mode)
@@ -167,15 +170,15 @@ class Registry:
         try:
             first, last, header, problem = next(self.records)
         except StopIteration:
-            raise RegistryError([f"input {self.path}: empty file; the first line names "
+            raise RegistryError([f"input {self.name}: empty file; the first line names "
                                  "the columns (profile keys)"]) from None
         if problem:
-            raise RegistryError([f"input {self.path}: header: {problem}"])
+            raise RegistryError([f"input {self.name}: header: {problem}"])
         self.header_lines = last - first + 1
         self.columns, problems = header_columns(header, self.schema, self.keep)
         self.names = [name.strip() for name in header]
         if problems:
-            raise RegistryError([f"input {self.path}: {p}" for p in problems])
+            raise RegistryError([f"input {self.name}: {p}" for p in problems])
 
     def __iter__(self) -> Iterator[RawRow]:
         return self._csv_rows() if self.format == "csv" else self._jsonl_rows()

@@ -35,6 +35,7 @@ class BatchOptions:
     # None: the columnar path where it applies (CSV in and out, numpy and pyarrow there);
     # False: the row-by-row reference path only. Both write the same bytes.
     columnar: bool | None = None
+    encoding: str | None = None  # a CSV registry's; None: UTF-8 or GB18030, as detected
 
     def errors_path(self, output: Path) -> Path:
         return self.errors or default_errors_path(output)

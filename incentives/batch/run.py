@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from incentives.batch.formats import readable, results_sink
 from incentives.batch.io import Registry, atomic_outputs, file_format
 from incentives.batch.job import BatchOptions, Job, chunks, default_errors_path
 from incentives.batch.output import ErrorWriter, Writer, payers_in
@@ -59,8 +60,10 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
     out_format = file_format(output, "output")
     summary = Summary(options.as_of, overrides=dict(options.overrides))
     job = Job(book, options, out_format, payers_in(book))
-    with Registry(source, book.schema, options.keep) as registry, \
-            atomic_outputs(output, errors_path) as (out, err):
+    with readable(source, options.encoding) as path, \
+            Registry(path, book.schema, options.keep, shown=source) as registry, \
+            atomic_outputs(output, errors_path) as (final, err), \
+            results_sink(output, final) as out:
         Writer(out, out_format, options.per_institution, job.payers, options.keep)
         ErrorWriter(err)
         plan = _columnar_plan(job, registry)

@@ -30,7 +30,7 @@ from incentives.cli.common import (
 @click.command()
 @click.argument("source", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file, .csv or .jsonl; replaced only once every row is done.")
+              help="Results file, .csv, .xlsx or .jsonl; replaced only once every row is done.")
 @as_of_option
 @param_option
 @click.option("--errors", type=click.Path(dir_okay=False, path_type=Path),
@@ -50,13 +50,17 @@ from incentives.cli.common import (
 @click.option("--columnar/--no-columnar", default=None,
               help="CSV to CSV is assessed over columns, a block of rows at a time (the "
                    "default); --no-columnar assesses row by row. Both write the same bytes.")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="A CSV registry's encoding, e.g. gbk (default: UTF-8 or GB18030/GBK, "
+                   "as detected).")
 @rules_option
 def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...],
           errors: Path | None, per_institution: bool, keep: tuple[str, ...], summary: bool,
-          summary_format: str, jobs: int | None, columnar: bool | None,
+          summary_format: str, jobs: int | None, columnar: bool | None, encoding: str | None,
           rules: tuple[Path, ...]) -> None:
-    """Assess every institution of INPUT, a registry (.csv with profile keys as columns, or
-    .jsonl with one profile object a line), into OUTPUT (.csv or .jsonl).
+    """Assess every institution of INPUT, a registry (.csv with profile keys as columns, in
+    UTF-8 or GB18030/GBK; .xlsx, its first sheet; or .jsonl with one profile object a line),
+    into OUTPUT (.csv, .xlsx or .jsonl).
 
     OUTPUT has one row per institution per result (rule, status, kind, amount, payers'
     parts, period, schedule, missing facts), or one per institution with --per-institution.
@@ -74,7 +78,7 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
 
     book = load_rules(rules)
     options = BatchOptions(as_of, param_overrides(book, params), errors, per_institution, keep,
-                           jobs=jobs, columnar=columnar)
+                           jobs=jobs, columnar=columnar, encoding=encoding)
     import signal
 
     def stop(_signum: int, _frame: object) -> None:

@@ -19,10 +19,12 @@ from incentives.cli.common import (
     Failed,
     UsageProblems,
     as_of_option,
+    lang_option,
     load_rules,
     make_console,
     param_option,
     param_overrides,
+    report_lang,
     rules_option,
 )
 
@@ -45,6 +47,12 @@ from incentives.cli.common import (
                    "exemption institution-years.")
 @click.option("--summary-format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="The summary as tables, or as JSON on standard output.")
+@click.option("--summary-output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the summary to a file: .csv (cash by year and payer, one row "
+                   "each), .xlsx (a sheet per table) or .json.")
+@click.option("--unit", type=click.Choice(["元", "万元"]), default="元", show_default=True,
+              help="The unit of the summary tables' figures (exact in either).")
+@lang_option
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core, up to 2).")
 @click.option("--columnar/--no-columnar", default=None,
@@ -56,7 +64,8 @@ from incentives.cli.common import (
 @rules_option
 def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...],
           errors: Path | None, per_institution: bool, keep: tuple[str, ...], summary: bool,
-          summary_format: str, jobs: int | None, columnar: bool | None, encoding: str | None,
+          summary_format: str, summary_output: Path | None, unit: str, lang: str | None,
+          jobs: int | None, columnar: bool | None, encoding: str | None,
           rules: tuple[Path, ...]) -> None:
     """Assess every institution of INPUT, a registry (.csv with profile keys as columns, in
     UTF-8 or GB18030/GBK; .xlsx, its first sheet; or .jsonl with one profile object a line),
@@ -110,7 +119,16 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
     elif summary:
         from incentives.render.summary import render
 
-        make_console(120).print(render(result))
+        console = make_console(120)
+        console.print(render(result, report_lang(lang), console.width, unit))
+    if summary_output is not None:
+        from incentives.render.summary import write_summary
+
+        try:
+            write_summary(result, summary_output)
+        except OSError as error:
+            raise UsageProblems([f"summary {summary_output}: cannot write it: "
+                                 f"{error.strerror or error}"]) from None
 
 
 @contextmanager

@@ -185,6 +185,11 @@ def output_options(command: Callable[..., None]) -> Callable[..., None]:
     """`-o FILE` and `--lang zh|en`, for the commands that write reports."""
     command = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                            help="Write the report to FILE instead of standard output.")(command)
+    return lang_option(command)
+
+
+def lang_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--lang zh|en`."""
     return click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                         help="Language of the labels (default: Chinese under a Chinese "
                              "locale, else English).")(command)

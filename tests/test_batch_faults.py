@@ -455,7 +455,8 @@ def test_the_errors_file_writes_formulas_as_text(tmp_path: Path) -> None:
     assert summary.rejected == 2
     assert _csv_rows(errors)[1:] == [
         ["1", "'=cmd|calc", "unknown key '=cmd|calc'"],
-        ["2", "opened_on", "'=1+1': not a date; write it as YYYY-MM-DD, e.g. 2024-03-15"]]
+        ["2", "opened_on", "'=1+1': not a date; write it as YYYY-MM-DD, e.g. 2024-03-15 (or "
+         "2024/3/15, 2024年3月15日)"]]
 
 
 def test_jsonl_output_is_left_as_it_is(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from incentives.cli import cli
 
-from .test_batch import BAD, GRADE_3A, REHAB, write_csv
+from .test_batch import BAD, FIELDS, GRADE_3A, REHAB, write_csv
 
 ROWS = [REHAB, GRADE_3A, BAD, {**REHAB, "name": "𠀀康复医院"}]  # 𠀀 is in GB18030, not GBK
 AS_OF = "2026-11-22"
@@ -155,3 +155,33 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
     code, output = batch(source, tmp_path / "out.csv")
     assert code == 2 and f"input {source}: not a workbook that can be read" in output
     assert "Traceback" not in output
+
+
+def test_keep_names_a_column_of_the_registry_and_reaches_the_errors_file(tmp_path: Path) -> None:
+    """--keep of a column the registry lacks stops the run; a kept registry number is in
+    the errors file beside each problem, so a rejected row can be traced to its record."""
+    rows = [{**REHAB, "registry_no": "ZZ-001"}, {**BAD, "registry_no": "ZZ-002"}]
+    source = write_csv(tmp_path / "registry.csv", rows, [*FIELDS, "registry_no"])
+    code, output = batch(source, tmp_path / "out.csv", "--keep", "registry_nr")
+    assert code == 2 and "--keep 'registry_nr': no column of that name; did you mean " \
+        "'registry_no'?" in output
+    for engine in ("--columnar", "--no-columnar"):
+        code, output = batch(source, tmp_path / "out.csv", "--keep", "registry_no", engine)
+        assert code == 0, output
+        with (tmp_path / "out.csv.errors.csv").open(encoding="utf-8", newline="") as handle:
+            errors = list(csv.DictReader(handle))
+        assert list(errors[0]) == ["row", "line", "registry_no", "field", "problem"]
+        assert {e["registry_no"] for e in errors} == {"ZZ-002"}
+        assert {e["row"] for e in errors} == {"2"}
+
+
+def test_dates_as_excel_and_people_write_them(tmp_path: Path) -> None:
+    """2025/4/28, 2025-4-28 and 2025年4月28日 are the same day as 2025-04-28, on both engines."""
+    variants = ["2025/4/28", "2025-4-28", "2025.4.28", "2025年4月28日"]
+    rows = [{**REHAB, "opened_on": v} for v in variants]
+    expected = reference(tmp_path, [REHAB] * len(variants))
+    for engine in ("--columnar", "--no-columnar"):
+        source = write_csv(tmp_path / "registry.csv", rows)
+        code, output = batch(source, tmp_path / "out.csv", engine)
+        assert code == 0, output
+        assert (tmp_path / "out.csv").read_bytes() == expected

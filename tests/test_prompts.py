@@ -183,7 +183,7 @@ def test_init_in_chinese_refuses_bad_answers_and_asks_again(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     out = result.output
     assert "医院等级 [grade]" in out
-    assert "可选: ungraded (未定级), 1C (一级丙等)," in out
+    assert "可选: ungraded (未定级), 1C (一级丙等/一丙)," in out
     assert "元，可写作 8650万、1.2亿 或 86500000; 不清楚可留空" in out
     assert "Error: no rules are loaded for this city" in out
     assert "Error: '金山区' is not in 郑州市" in out

@@ -99,11 +99,18 @@ class Explanation:
         return self.result.rule
 
 
+def names_rule(rule: Rule, name: str) -> bool:
+    """Whether `name` is the rule's id or its provision code (`zz-2` as well as `ZZ-2`)."""
+    code = rule.provision.casefold()
+    return name == rule.id or (bool(code) and name.casefold() == code)
+
+
 def find_result(assessment: Assessment, rule_id: str, book: RuleBook) -> Result:
-    """The result for `rule_id` (also one shown under another rule); UnknownRule if none."""
+    """The result for `rule_id`, or for a provision code as reports print it (`ZZ-2`), also
+    one shown under another rule; UnknownRule if none."""
     for result in assessment.results:
         for candidate in (result, *result.also):
-            if candidate.rule.id == rule_id:
+            if names_rule(candidate.rule, rule_id):
                 return candidate
     assessed = [c.rule.id for r in assessment.results for c in (r, *r.also)]
     close = difflib.get_close_matches(rule_id, assessed, n=5, cutoff=0.5)

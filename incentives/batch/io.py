@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from incentives import files
-from incentives.errors import OutputError, RegistryError
+from incentives.errors import OutputError, RegistryError, did_you_mean
 from incentives.load import strict_json
 from incentives.model.facts import FactSchema
 
@@ -321,7 +321,6 @@ def lone_surrogate(value: Any, where: str = "") -> tuple[str, str] | None:
 def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
                    ) -> tuple[list[str | None], list[str]]:
     """The profile key of each column (None for a --keep column), and what is wrong."""
-    chinese = {fact.zh: name for name, fact in schema.facts.items() if fact.zh}
     columns: list[str | None] = []
     problems: list[str] = []
     seen: set[str] = set()
@@ -330,10 +329,8 @@ def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
         key: str | None = None
         if name in keep:
             key = None
-        elif name in schema.facts and not schema.facts[name].derived:
-            key = name
-        elif name in chinese and not schema.facts[chinese[name]].derived:
-            key = chinese[name]
+        elif schema.key_for(name):
+            key = schema.key_for(name)
         elif not name:
             problems.append(f"column {position} has no name")
         else:
@@ -344,6 +341,9 @@ def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
             problems.append(f"column {name!r} appears twice")
         seen.add(ident)
         columns.append(key)
+    named = {cell.strip() for cell in header}
+    problems += [f"--keep {name!r}: no column of that name{did_you_mean(name, named)}"
+                 for name in keep if name not in named]
     if "city" not in columns and not problems:
         problems.append("no 'city' column; every institution needs its city")
     return columns, problems

@@ -71,7 +71,7 @@ def assess_chunk(job: Job, rows: list[RawRow]) -> tuple[str, str, Summary]:
     out, err = io.StringIO(), io.StringIO()
     options = job.options
     writer = Writer(out, job.format, options.per_institution, job.payers, options.keep, False)
-    rejected = ErrorWriter(err, header=False)
+    rejected = ErrorWriter(err, header=False, keep=options.keep)
     summary = Summary(options.as_of)
     for row in rows:
         take_row(job, row, writer, rejected, summary)
@@ -108,5 +108,5 @@ def assess_row(row: RawRow, book: RuleBook, options: BatchOptions,
             return assess(profile, book, options.as_of, options.overrides)
         except InputError as error:  # an amount too large to work out to the fen
             problems = [(p.where, p.message) for p in error.problems]
-    rejected.write(row.number, row.line, problems)
+    rejected.write(row.number, row.line, problems, row.kept)
     return None

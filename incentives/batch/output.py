@@ -169,15 +169,22 @@ def _json_line(record: dict[str, Any]) -> str:
 
 
 class ErrorWriter:
-    """The rejected rows: one CSV line per problem, with the row number and file line."""
+    """The rejected rows: one CSV line per problem, with the row number, the file line and
+    the --keep columns (a registry number), so each problem can be traced to its record."""
 
-    HEADER = ("row", "line", "field", "problem")
-
-    def __init__(self, handle: IO[str], header: bool = True) -> None:
+    def __init__(self, handle: IO[str], header: bool = True, keep: tuple[str, ...] = ()
+                 ) -> None:
         self.csv = csv.writer(handle, lineterminator="\n")
+        self.keep = keep
         if header:
-            self.csv.writerow(self.HEADER)
+            self.csv.writerow(_cells(["row", "line", *keep, "field", "problem"]))
 
-    def write(self, row: int, line: int, problems: list[tuple[str, str]]) -> None:
-        self.csv.writerows((row, line, defused(where), defused(message))
+    def write(self, row: int, line: int, problems: list[tuple[str, str]],
+              kept: dict[str, Any] | None = None) -> None:
+        values = [_text(kept.get(name) if kept else None) for name in self.keep]
+        self.csv.writerows(_cells([row, line, *values, where, message])
                            for where, message in problems)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -65,7 +65,7 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
             atomic_outputs(output, errors_path) as (final, err), \
             results_sink(output, final) as out:
         Writer(out, out_format, options.per_institution, job.payers, options.keep)
-        ErrorWriter(err)
+        ErrorWriter(err, keep=options.keep)
         plan = _columnar_plan(job, registry)
         if plan is not None:
             from incentives.batch.columnar.run import run_columnar

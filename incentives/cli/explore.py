@@ -46,7 +46,8 @@ def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[Assignm
 @rules_option
 def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[Assignment, ...],
             rules: tuple[Path, ...]) -> None:
-    """Show why RULE_ID gives PROFILE what it gives: the condition as a tree, the
+    """Show why RULE_ID (a rule's id, or its provision code as reports print it: ZZ-2) gives
+    PROFILE what it gives: the condition as a tree, the
     parameters, the amount step by step, the split and instalments, the quote, the notes,
     and what would change the result."""
     from incentives.assessment.explain import explain as explain_rule

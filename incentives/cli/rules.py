@@ -50,12 +50,15 @@ def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> No
 @click.argument("rule_id")
 @rules_option
 def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
-    """A rule in full: quote, condition, figures, payers, dates, notes, where it is written."""
+    """A rule in full (by its id or provision code): quote, condition, figures, payers,
+    dates, notes, where it is written."""
     from incentives.errors import did_you_mean
     from incentives.render.rules import render_rule
 
     book = load_rules(rules)
-    versions = [r for r in book.all_rules() if r.id == rule_id]
+    from incentives.assessment.explain import names_rule
+
+    versions = [r for r in book.all_rules() if names_rule(r, rule_id)]
     if not versions:
         hint = did_you_mean(rule_id, sorted({r.id for r in book.all_rules()}), 3)
         raise UsageProblems([f"no rule {rule_id!r}{hint}"])

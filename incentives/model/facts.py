@@ -6,6 +6,7 @@ parsing, the type checks of rule conditions, and the documentation of the profil
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -85,10 +86,30 @@ class FactSchema:
     def __getitem__(self, name: str) -> Fact:
         return self.facts[name]
 
+    def key_for(self, name: str) -> str | None:
+        """The fact a profile or a registry names by its key (`city`) or by its Chinese
+        name (`所在城市`); None for any other name, and for a fact worked out, not given."""
+        fact = self.facts.get(name)
+        if fact is None:
+            return self.chinese_names().get(name)
+        return None if fact.derived else name
+
+    def chinese_names(self) -> dict[str, str]:
+        """Each fact a profile may give, by its Chinese name."""
+        return {f.zh: n for n, f in self.facts.items() if f.zh and not f.derived}
+
     def suggest(self, name: str, budget: Suggestions | None = None) -> str:
         """"; did you mean '…'?" for the closest fact a profile may give, or "" (also when
-        `budget` is spent)."""
-        names = (n for n, f in self.facts.items() if not f.derived)
+        `budget` is spent). A Chinese name is matched against the Chinese names (城市:
+        所在城市), a name that is part of one first."""
+        if not name.isascii():
+            chinese = self.chinese_names()
+            within = [zh for zh in chinese if name in zh or zh in name]
+            if within:
+                return f"; did you mean {within[0]!r} ({chinese[within[0]]})?"
+            names: Iterable[str] = chinese
+        else:
+            names = (n for n, f in self.facts.items() if not f.derived)
         return budget.did_you_mean(name, names) if budget else did_you_mean(name, names)
 
 

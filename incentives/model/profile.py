@@ -21,7 +21,9 @@ from incentives.model.money import NOT_A_NUMBER, parse_amount
 from incentives.model.place import City
 
 Value = bool | Decimal | date | str
-_CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+# 2025年4月28日, and 2025/4/28 or 2025-4-28 or 2025.4.28 as Excel and people write them
+_CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$"
+                           r"|^\s*(\d{4})([/.-])(\d{1,2})\5(\d{1,2})\s*$")
 _TRUE_WORDS = {"true", "yes", "y", "1", "是", "有"}
 _FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "没有"}
 
@@ -68,11 +70,15 @@ def parse_profile(
     problems: list[Problem] = []
     facts: dict[str, Value] = {}
     suggestions = Suggestions()
-    for key, value in raw.items():
+    for given, value in raw.items():
+        key = schema.key_for(given) or given  # a fact may be named in Chinese: 所在城市
         fact = schema.facts.get(key)
         if fact is None or fact.derived:
             why = f"unknown key {key!r}{schema.suggest(key, suggestions)}"
             problems.append(Problem(f"{where}: {key}", why))
+            continue
+        if key != given and key in raw:
+            problems.append(Problem(f"{where}: {key}", f"given twice, also as {given!r}"))
             continue
         if value is None or value == "":
             continue  # an explicit blank is as good as leaving the fact out
@@ -196,11 +202,13 @@ def _read_date(value: Any) -> date:
         match = _CHINESE_DATE.match(value)
         try:
             if match:
-                return date(*(int(part) for part in match.groups()))
+                parts = [g for g in match.groups() if g and g.isdigit()]
+                return date(*(int(part) for part in parts))
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError("not a date; write it as YYYY-MM-DD, e.g. 2024-03-15")
+    raise ValueError("not a date; write it as YYYY-MM-DD, e.g. 2024-03-15 (or 2024/3/15, "
+                     "2024年3月15日)")
 
 
 def _to_enum(fact: Fact, value: Any, _: Mapping[str, City]) -> str:

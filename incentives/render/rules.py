@@ -39,8 +39,12 @@ def rule_summaries(book: RuleBook, cities: list[str]) -> list[dict[str, Any]]:
 
 def render_list(summaries: list[dict[str, Any]]) -> RenderableType:
     table = Table(show_lines=False)
-    for column in ("rule", "provision", "kind", "document · article", "in force", "title"):
-        table.add_column(column)
+    # an id is what a user types next (`rules show`, `explain`): never cut, whatever the width
+    widest = max((len(s["rule"]) for s in summaries), default=4)
+    table.add_column("rule", no_wrap=True, min_width=widest)
+    table.add_column("provision", no_wrap=True)
+    for column in ("kind", "document · article", "in force", "title"):
+        table.add_column(column, overflow="fold")
     for s in summaries:
         until = s["effective_to"] or "…"
         table.add_row(s["rule"], s["provision"] or "", s["kind"],

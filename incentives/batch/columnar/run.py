@@ -176,7 +176,8 @@ def assess_rows(job: Job, rows: list[RawRow], summary: Summary) -> list[tuple[in
         text, errors = io.StringIO(), io.StringIO()
         writer = Writer(text, job.format, job.options.per_institution, job.payers,
                         job.options.keep, False)
-        take_row(job, row, writer, ErrorWriter(errors, header=False), summary)
+        rejected = ErrorWriter(errors, header=False, keep=job.options.keep)
+        take_row(job, row, writer, rejected, summary)
         done.append((row.number, text.getvalue(), errors.getvalue()))
     return done
 

@@ -16,9 +16,25 @@ class Problem:
 
     where: str
     message: str
+    zh: str = ""  # the message in Chinese, where it has been written
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
+
+    def text(self, lang: str) -> str:
+        """The problem in `lang` (English where no Chinese is written)."""
+        return f"{self.where}: {self.zh}" if lang == "zh" and self.zh else str(self)
+
+
+class FactError(ValueError):
+    """A value that is not one of a fact's: why, in English and in Chinese."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else str(self)
 
 
 class InputError(Exception):

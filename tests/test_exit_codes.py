@@ -164,7 +164,9 @@ def test_the_report_file_cannot_be_written(tmp_path: Path) -> None:
 def test_init_will_not_replace_a_file_unasked(tmp_path: Path) -> None:
     existing = tmp_path / "profile.toml"
     existing.write_text("# mine\n", encoding="utf-8")
-    assert_unusable(invoke("init", "-o", existing, stdin="n\n"), "exists; not replaced")
+    assert_unusable(invoke("init", "-o", existing, "--lang", "en", stdin="n\n"),
+                    "exists; not replaced")
+    assert_unusable(invoke("init", "-o", existing, stdin="n\n"), "已存在，未替换")
     assert existing.read_text(encoding="utf-8") == "# mine\n"
 
 

@@ -8,6 +8,7 @@ profile reader gives the same facts.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import date
 from decimal import Decimal
@@ -18,7 +19,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from incentives import load_profile, load_rulebook, parse_profile
-from incentives.assessment.questions import facts_used
 from incentives.cli import cli
 from incentives.load.profile_file import read_profile_file
 from incentives.model.profile import Profile
@@ -48,9 +48,10 @@ def read_back(path: Path) -> Profile:
 
 def test_ask_prompts_for_exactly_the_missing_facts_and_reassesses(tmp_path: Path) -> None:
     saved = tmp_path / "completed.toml"
-    # sponsor_original_investment, liquidation_assets (a bad answer first), donations
+    # sponsor_original_investment; property_value and land_area (for the estimate of the
+    # exemption's saving), left blank; liquidation_assets (a bad answer first), donations
     result = invoke(["check", str(SURPLUS), "--as-of", AS_OF, "--ask", "--save", str(saved)],
-                    ["2000万", "lots", "1.5亿", "3000万"])
+                    ["2000万", "", "", "lots", "1.5亿", "3000万"])
     assert result.exit_code == 0, result.output
     out = result.output
     asked = [line.split("[")[1].split("]")[0] for line in out.splitlines()
@@ -74,7 +75,7 @@ def test_ask_prompts_for_exactly_the_missing_facts_and_reassesses(tmp_path: Path
 
 def test_ask_keeps_the_json_on_stdout_and_questions_on_stderr() -> None:
     result = invoke(["check", str(SURPLUS), "--as-of", AS_OF, "--ask", "--format", "json"],
-                    ["2000万", "1.5亿", "3000万"])
+                    ["2000万", "", "", "1.5亿", "3000万"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     cap = next(r for r in report["results"]
@@ -102,7 +103,7 @@ def test_ask_again_for_a_fact_that_turns_out_to_be_needed(tmp_path: Path) -> Non
 
 
 def test_blank_answers_leave_facts_unknown_and_are_not_asked_twice() -> None:
-    result = invoke(["check", str(SURPLUS), "--as-of", AS_OF, "--ask"], ["", "", ""])
+    result = invoke(["check", str(SURPLUS), "--as-of", AS_OF, "--ask"], ["", "", "", "", ""])
     assert result.exit_code == 0, result.output
     assert result.output.count("[liquidation_assets]") == 1
     assert "Needs information" in result.stdout
@@ -139,62 +140,96 @@ def test_save_to_an_unwritable_place_exits_2(tmp_path: Path) -> None:
 
 # --- init ----------------------------------------------------------------------------------
 
-ANSWERS = {
+REHAB_ANSWERS = {
     "name": "郑州\"新\"医院", "city": "郑州", "district": "二七区", "sponsor": "社会办",
     "for_profit": "营利性", "kind": "康复医院", "grade": "未定级", "newly_built": "是",
     "fixed_asset_investment": "8650万", "opened_on": "2025-04-28",
     "licence_registered_on": "2025年4月10日", "income_reinvested": "yes",
-    "payroll_total": "2400万", "leading_level": "no",
+    "payroll_total": "2400万", "leading_level": "no", "property_value": "3000万",
+    "land_area": "12000",
 }
-ASKED = facts_used(BOOK.rules["zhengzhou"] + [r for layer in BOOK.layers
-                                               for r in BOOK.rules[layer]], BOOK.schema)
+HEADING = re.compile(r"^\S.* \[(\w+)\]")
 
 
-def test_init_asks_what_the_rules_use_and_writes_a_profile(tmp_path: Path) -> None:
+def asked_in(output: str) -> list[str]:
+    return [m.group(1) for line in output.splitlines() if (m := HEADING.match(line))]
+
+
+def drive(args: list[str], answers: dict[str, str], output: Path
+          ) -> tuple[Result, list[str]]:
+    """Answer each question as it comes, from `answers` (blank for the others): each run
+    gives one more answer than the last, until a run asks nothing new."""
+    given: list[str] = []
+    while True:
+        output.unlink(missing_ok=True)  # an interrupted run saved what it was given
+        result = invoke(args, given)
+        asked = asked_in(result.output)
+        if len(asked) <= len(given):
+            return result, asked
+        given.append(answers.get(asked[len(given)], ""))
+
+
+def test_init_asks_only_what_can_change_a_result_and_writes_a_profile(tmp_path: Path) -> None:
     output = tmp_path / "new.toml"
-    answers = [ANSWERS.get(name, "") for name in ASKED]
-    result = invoke(["init", "--lang", "en", "-o", str(output)], answers)
+    result, asked = drive(["init", "--lang", "en", "-o", str(output), "--as-of", AS_OF],
+                          REHAB_ANSWERS, output)
     assert result.exit_code == 0, result.output
-    asked = [line.rsplit("[", 1)[1].rstrip("]") for line in result.output.splitlines()
-             if line.endswith("]") and "[" in line and not line.startswith(" ")]
-    assert asked == ASKED
-    for unused in set(BOOK.schema.facts) - set(ASKED):
-        assert f"[{unused}]" not in result.output
+    # a for-profit is not asked what only a non-profit's sponsor needs
+    assert not {"sponsor_contribution", "annual_surplus", "liquidation_assets"} & set(asked)
+    # asked once its exemption is known to apply: the estimate of the tax it spares
+    assert {"income_reinvested", "licence_registered_on", "property_value"} <= set(asked)
+    assert asked[:6] == ["name", "city", "district", "sponsor", "for_profit", "kind"]
     out = result.output
     assert "Type of institution (机构类别) [kind]" in out
     assert "one of: general (综合医院), tcm (中医医院/中医)," in out
-    assert "Self-used land" not in out
     assert f"wrote {output}; assess it with: incentives check {output}" in out
     profile = read_back(output)
-    expected = parse_profile({k: v for k, v in ANSWERS.items()}, BOOK.schema, BOOK.cities)
+    expected = parse_profile({k: v for k, v in REHAB_ANSWERS.items() if k in asked},
+                             BOOK.schema, BOOK.cities)
     assert profile.facts == expected.facts
     report = invoke(["check", str(output), "--as-of", AS_OF], [])
-    assert "1,038,000.00" in report.stdout
+    assert "1,038,000.00" in report.stdout  # 8650万 × 1.2%
+
+
+def test_init_asks_a_non_profit_nothing_about_reinvesting(tmp_path: Path) -> None:
+    answers = {**REHAB_ANSWERS, "for_profit": "非营利性"}
+    output = tmp_path / "np.toml"
+    result, asked = drive(["init", "-o", str(output), "--as-of", AS_OF], answers, output)
+    assert result.exit_code == 0, result.output
+    assert "income_reinvested" not in asked
+    assert {"sponsor_contribution", "property_value", "land_area"} <= set(asked)
+
+
+def test_init_asks_when_a_grade_was_attained(tmp_path: Path) -> None:
+    """A 1000万 award for 三级甲等 is dated by when the grade was attained: asked."""
+    answers = {**REHAB_ANSWERS, "grade": "三甲", "kind": "综合医院", "newly_built": "否"}
+    output = tmp_path / "g.toml"
+    result, asked = drive(["init", "-o", str(output), "--as-of", AS_OF], answers, output)
+    assert result.exit_code == 0, result.output
+    assert asked.index("grade") < asked.index("grade_attained_on")
+    assert "hospital_level" not in asked  # 三级甲等 gives it
 
 
 def test_init_in_chinese_refuses_bad_answers_and_asks_again(tmp_path: Path) -> None:
     output = tmp_path / "zh.toml"
-    answers: list[str] = []
-    for name in (n for n in ASKED if n != "hospital_level"):  # 三级甲等 gives it: not asked
-        answers += {"city": ["上海", "郑州"], "district": ["金山区", "金水区"],
-                    "grade": ["四级", "三级甲等"], "opened_on": ["2025-02-30", "2016-09-01"],
-                    "newly_built": ["maybe", "否"]}.get(name, [""])
-    result = invoke(["init", "-o", str(output)], answers)
-    assert result.exit_code == 0, result.output
+    answers = ["", "上海", "郑州", "金山区", "金水区", "社会办", "maybe", "营利性", "综合医院",
+               "四级", "三级甲等", "2025-02-30", "2016-09-01"]
+    result = invoke(["init", "-o", str(output), "--as-of", AS_OF], answers)
     out = result.output
     assert "医院等级 [grade]" in out
     assert "可选: ungraded (未定级), 1C (一级丙等/一丙)," in out
-    assert "元，可写作 8650万、1.2亿 或 86500000; 不清楚可留空" in out
-    assert "Error: no rules are loaded for this city" in out
-    assert "Error: '金山区' is not in 郑州市" in out
-    assert "Error: not a known value" in out
-    assert "Error: not a date" in out
-    assert "Error: not yes or no" in out
-    assert "[hospital_level]" not in out
-    assert "hospital_level" not in output.read_text(encoding="utf-8")  # it follows from 3A
+    assert "错误: 尚无该城市的政策规则；可选：baotou (包头市), zhengzhou (郑州市)" in out
+    assert "错误: '金山区' 不属于郑州市" in out
+    assert "错误: 不是可选的值" in out
+    assert "错误: 不是日期" in out
+    assert "错误: 不是“是”或“否”" in out
+    assert "Error" not in out
+    # the input ends after the grade's date: what was answered is offered and kept
+    assert "是否保存到" in out and result.exit_code == 0, out
     assert read_back(output).facts == {
-        "city": "zhengzhou", "district": "金水区", "division_type": "district", "grade": "3A",
-        "hospital_level": "3", "opened_on": date(2016, 9, 1), "newly_built": False}
+        "city": "zhengzhou", "district": "金水区", "division_type": "district",
+        "sponsor": "social", "for_profit": True, "kind": "general", "grade": "3A",
+        "hospital_level": "3", "grade_attained_on": date(2016, 9, 1)}
 
 
 def test_init_will_not_replace_a_file_unless_told(tmp_path: Path) -> None:
@@ -203,10 +238,28 @@ def test_init_will_not_replace_a_file_unless_told(tmp_path: Path) -> None:
     result = invoke(["init", "-o", str(output)], ["n"])
     assert result.exit_code == 2
     assert output.read_text(encoding="utf-8") == "keep me"
-    answers = ["y"] + [{"city": "郑州"}.get(name, "") for name in ASKED]
-    result = invoke(["init", "-o", str(output)], answers)
+    result = invoke(["init", "-o", str(output)], ["y", "", "郑州"])
     assert result.exit_code == 0, result.output
     assert read_back(output).facts == {"city": "zhengzhou"}
+
+
+def test_init_interrupted_before_the_city_writes_nothing(tmp_path: Path) -> None:
+    result = invoke(["init", "-o", str(tmp_path / "p.toml")], ["医院"])
+    assert result.exit_code == 1
+    assert not (tmp_path / "p.toml").exists()
+
+
+def test_ask_interrupted_keeps_the_answers_given(tmp_path: Path) -> None:
+    """The input ends after one answer: the report uses it, and the answers are saved
+    beside the profile, never over it."""
+    profile = tmp_path / "surplus.toml"
+    profile.write_text(SURPLUS.read_text(encoding="utf-8"), encoding="utf-8")
+    result = invoke(["check", str(profile), "--as-of", AS_OF, "--ask"], ["2000万"])
+    assert result.exit_code == 0, result.output
+    saved = tmp_path / "surplus.answered.toml"
+    assert f"saved the profile to {saved}" in result.output
+    assert read_back(saved).facts["sponsor_original_investment"] == D(20_000_000)
+    assert profile.read_text(encoding="utf-8") == SURPLUS.read_text(encoding="utf-8")
 
 
 # --- the TOML writer -----------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Questions about an institution: which facts to ask, how to ask them, how to read answers.
 
-Used by `incentives init` (every fact the loaded rules use) and `check --ask` (the facts
-that would settle the rules needing information). Answers are read with the profile's own
-converters, so a questionnaire accepts exactly what a profile file accepts. No click here.
+Used by `incentives init` and `check --ask`: both ask, one at a time, only the facts whose
+answer can still change a result (`missing_facts`), assessing again after each answer, so a
+non-profit is never asked whether it reinvests its income as a for-profit must. Answers are
+read with the profile's own converters, so a questionnaire accepts exactly what a profile
+file accepts. No click here.
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from incentives.errors import FactError
 from incentives.model.facts import Fact, FactSchema
 from incentives.model.place import City
 from incentives.model.profile import Value, convert
-from incentives.model.result import NEEDS_INFO, Assessment
-from incentives.model.rule import Rule
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, Assessment, Result
 
-FIRST = ("name", "city", "district")
 _HINTS = {
     "en": {
         "bool": "yes or no",
@@ -89,37 +90,42 @@ def read_answer(fact: Fact, text: str, cities: Mapping[str, City], city: City | 
     text = text.strip()
     if not text:
         if fact.type == "city":
-            raise ValueError("a city is needed; one of " + ", ".join(cities))
+            names = ", ".join(cities)
+            raise FactError(f"a city is needed; one of {names}", f"需要填写城市；可选：{names}")
         return None
     if fact.type == "division" and city is not None:
         division = city.division(text)
         if division is None:
-            raise ValueError(f"{text!r} is not in {city.name_zh}; one of: "
-                             + ", ".join(city.divisions))
+            names = ", ".join(city.divisions)
+            raise FactError(f"{text!r} is not in {city.name_zh}; one of: {names}",
+                            f"{text!r} 不属于{city.name_zh}；可选：{names}")
         return division.name
     return convert(fact, text, cities)
 
 
-def facts_used(rules: list[Rule], schema: FactSchema) -> list[str]:
-    """name, city, district, then every fact the rules read, in the schema's order."""
-    used: set[str] = set(FIRST)
-    for rule in rules:
-        read = [*rule.benefit_expressions, *(n.when for n in rule.notes if n.when is not None)]
-        used.update(name for e in read for name in e.facts)
-        offsets = [rule.period, rule.date, *(i.due for i in rule.schedule)]
-        used.update(o.start for o in offsets if o is not None and o.start)
-    ordered = [name for name, fact in schema.facts.items()
-               if name in used and not fact.derived and name not in FIRST]
-    return [*FIRST, *ordered]
-
-
 def missing_facts(assessment: Assessment, schema: FactSchema) -> dict[str, list[str]]:
-    """The facts that would settle the rules needing information, and those that decide an
-    amount left open between two figures, each with those rules."""
+    """The facts whose answer can change a result, each with the rules it would change:
+    those that would settle a rule needing information, that decide an amount left open,
+    that date an instalment of an eligible award, or that a tax estimate of an eligible
+    exemption needs (property_value, land_area). In the schema's order."""
     needed: dict[str, list[str]] = {}
+    given = assessment.profile.facts
     for result in assessment.results:
-        deciding = [d.fact for d in result.range.deciders] if result.range else []
-        for name in result.missing if result.status == NEEDS_INFO else deciding:
-            needed.setdefault(name, []).append(result.rule.id)
+        for name in _deciding(result, given):
+            if name in schema and not schema[name].derived:
+                needed.setdefault(name, []).append(result.rule.id)
     order = {name: index for index, name in enumerate(schema.facts)}
     return dict(sorted(needed.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def _deciding(result: Result, given: Mapping[str, Value]) -> list[str]:
+    if result.status == NEEDS_INFO:
+        return list(result.missing)
+    if result.status != ELIGIBLE:
+        return []
+    names = [d.fact for d in result.range.deciders] if result.range else []
+    if any(due.due is None for due in result.schedule):
+        names += [i.due.start for i in result.rule.schedule
+                  if i.due.start and given.get(i.due.start) is None]
+    names += [name for saving in result.savings for name in saving.missing]
+    return list(dict.fromkeys(names))

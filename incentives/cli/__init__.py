@@ -55,7 +55,7 @@ class _Commands(click.Group):
             from incentives.errors import InputError
 
             if isinstance(error, InputError):
-                raise UsageProblems([str(p) for p in error.problems]) from None
+                raise UsageProblems(error.problems) from None
             raise
 
 

@@ -13,7 +13,6 @@ import click
 
 from incentives.cli.assign import Assignment
 from incentives.cli.common import (
-    UsageProblems,
     as_of_option,
     emit,
     load_rules,
@@ -39,8 +38,8 @@ from incentives.cli.common import (
 @output_options
 @param_option
 @click.option("--ask", is_flag=True,
-              help="Ask for the facts that would settle the rules needing information, "
-                   "then assess again.")
+              help="Ask, one at a time, for the facts whose answer can change a result, "
+                   "assessing again after each; if interrupted, offers to save the answers.")
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the profile (with the answers given to --ask) to FILE, as TOML.")
 @rules_option
@@ -55,7 +54,8 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[Assignment, ...],
     overrides = param_overrides(book, params)
     assessment = assess(parse_profile_at(book, profile, raw), book, as_of, overrides)
     if ask or save:
-        assessment = _ask_and_save(book, assessment, overrides, ask, save)
+        assessment = _ask_and_save(book, assessment, overrides, ask, save, profile,
+                                   report_lang(lang))
     if fmt == "json":
         emit(_check_json(book, assessment, overrides), output)
         return
@@ -95,17 +95,30 @@ def _print_reach(book, assessment, overrides, console) -> None:  # type: ignore[
         console.print(render_reach(reaches, book.schema))
 
 
-def _ask_and_save(book, assessment, overrides, ask: bool, save: Path | None):  # type: ignore[no-untyped-def]
-    from incentives.errors import InputError
-
+def _ask_and_save(book, assessment, overrides, ask: bool, save: Path | None,  # type: ignore[no-untyped-def]
+                  profile: Path, lang: str):
     if ask:
         from incentives.cli.prompts import ask_missing
 
-        try:
-            assessment = ask_missing(book, assessment, assessment.as_of, overrides)
-        except InputError as error:
-            raise UsageProblems([str(p) for p in error.problems]) from None
+        asked = ask_missing(book, assessment, overrides, lang)
+        assessment = asked.assessment
+        if asked.interrupted and save is None and asked.answered:
+            save = _offer_to_save(profile, asked.answered, lang)
     if save is not None:
         write_profile(book, assessment.profile, save)
-        click.echo(f"saved the profile to {save}", err=True)
+        click.echo(f"已将档案保存到 {save}" if lang == "zh" else f"saved the profile to {save}",
+                   err=True)
     return assessment
+
+
+def _offer_to_save(profile: Path, answered: int, lang: str) -> Path | None:
+    """Where to keep the answers of an interrupted --ask (beside the profile, never over
+    it); yes if it can't be asked (the input has ended)."""
+    target = profile.with_name(f"{profile.stem}.answered.toml")
+    question = (f"已回答 {answered} 项，是否连同档案保存到 {target}？" if lang == "zh" else
+                f"save the profile with the {answered} answers given to {target}?")
+    try:
+        keep = click.confirm(question, default=True, err=True)
+    except click.Abort:
+        keep = True
+    return target if keep else None

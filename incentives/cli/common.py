@@ -9,7 +9,7 @@ rule book, read `--param`, read the profile, choose the cities, print or write t
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from incentives.cli.assign import ASSIGNMENT, Assignment, read_assignments
+from incentives.errors import Problem
 from incentives.files import write_text
 
 
@@ -25,14 +26,24 @@ class UsageProblems(click.ClickException):
 
     exit_code = 2
 
-    def __init__(self, problems: list[str], heading: str = "the input can't be used") -> None:
-        super().__init__("\n".join(problems))
-        self.problems, self.heading = problems, heading
+    def __init__(self, problems: Sequence[object],
+                 heading: str = "the input can't be used") -> None:
+        # in the language of the command's --lang where it has one, else the locale's
+        context = click.get_current_context(silent=True)
+        self.lang = report_lang(context.params.get("lang") if context else None)
+        lines = [p.text(self.lang) if isinstance(p, Problem) else str(p) for p in problems]
+        super().__init__("\n".join(lines))
+        self.problems, self.heading = lines, heading
 
     def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
-        click.echo(f"incentives: {self.heading}:", err=True)
+        heading = _HEADINGS.get(self.heading, self.heading) if self.lang == "zh" else self.heading
+        click.echo(f"incentives: {heading}:", err=True)
         for problem in self.problems:
             click.echo(f"  {problem}", err=True)
+
+
+_HEADINGS = {"the input can't be used": "输入无法使用",
+             "the results can't be written": "结果无法写入"}
 
 
 class Failed(click.ClickException):
@@ -61,7 +72,7 @@ def load_rules(rules: tuple[Path, ...]):  # type: ignore[no-untyped-def]
     try:
         return load_rulebook(list(rules) or None, bundled=bundled)
     except RuleFileError as error:
-        raise UsageProblems([str(p) for p in error.problems]) from None
+        raise UsageProblems(error.problems) from None
 
 
 def param_overrides(book, assignments: tuple[Assignment, ...]) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
@@ -120,7 +131,7 @@ def read_profile_data(path: Path) -> dict[str, object]:
     try:
         return read_profile_file(path)
     except InputError as error:
-        raise UsageProblems([str(p) for p in error.problems]) from None
+        raise UsageProblems(error.problems) from None
 
 
 def parse_profile_at(book, path: Path, raw: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
@@ -131,7 +142,7 @@ def parse_profile_at(book, path: Path, raw: dict[str, object] | None = None):  #
     try:
         return parse_profile(raw or read_profile_data(path), book.schema, book.cities, str(path))
     except InputError as error:
-        raise UsageProblems([str(p) for p in error.problems]) from None
+        raise UsageProblems(error.problems) from None
 
 
 def choose_cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]

@@ -100,7 +100,7 @@ def whatif(profile: Path, assignments: tuple[Assignment, ...], as_of: date, fmt:
     try:
         result = compare(parse_profile_at(book, profile), book, as_of, changes, overrides)
     except InputError as error:
-        raise UsageProblems([str(p) for p in error.problems]) from None
+        raise UsageProblems(error.problems) from None
     if fmt == "json":
         from incentives.model.jsonable import dumps
         from incentives.render.explain_json import whatif_to_dict

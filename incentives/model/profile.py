@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from incentives.errors import InputError, MoneyError, Problem, Suggestions
+from incentives.errors import FactError, InputError, MoneyError, Problem, Suggestions
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from incentives.model.money import NOT_A_NUMBER, parse_amount
 from incentives.model.place import City
@@ -74,29 +74,39 @@ def parse_profile(
         key = schema.key_for(given) or given  # a fact may be named in Chinese: 所在城市
         fact = schema.facts.get(key)
         if fact is None or fact.derived:
-            why = f"unknown key {key!r}{schema.suggest(key, suggestions)}"
-            problems.append(Problem(f"{where}: {key}", why))
+            hint = schema.suggest(key, suggestions)
+            problems.append(Problem(f"{where}: {key}", f"unknown key {key!r}{hint}",
+                                    f"未知的项 {key!r}{_zh_hint(hint)}"))
             continue
         if key != given and key in raw:
-            problems.append(Problem(f"{where}: {key}", f"given twice, also as {given!r}"))
+            problems.append(Problem(f"{where}: {key}", f"given twice, also as {given!r}",
+                                    f"重复填写，另以 {given!r} 填写"))
             continue
         if value is None or value == "":
             continue  # an explicit blank is as good as leaving the fact out
         try:
             facts[key] = convert(fact, value, cities)
         except ValueError as error:
-            problems.append(Problem(f"{where}: {key}", f"{shown(value)}: {error}"))
+            zh = error.zh if isinstance(error, FactError) else str(error)
+            problems.append(Problem(f"{where}: {key}", f"{shown(value)}: {error}",
+                                    f"{shown(value)}：{zh}"))
     city_id = facts.get("city")
     if "city" not in facts and raw.get("city") in (None, ""):  # left out, or left blank
-        problems.append(Problem(f"{where}: city", f"missing; one of {', '.join(cities)}"))
+        problems.append(Problem(f"{where}: city", f"missing; one of {', '.join(cities)}",
+                                f"未填写；可选：{', '.join(cities)}"))
     elif isinstance(city_id, str) and "district" in facts:
         place_problem = place_district(facts, cities[city_id])
         if place_problem:
-            problems.append(Problem(f"{where}: district", place_problem))
+            problems.append(Problem(f"{where}: district", *place_problem))
     implied = imply(facts, schema, where, problems)
     if problems:
         raise InputError(problems)
     return Profile(city=str(city_id), facts=facts, implied=implied)
+
+
+def _zh_hint(hint: str) -> str:
+    """"; did you mean 'x'?" in Chinese."""
+    return hint.replace("; did you mean ", "；是否应为 ").replace("?", "？") if hint else ""
 
 
 def imply(facts: dict[str, Value], schema: FactSchema, where: str,
@@ -139,19 +149,31 @@ def shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def place_district(facts: dict[str, Value], city: City) -> str | None:
+def place_district(facts: dict[str, Value], city: City) -> tuple[str, str] | None:
     """Resolve the district within the city and derive its type; a message if it isn't there."""
     district = str(facts["district"])
     division = city.division(district)
     if division is None:
-        return f"{district!r} is not in {city.name_zh}; one of: {', '.join(city.divisions)}"
+        names = ", ".join(city.divisions)
+        return (f"{district!r} is not in {city.name_zh}; one of: {names}",
+                f"{district!r} 不属于{city.name_zh}；可选：{names}")
     facts["district"] = division.name
     facts["division_type"] = division.type
     return None
 
 
+# parse_amount's messages, in Chinese
+_MONEY_ZH = {
+    NOT_A_NUMBER: "不是数字；可写 8000万、1.2亿、1.2% 或 50000000",
+    "true/false is not a number": "是/否不是数字",
+    "a percentage is a rate, not an amount; write the amount in yuan, e.g. 8650万 or 86500000":
+        "百分数是比率，不是金额；请以元为单位填写，如 8650万 或 86500000",
+}
+
+
 def convert(fact: Fact, value: Any, cities: Mapping[str, City]) -> Value:
-    """One raw value as the fact's type; ValueError says why it isn't one."""
+    """One raw value as the fact's type; a FactError (a ValueError) says why it isn't one,
+    in English and Chinese."""
     converter: Callable[[Fact, Any, Mapping[str, City]], Value] = _CONVERTERS[fact.type]
     return converter(fact, value, cities)
 
@@ -166,36 +188,41 @@ def _to_bool(fact: Fact, value: Any, _: Mapping[str, City]) -> bool:
         if word in fact.false_names or word.casefold() in _FALSE_WORDS:
             return False
     names = ", ".join(["true", "false", *fact.true_names, *fact.false_names])
-    raise ValueError(f"not yes or no; write one of {names}")
+    raise FactError(f"not yes or no; write one of {names}", f"不是“是”或“否”；可写 {names}")
 
 
 def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
     if isinstance(value, float):
-        raise ValueError("inexact number; write it as text or an integer")
+        raise FactError("inexact number; write it as text or an integer",
+                        "不精确的数字；请写成文字或整数")
     if isinstance(value, str) and fact.unit and value.strip().endswith(fact.unit):
         value = value.strip().removesuffix(fact.unit)  # "350张" for a count of beds
     try:
         amount = parse_amount(value, percent=fact.type != "money")
     except MoneyError as error:
         if fact.type == "money" or str(error) != NOT_A_NUMBER:
-            raise ValueError(str(error)) from None
+            raise FactError(str(error), _MONEY_ZH.get(str(error), str(error))) from None
         example = f"350 or 350{fact.unit}" if fact.unit else "350"
-        raise ValueError(f"not a number; write e.g. {example}") from None
+        zh_example = f"350 或 350{fact.unit}" if fact.unit else "350"
+        raise FactError(f"not a number; write e.g. {example}",
+                        f"不是数字；可写 {zh_example}") from None
     if amount < 0 and not fact.signed:
-        raise ValueError("must not be negative")
+        raise FactError("must not be negative", "不能为负数")
     return amount
 
 
 def _to_date(fact: Fact, value: Any, _: Mapping[str, City]) -> date:
     found = _read_date(value)
     if not EARLIEST_DATE <= found <= LATEST_DATE:
-        raise ValueError(f"not a plausible date; one from {EARLIEST_DATE} to {LATEST_DATE}")
+        raise FactError(f"not a plausible date; one from {EARLIEST_DATE} to {LATEST_DATE}",
+                        f"日期不合理；应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间")
     return found
 
 
 def _read_date(value: Any) -> date:
     if isinstance(value, datetime):
-        raise ValueError("a date and time; give the date alone, e.g. 2024-03-15")
+        raise FactError("a date and time; give the date alone, e.g. 2024-03-15",
+                        "这是日期加时间；只写日期即可，如 2024-03-15")
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -207,8 +234,8 @@ def _read_date(value: Any) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError("not a date; write it as YYYY-MM-DD, e.g. 2024-03-15 (or 2024/3/15, "
-                     "2024年3月15日)")
+    raise FactError("not a date; write it as YYYY-MM-DD, e.g. 2024-03-15 (or 2024/3/15, "
+                    "2024年3月15日)", "不是日期；请写成 2024-03-15、2024/3/15 或 2024年3月15日")
 
 
 def _to_enum(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
@@ -216,17 +243,19 @@ def _to_enum(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
         value = str(value)  # hospital_level = 2
     canonical = fact.canonical(str(value).strip()) if isinstance(value, str) else None
     if canonical is None:
-        raise ValueError(f"not a known value; one of {fact.describe_values()}")
+        raise FactError(f"not a known value; one of {fact.describe_values()}",
+                        f"不是可选的值；可选：{fact.describe_values()}")
     return canonical
 
 
 def _to_text(fact: Fact, value: Any, _: Mapping[str, City]) -> str:
     if not isinstance(value, str):
-        raise ValueError("must be text")
+        raise FactError("must be text", "应为文字")
     control = CONTROL_CHARACTER.search(value)
     if control:  # an escape code in a name would be obeyed by the terminal that shows it
-        raise ValueError(f"contains the control character U+{ord(control.group()):04X}; "
-                         "remove it")
+        code = f"U+{ord(control.group()):04X}"
+        raise FactError(f"contains the control character {code}; remove it",
+                        f"含有控制字符 {code}，请删除")
     return value.strip()
 
 
@@ -235,7 +264,9 @@ def _to_city(fact: Fact, value: Any, cities: Mapping[str, City]) -> str:
     for city in cities.values():
         if text == city.id or text in city.aliases:
             return city.id
-    raise ValueError(f"no rules are loaded for this city; one of {', '.join(cities)}")
+    names = ", ".join(f"{c.id} ({c.name_zh})" for c in cities.values())
+    raise FactError(f"no rules are loaded for this city; one of {', '.join(cities)}",
+                    f"尚无该城市的政策规则；可选：{names}")
 
 
 _CONVERTERS: dict[str, Callable[[Fact, Any, Mapping[str, City]], Value]] = {

@@ -173,8 +173,9 @@ def both(key: str, lower: bool = False) -> str:
 
 
 def default_lang() -> str:
-    """Chinese when the locale says so (LC_ALL, LC_MESSAGES, LANG), else English."""
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    """Chinese when the locale says so (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, in gettext's
+    order), else English."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable, "")
         if value:
             return "zh" if value.lower().startswith("zh") else "en"

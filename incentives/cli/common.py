@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -162,7 +163,18 @@ def choose_cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no
 
 as_of_option = click.option("--as-of", callback=_as_of,
                             help="Assess on this date (YYYY-MM-DD); default today.")
+def completes(what: str) -> Callable[..., Any]:
+    """The shell-completion callback `what` of cli/complete.py, imported only when a shell
+    asks for completions."""
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+        from incentives.cli import complete as completions
+
+        return getattr(completions, what)(ctx, param, incomplete)
+    return complete
+
+
 param_option = click.option("--param", "params", multiple=True, type=ASSIGNMENT,
+                            shell_complete=completes("param_assignments"),
                             help="Override a dated parameter, e.g. lending_rate=4.35% "
                                  "(repeatable).")
 

@@ -16,6 +16,7 @@ from incentives.cli.common import (
     UsageProblems,
     as_of_option,
     choose_cities,
+    completes,
     emit,
     load_rules,
     make_console,
@@ -38,7 +39,7 @@ def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[Assignm
 
 @click.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=completes("rule_ids"))
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="For people, or JSON for programs.")
@@ -76,6 +77,7 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[As
 @click.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--set", "assignments", multiple=True, type=ASSIGNMENT, metavar="FACT=VALUE",
+              shell_complete=completes("fact_assignments"),
               required=True,
               help="Change a fact, written as in a profile file, e.g. grade=三级甲等 or "
                    "fixed_asset_investment=5000万; FACT= makes it unknown (repeatable).")
@@ -115,7 +117,8 @@ def whatif(profile: Path, assignments: tuple[Assignment, ...], as_of: date, fmt:
 
 @click.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--city", "cities", multiple=True, help="Compare these cities (repeatable); "
+@click.option("--city", "cities", multiple=True, shell_complete=completes("cities"),
+              help="Compare these cities (repeatable); "
               "default: every loaded city.")
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]),

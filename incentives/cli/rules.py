@@ -12,6 +12,7 @@ import click
 from incentives.cli.common import (
     UsageProblems,
     choose_cities,
+    completes,
     load_rules,
     make_console,
     rules_option,
@@ -24,7 +25,8 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--city", "cities", multiple=True, help="Only these cities (repeatable).")
+@click.option("--city", "cities", multiple=True, shell_complete=completes("cities"),
+              help="Only these cities (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @rules_option
@@ -47,7 +49,7 @@ def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> No
 
 
 @rules.command("show")
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=completes("rule_ids"))
 @rules_option
 def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
     """A rule in full (by its id or provision code): quote, condition, figures, payers,

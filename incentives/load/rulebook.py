@@ -22,6 +22,7 @@ from typing import Any
 
 from incentives.errors import MoneyError, RuleFileError, RuleProblem, Suggestions
 from incentives.load.facts import FACTS_FILE, load_base_schema
+from incentives.load.named import named_conditions
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
 from incentives.model.conditions import Env
@@ -136,7 +137,9 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
     for folder, place, constants in declared:
         if place is not None:
             env = Env(book.schema, book.param_names(), constants, suggestions)
-            _load_rules(folder, place, env, book, problems)
+            conditions = named_conditions(SourceFile(folder / "city.toml", problems), env,
+                                          RESERVED_NAMES)
+            _load_rules(folder, place, replace(env, conditions=conditions), book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
     if problems:

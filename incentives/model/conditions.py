@@ -62,6 +62,11 @@ _REFUSED = {
 }
 
 
+def names_in(source: str) -> set[str]:
+    """The names an expression's text mentions (outside its quoted texts)."""
+    return {m.group() for m in _TOKEN.finditer(source) if m.lastgroup == "name"}
+
+
 def floor_divide(a: Decimal, b: Decimal) -> Decimal:
     """The whole number of times b goes into a, rounded down (toward minus infinity),
     exactly: Decimal's own `//` rounds toward zero."""
@@ -136,6 +141,19 @@ class Env:
     params: frozenset[str] = frozenset()
     constants: Mapping[str, Any] = field(default_factory=dict)
     suggestions: Suggestions = field(default_factory=Suggestions)  # shared by a whole load
+    conditions: Mapping[str, NamedCondition] = field(default_factory=dict)  # the folder's
+
+
+@dataclass
+class NamedCondition:
+    """A condition a folder declares once (`[conditions.NAME]` in city.toml) and its rules
+    use by name; a trace shows the name with its label, and its own checks beneath."""
+
+    name: str
+    zh: str
+    en: str
+    expression: Expression
+    line: int = 0
 
 
 @dataclass
@@ -155,11 +173,12 @@ class Step:
 
     text: str
     outcome: bool | None
-    op: str = "leaf"  # leaf | and | or | not
+    op: str = "leaf"  # leaf | and | or | not | named (a named condition, its one child)
     children: list[Step] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     decisive: bool = False
     node: Node | None = field(default=None, repr=False, compare=False)  # the leaf's node
+    label: tuple[str, str] | None = None  # a named condition's (zh, en)
 
     def leaves(self) -> list[Step]:
         if self.op == "leaf":
@@ -319,6 +338,23 @@ class Not(Node):
         return Step(self.text, outcome, "not", [child])
 
 
+class ConditionRef(Node):
+    """A named condition used by its name: evaluated as its own expression, traced as the
+    name (with its label) over that expression's steps."""
+
+    def __init__(self, named: NamedCondition) -> None:
+        self.named, self.inner = named, named.expression.root
+        self.names = self.inner.names
+
+    def ev(self, ctx: Context) -> Any:
+        return self.inner.ev(ctx)
+
+    def step(self, ctx: Context) -> Step:
+        child = self.inner.step(ctx)
+        return Step(self.text, child.outcome, "named", [child],
+                    label=(self.named.zh, self.named.en))
+
+
 class BoolOp(Node):
     def __init__(self, is_and: bool, items: list[Node]) -> None:
         self.is_and, self.items = is_and, items
@@ -418,7 +454,7 @@ def mark_decisive(step: Step, decisive: bool = True) -> None:
     """Mark the steps that settle the outcome: the false operands of a false `and`, etc."""
     step.decisive = decisive
     for child in step.children:
-        if step.op == "not":
+        if step.op in ("not", "named"):
             deciding = True
         elif step.op == "and":
             deciding = step.outcome is True or child.outcome == step.outcome
@@ -561,8 +597,10 @@ class _Compiler:
             return ParamRef(name), NUMBER
         if name in self.env.constants:
             return self.constant(node, self.env.constants[name])
+        if name in self.env.conditions:
+            return ConditionRef(self.env.conditions[name]), BOOL
         candidates = chain(self.env.schema.facts, self.env.params, self.env.constants,
-                           RESERVED_DATES)
+                           self.env.conditions, RESERVED_DATES)
         hint = self.env.suggestions.did_you_mean(name, candidates)
         raise self.fail(node, f"unknown name {name!r}{hint}")
 

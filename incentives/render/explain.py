@@ -103,6 +103,11 @@ def _grow(tree: Tree, step: Step, schema: FactSchema, params: frozenset[str], de
 def _node(step: Step, schema: FactSchema, params: frozenset[str], show_decisive: bool) -> Text:
     mark, style = MARK[step.outcome]
     line = Text(f"{mark} ", style=style)
+    if step.op == "named" and step.label is not None:
+        line.append(step.text, style="bold")
+        line.append(f" ({step.label[1]})")
+        line.append(f" → {_outcome(step.outcome)}", style=style)
+        return line
     if step.op != "leaf":
         line.append(label(step.op, "en"), style="bold")
         line.append(f" → {_outcome(step.outcome)}", style=style)

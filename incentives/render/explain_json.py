@@ -10,24 +10,12 @@ from typing import Any
 
 from incentives.assessment.explain import Explanation
 from incentives.assessment.whatif import RowChange, WhatIf
-from incentives.model.conditions import Calc, Step
+from incentives.model.conditions import Calc
 from incentives.model.facts import FactSchema
-from incentives.model.jsonable import day, money, plain, text
+from incentives.model.jsonable import day, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
 from incentives.model.result import Result
 from incentives.render.reach_json import change_to_dict, option_to_dict, payment_to_dict
-
-
-def step_to_dict(step: Step) -> dict[str, Any]:
-    """A condition node: its expression, the values it read, its outcome, its children."""
-    return {
-        "expr": step.text,
-        "op": step.op,
-        "outcome": step.outcome,
-        "decisive": step.decisive,
-        "values": {name: plain(value) for name, value in step.values.items()},
-        "children": [step_to_dict(child) for child in step.children],
-    }
 
 
 def calc_to_dict(calc: Calc) -> dict[str, Any]:

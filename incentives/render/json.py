@@ -12,7 +12,7 @@ from typing import Any
 
 from incentives.assessment.compare import Comparison
 from incentives.assessment.timeline import Event, cash_by_year, savings_by_year, timeline
-from incentives.model.jsonable import day, dumps, money, plain, text
+from incentives.model.jsonable import day, dumps, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
 from incentives.model.result import (
     Assessment,
@@ -114,6 +114,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
             "status": result.if_counted.status, "amount": money(result.if_counted.amount)},
         "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
                      for note in result.open_notes],
+        "trace": step_to_dict(result.trace) if result.trace is not None else None,
     }
 
 

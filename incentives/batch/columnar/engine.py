@@ -35,7 +35,7 @@ from incentives.batch.columnar.vector import (
 from incentives.errors import Unsupported
 from incentives.load.rulebook import RuleBook
 from incentives.model.bounds import unbounding_facts
-from incentives.model.conditions import BoolOp, Expression, Node, Not
+from incentives.model.conditions import BoolOp, ConditionRef, Expression, Node, Not
 from incentives.model.params import resolve
 from incentives.model.rule import Offset, Rule
 
@@ -476,7 +476,7 @@ def trace_missing(expression: Expression, frame: Frame, bits: FactBits
             continue
         for child in children:
             child_outcome = nodes[child][1]
-            if isinstance(node, Not):
+            if isinstance(node, Not | ConditionRef):
                 deciding = np.ones(frame.size, dtype=bool)
             else:
                 same = _same_outcome(child_outcome, outcome)
@@ -503,6 +503,9 @@ def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], boo
     elif isinstance(node, Not) and not is_leaf(node.a):
         child = _walk(node.a, frame, nodes)
         nodes.append((node, negate(nodes[child][1]), [child], False))
+    elif isinstance(node, ConditionRef):  # traced as its name over its own steps
+        child = _walk(node.inner, frame, nodes)
+        nodes.append((node, nodes[child][1], [child], False))
     else:
         nodes.append((node, condition(node, frame), [], True))
     return len(nodes) - 1
@@ -510,7 +513,7 @@ def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], boo
 
 def is_leaf(node: Node) -> bool:
     """A node the trace shows as one check: a comparison, possibly negated."""
-    if isinstance(node, BoolOp):
+    if isinstance(node, BoolOp | ConditionRef):
         return False
     return is_leaf(node.a) if isinstance(node, Not) else True
 

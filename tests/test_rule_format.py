@@ -1,0 +1,141 @@
+"""The rule-format pieces of issue 13, on the made-up city in tests/fixtures/rules/format13:
+named conditions, document status, several documents and quotes, open amounts, instalments
+anchored on the calendar, and facts scoped to the folder that declares them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from incentives import assess, load_rulebook, parse_profile
+from incentives.cli import cli
+from incentives.errors import RuleFileError
+from incentives.model.result import Result
+
+from .test_batch_columnar import same_on_both, write_dicts
+
+FOLDER = Path(__file__).parent / "fixtures" / "rules" / "format13"
+BOOK = load_rulebook([FOLDER], bundled=True)
+BASE = {"city": "河屯", "district": "北区", "sponsor": "social", "for_profit": True,
+        "opened_on": "2021-01-01"}
+
+
+def results(as_of: date, **changes: object) -> dict[str, Result]:
+    profile = parse_profile({**BASE, **changes}, BOOK.schema, BOOK.cities)
+    return {r.rule.id: r for r in assess(profile, BOOK, as_of).results}
+
+
+def run(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def check_json(tmp_path: Path, as_of: str, **changes: object) -> dict[str, Any]:
+    lines = [f"{key} = {json.dumps(value) if not isinstance(value, bool) else str(value).lower()}"
+             for key, value in {**BASE, **changes}.items()]
+    profile = tmp_path / "profile.toml"
+    profile.write_text("\n".join(lines) + "\n", "utf-8")
+    code, output = run("check", profile, "--rules", FOLDER, "--as-of", as_of, "--format", "json")
+    assert code == 0, output
+    return {r["rule"]: r for r in json.loads(output)["results"]}
+
+
+def folder_with(tmp_path: Path, city_extra: str = "", rules_extra: str = "") -> Path:
+    """A copy of the fixture folder with text added to its city.toml and rules.toml."""
+    copy = tmp_path / "riverton"
+    shutil.copytree(FOLDER, copy)
+    for name, extra in (("city.toml", city_extra), ("rules.toml", rules_extra)):
+        with (copy / name).open("a", encoding="utf-8") as handle:
+            handle.write(extra)
+    return copy
+
+
+def load_problems(folder: Path) -> list[str]:
+    with pytest.raises(RuleFileError) as caught:
+        load_rulebook([folder], bundled=True)
+    return [f"{Path(p.file).name}:{p.line}: {p.message}" for p in caught.value.problems]
+
+
+# --- 1. named conditions ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("changes", "status"), [
+    ({"rv_beds": 120}, "eligible"),
+    ({"rv_beds": 80}, "not_eligible"),
+    ({}, "needs_info"),
+    ({"rv_beds": 120, "opened_on": "2019-06-01"}, "not_eligible"),  # opened before the notice
+])
+def test_a_rule_uses_named_conditions_by_name(changes: dict[str, Any], status: str) -> None:
+    result = results(date(2022, 1, 1), **changes)["riverton.large-opening"]
+    assert result.status == status
+    if status == "needs_info":
+        assert result.missing == ["rv_beds"]
+
+
+def test_the_trace_shows_the_name_and_label_over_its_own_checks(tmp_path: Path) -> None:
+    found = check_json(tmp_path, "2022-01-01", rv_beds=80)["riverton.large-opening"]
+    trace = found["trace"]
+    named = trace["children"][0]
+    assert (named["op"], named["expr"]) == ("named", "social_large")
+    assert named["label"]["zh"] == "社会办新开业且床位不少于100张"
+    inner = named["children"][0]
+    assert inner["children"][0]["expr"] == "social_new"  # one named condition inside another
+    assert inner["children"][0]["children"][0]["children"][0]["expr"] == "sponsor == 'social'"
+    assert [c["expr"] for c in found["conditions"] if c["decisive"]] == ["rv_beds >= 100"]
+    profile = tmp_path / "profile.toml"
+    code, output = run("explain", profile, "riverton.large-opening", "--rules", FOLDER,
+                       "--as-of", "2022-01-01")
+    assert code == 0, output
+    assert "social_large (socially sponsored, newly opened, with at least 100 beds)" in output
+    assert "rv_beds >= 100" in output
+
+
+def test_both_engines_agree_on_named_conditions(tmp_path: Path) -> None:
+    rows = [{**BASE, "rv_beds": beds, "opened_on": opened}
+            for beds in ("", "80", "120") for opened in ("", "2019-06-01", "2021-01-01")]
+    source = write_dicts(tmp_path / "rows.csv", rows)
+    for shape in (False, True):
+        summary = same_on_both(source, tmp_path / str(shape), BOOK, per_institution=shape)
+        assert summary.columnar == len(rows)
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ('[conditions.loop_a]\nwhen = "loop_b"\nzh = "甲"\nen = "a"\n'
+     '[conditions.loop_b]\nwhen = "loop_a and for_profit"\nzh = "乙"\nen = "b"\n',
+     "condition 'loop_a' uses itself (loop_a → loop_b → loop_a)"),
+    ('[conditions.typo]\nwhen = "social_nwe"\nzh = "甲"\nen = "a"\n',
+     "condition 'typo': when: unknown name 'social_nwe'; did you mean 'social_new'?"),
+    ('[conditions.rv_beds]\nwhen = "for_profit"\nzh = "甲"\nen = "a"\n',
+     "condition 'rv_beds' is the name of a fact"),
+    ('[conditions.as_of]\nwhen = "for_profit"\nzh = "甲"\nen = "a"\n',
+     "condition 'as_of' is the name of a reserved word"),
+    ('[conditions.count]\nwhen = "rv_beds + 1"\nzh = "甲"\nen = "a"\n',
+     "condition 'count': when: this expression gives a number, but a bool is needed"),
+    ('[conditions.bare]\nwhen = "for_profit"\n',
+     "condition 'bare': needs when (an expression in quotes) and its label in zh and en"),
+])
+def test_a_bad_named_condition_is_refused_at_its_line(tmp_path: Path, extra: str,
+                                                      expected: str) -> None:
+    folder = folder_with(tmp_path, "\n" + extra)
+    lines = (folder / "city.toml").read_text("utf-8").split("\n")
+    name = expected.split("'")[1]
+    line = lines.index(f"[conditions.{name}]") + 1
+    line += ": when:" in expected  # a problem in the expression is at its own line
+    problems = load_problems(folder)
+    assert any(p.startswith(f"city.toml:{line}") and expected in p for p in problems), problems
+
+
+def test_an_unknown_condition_in_a_rule_is_refused_at_its_line(tmp_path: Path) -> None:
+    folder = folder_with(tmp_path, rules_extra="")
+    text = (folder / "rules.toml").read_text("utf-8").replace("social_large", "social_lrge")
+    (folder / "rules.toml").write_text(text, "utf-8")
+    problems = load_problems(folder)
+    assert any(p.startswith("rules.toml:") and "unknown name 'social_lrge'; did you mean "
+               "'social_large'?" in p for p in problems), problems
+    code, output = run("rules", "check", folder)
+    assert code == 2 and "social_lrge" in output

@@ -139,3 +139,69 @@ def test_an_unknown_condition_in_a_rule_is_refused_at_its_line(tmp_path: Path) -
                "'social_large'?" in p for p in problems), problems
     code, output = run("rules", "check", folder)
     assert code == 2 and "social_lrge" in output
+
+
+# --- 2. document status ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("as_of", "status"), [
+    (date(2020, 2, 29), "eligible"),     # 2015-03-01 and five years: the last day
+    (date(2020, 3, 1), "not_eligible"),  # lapsed
+])
+def test_a_rule_lapses_with_its_document(as_of: date, status: str) -> None:
+    result = results(as_of)["riverton.opening-award"]
+    assert result.status == status
+    assert (result.ended is not None) == (status == "not_eligible")
+
+
+def test_a_repealed_document_ends_its_rules_and_the_result_says_why(tmp_path: Path) -> None:
+    before = results(date(2019, 4, 30))["riverton.land-fee-relief"]
+    assert before.status == "eligible" and before.ended is None
+    found = check_json(tmp_path, "2019-05-01")
+    relief = found["riverton.land-fee-relief"]
+    assert relief["status"] == "not_eligible"
+    assert relief["ended"] == {
+        "document": "河政〔2016〕3号", "how": "repealed", "last_day": "2019-04-30",
+        "repealed_on": "2019-05-01", "repealed_by": "河政〔2019〕9号", "valid_for": None,
+        "text": {"zh": "废止：2019-05-01 由 河政〔2019〕9号 废止",
+                 "en": "repealed: 2019-05-01 by 河政〔2019〕9号"}}
+    assert relief["documents"][0]["in_force_to"] == "2019-04-30"
+    # the next version, citing the new document, takes over with no effective_to needed
+    assert found["riverton.land-award"]["amount"] == "40000.00"
+    lapsed = check_json(tmp_path, "2020-03-01")["riverton.opening-award"]
+    assert lapsed["ended"]["text"]["en"] == "lapsed: valid 5 years to 2020-02-29"
+    assert lapsed["documents"][0]["valid_for"] == {"years": 5}
+    profile = tmp_path / "profile.toml"
+    for lang, words in (("zh", "河政〔2016〕3号 废止：2019-05-01 由 河政〔2019〕9号 废止"),
+                        ("en", "河政〔2016〕3号 repealed: 2019-05-01 by 河政〔2019〕9号")):
+        code, output = run("check", profile, "--rules", FOLDER, "--as-of", "2019-05-01",
+                           "--lang", lang)
+        assert code == 0 and words in output, output
+        code, output = run("check", profile, "--rules", FOLDER, "--as-of", "2019-05-01",
+                           "--lang", lang, "--format", "markdown")
+        assert code == 0 and words in output, output
+
+
+def test_both_engines_agree_on_document_status(tmp_path: Path) -> None:
+    rows = [BASE, {**BASE, "sponsor": "public"}]
+    source = write_dicts(tmp_path / "rows.csv", rows)
+    for as_of in (date(2019, 4, 30), date(2019, 5, 1), date(2020, 3, 1)):
+        summary = same_on_both(source, tmp_path / str(as_of), BOOK, as_of=as_of)
+        assert summary.columnar == len(rows)
+
+
+@pytest.mark.parametrize(("document", "expected"), [
+    ('valid_for = { years = "five" }', "valid_for: must be a table such as { years = 5 }"),
+    ('valid_for = { weeks = 2 }', "valid_for: must be a table such as { years = 5 }"),
+    ('repealed_by = "河政〔2019〕9号"', "repealed_by: needs repealed_on"),
+    ('repealed_on = "2019-05-01"', "repealed_on: '2019-05-01' is not a date"),
+    ('repealed_on = 2019-01-01', "repealed_on: is not after the day it took effect"),
+])
+def test_a_bad_document_status_is_refused_at_its_line(tmp_path: Path, document: str,
+                                                      expected: str) -> None:
+    extra = ('\n[[documents]]\nid = "河政〔2019〕10号"\ntitle = "…"\nsigned_on = 2019-06-01\n'
+             f"{document}\n")
+    folder = folder_with(tmp_path, extra)
+    lines = (folder / "city.toml").read_text("utf-8").split("\n")
+    line = len(lines) - lines[::-1].index(document)  # the added one, the last
+    assert load_problems(folder) == [f"city.toml:{line}: document '河政〔2019〕10号': {expected}"
+                                     + load_problems(folder)[0].split(expected, 1)[1]]

@@ -201,11 +201,13 @@ def _check(leaf: Step) -> Check:
 
 
 def _in_force(rule: Rule, as_of: date, result: Result) -> bool:
-    start, end = rule.effective_from, rule.effective_to
-    in_force = start <= as_of and (end is None or as_of <= end)
+    """In force on the as-of date: its own window, cut by the documents it cites; past a
+    document's repeal or lapse, the result says which."""
+    in_force = rule.in_force_on(as_of)
     result.checks.append(Check(rule.in_force_text, {"as_of": as_of}, in_force, not in_force))
     if not in_force:
         result.status = NOT_ELIGIBLE
+        result.ended = rule.ended_by_document(as_of)
     return in_force
 
 

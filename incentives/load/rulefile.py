@@ -19,7 +19,7 @@ from incentives.model.conditions import (
 )
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE
 from incentives.model.money import format_rate, parse_amount
-from incentives.model.place import City
+from incentives.model.place import City, Document
 from incentives.model.profile import shown
 from incentives.model.rule import (
     KINDS,
@@ -127,9 +127,13 @@ class _RuleReader:
             topic=self.optional_text("topic") or self.optional_text("restates") or table["id"],
             file=self.source.name,
             line=self.line,
+            cited=self.cited([str(table["document"])]),
         )
         self.check_kind(rule)
         return rule if self.ok else None
+
+    def cited(self, ids: list[str]) -> tuple[Document, ...]:
+        return tuple(self.city.documents[i] for i in ids if i in self.city.documents)
 
     def check_kind(self, rule: Rule) -> None:
         needs = {"cash": ("amount", "payers"), "cap": ("amount",), "eligibility_date": ("date",)}

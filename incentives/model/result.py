@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from incentives.model.conditions import Step
 from incentives.model.params import ParamUse
-from incentives.model.place import City
+from incentives.model.place import City, DocumentEnd
 from incentives.model.profile import Profile
 from incentives.model.rule import Rule, Text
 
@@ -113,6 +113,7 @@ class Result:
     open_notes: list[Note] = field(default_factory=list)  # notes that may apply
     past: bool = False  # eligible, and every dated item of it before the as-of date
     if_counted: Result | None = None  # an event before the rule: what it would give if counted
+    ended: DocumentEnd | None = None  # not in force: a cited document repealed or lapsed
 
     def end(self, most: bool) -> Extent | None:
         """The exact amount with its parts, or the least (most) of a range; None if neither."""

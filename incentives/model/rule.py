@@ -10,6 +10,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from incentives.model.conditions import Expression, rule_dates
+from incentives.model.place import Document, DocumentEnd
 
 _DAY_BEFORE, _DAY_AFTER = relativedelta(days=-1), relativedelta(days=1)
 KINDS = ("cash", "tax_exemption", "cap", "deduction", "eligibility_date", "procedure")
@@ -131,12 +132,16 @@ class Rule:
     topic: str = ""  # lines rules of different cities up in a comparison
     file: str = ""
     line: int = 0
+    cited: tuple[Document, ...] = ()  # the documents it cites, as city.toml declares them
     # worked out once, when the rule is loaded:
     benefit_expressions: list[Expression] = field(init=False, repr=False, compare=False)
     expressions: list[Expression] = field(init=False, repr=False, compare=False)
     benefit_params: frozenset[str] = field(init=False, repr=False, compare=False)
     param_names: frozenset[str] = field(init=False, repr=False, compare=False)
     in_force_text: str = field(init=False, repr=False, compare=False)
+    document_end: DocumentEnd | None = field(init=False, repr=False, compare=False)
+    first_day: Day = field(init=False, repr=False, compare=False)
+    last_day: Day | None = field(init=False, repr=False, compare=False)
     event_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -150,9 +155,17 @@ class Rule:
                             *(s.per_year for s in self.savings)]
         self.benefit_params = frozenset().union(*(e.params for e in self.benefit_expressions))
         self.param_names = frozenset().union(*(e.params for e in self.expressions))
-        end = self.effective_to.isoformat() if self.effective_to else "open"
+        # in force while its own window and every document it cites are: from the latest
+        # start a document gives, to the earliest repeal or lapse
+        starts = [doc.effective_from for doc in self.cited if doc.effective_from is not None]
+        self.first_day = max([self.effective_from, *starts])
+        doc_ends = [end for end in (doc.end() for doc in self.cited) if end is not None]
+        self.document_end = min(doc_ends, key=lambda end: end.last_day, default=None)
+        last = [self.effective_to, self.document_end.last_day if self.document_end else None]
+        self.last_day = min((day for day in last if day is not None), default=None)
+        end = self.last_day.isoformat() if self.last_day else "open"
         self.in_force_text = (f"in force on the as-of date "
-                              f"({self.effective_from.isoformat()} … {end})")
+                              f"({self.first_day.isoformat()} … {end})")
         # written as a condition, so a report in either language shows it as it shows the
         # others; the rule's own note says, in both, that the text is silent on earlier events
         self.event_text = f"{self.event} >= {self.effective_from.isoformat()}"
@@ -163,5 +176,10 @@ class Rule:
         return rule_dates(as_of, self.effective_from, self.effective_to)
 
     def in_force_on(self, as_of: Day) -> bool:
-        return self.effective_from <= as_of and (self.effective_to is None
-                                                 or as_of <= self.effective_to)
+        return self.first_day <= as_of and (self.last_day is None or as_of <= self.last_day)
+
+    def ended_by_document(self, as_of: Day) -> DocumentEnd | None:
+        """The repeal or lapse of a cited document that ended the rule before `as_of`."""
+        end = self.document_end
+        past = end is not None and self.last_day == end.last_day and as_of > end.last_day
+        return end if past else None

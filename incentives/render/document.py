@@ -17,7 +17,15 @@ from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
 from incentives.render.wording import summary_text
-from incentives.render.words import day_text, label, note_if, pick, yuan, yuan_range
+from incentives.render.words import (
+    day_text,
+    ended_text,
+    label,
+    note_if,
+    pick,
+    yuan,
+    yuan_range,
+)
 
 
 @dataclass
@@ -196,6 +204,8 @@ def _period_line(result: Result, lang: str) -> str:
 
 
 def _reason_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
+    if result.ended is not None:
+        return [f"{result.ended.document} {ended_text(result.ended, lang)}"]
     if result.status == NEEDS_INFO:
         names = [f"{n} ({schema[n].zh if lang == 'zh' else schema[n].en})" if n in schema else n
                  for n in result.missing]

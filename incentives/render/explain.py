@@ -25,7 +25,16 @@ from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
 from incentives.render.document import decider_lines, range_lines
 from incentives.render.wording import number_text, reach_lines, value_text
-from incentives.render.words import MARK, STATUS_MARK, both, inline, label, note_if, yuan_text
+from incentives.render.words import (
+    MARK,
+    STATUS_MARK,
+    both,
+    ended_text,
+    inline,
+    label,
+    note_if,
+    yuan_text,
+)
 
 AMOUNT_KINDS = ("cash", "cap", "deduction")
 
@@ -81,6 +90,10 @@ def _condition(e: Explanation, schema: FactSchema, params: frozenset[str]) -> Re
     for check in e.dated:
         mark, style = MARK[check.outcome]
         lines.append(Text(f"{mark} {check.expr}", style=style))
+    ended = e.result.ended
+    if ended is not None:
+        lines.append(Text(f"{ended.document} {ended_text(ended, 'en')} · "
+                          f"{ended_text(ended, 'zh')}", style="red"))
     if e.in_force is not None and e.in_force.outcome is False and e.condition is not None:
         lines.append(Text("not in force on this date: the condition is shown for information",
                           style="dim"))

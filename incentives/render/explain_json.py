@@ -15,6 +15,7 @@ from incentives.model.facts import FactSchema
 from incentives.model.jsonable import day, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
 from incentives.model.result import Result
+from incentives.render.json import ended_to_dict
 from incentives.render.reach_json import change_to_dict, option_to_dict, payment_to_dict
 
 
@@ -41,6 +42,7 @@ def explanation_to_dict(e: Explanation, schema: FactSchema) -> dict[str, Any]:
         "as_of": e.as_of.isoformat(),
         "institution": e.institution or None,
         "in_force": e.in_force.outcome if e.in_force else None,
+        "ended": ended_to_dict(e.result.ended),
         "dated_checks": [{"expr": c.expr, "outcome": c.outcome} for c in e.dated],
         "condition": step_to_dict(e.condition) if e.condition else None,
         "parameters": [dict(_param(use), used=e.parameters_used) for use in e.parameters],

@@ -14,6 +14,7 @@ from incentives.assessment.compare import Comparison
 from incentives.assessment.timeline import Event, cash_by_year, savings_by_year, timeline
 from incentives.model.jsonable import day, dumps, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
+from incentives.model.place import Document, DocumentEnd
 from incentives.model.result import (
     Assessment,
     Check,
@@ -24,6 +25,7 @@ from incentives.model.result import (
     Result,
     SavingEstimate,
 )
+from incentives.render.words import ended_text
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
@@ -115,7 +117,35 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
                      for note in result.open_notes],
         "trace": step_to_dict(result.trace) if result.trace is not None else None,
+        "documents": [_document(doc) for doc in rule.cited],
+        "ended": ended_to_dict(result.ended),
     }
+
+
+def _document(doc: Document) -> dict[str, Any]:
+    """A cited document and the days it is in force (null: no end given)."""
+    end = doc.end()
+    return {"id": doc.id, "title": doc.title, "issued_by": doc.issued_by or None,
+            "signed_on": doc.signed_on or None, "effective_from": day(doc.effective_from),
+            "in_force_to": day(end.last_day) if end else None,
+            "valid_for": _valid_for(doc.valid_for), "repealed_on": day(doc.repealed_on),
+            "repealed_by": doc.repealed_by or None}
+
+
+def _valid_for(counts: tuple[int, int, int] | None) -> dict[str, int] | None:
+    if counts is None:
+        return None
+    return {unit: n for unit, n in zip(("years", "months", "days"), counts, strict=True) if n}
+
+
+def ended_to_dict(end: DocumentEnd | None) -> dict[str, Any] | None:
+    """Why a rule no longer applies: a cited document repealed or lapsed before the date."""
+    if end is None:
+        return None
+    return {"document": end.document, "how": end.how, "last_day": day(end.last_day),
+            "repealed_on": day(end.repealed_on), "repealed_by": end.repealed_by or None,
+            "valid_for": _valid_for(end.valid_for),
+            "text": {lang: ended_text(end, lang) for lang in ("zh", "en")}}
 
 
 def _range(ranged: Ranged | None) -> dict[str, Any] | None:

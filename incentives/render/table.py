@@ -29,7 +29,16 @@ from incentives.render.document import (
     saving_lines,
     timeline_blocks,
 )
-from incentives.render.words import STATUS_MARK, YUAN, day_text, label, note_if, pick, yuan
+from incentives.render.words import (
+    STATUS_MARK,
+    YUAN,
+    day_text,
+    ended_text,
+    label,
+    note_if,
+    pick,
+    yuan,
+)
 
 SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE))
 
@@ -178,8 +187,10 @@ def _missing_lines(result: Result, schema: FactSchema, lang: str) -> list[RichTe
 
 
 def _failed_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
-    return [_check_line(c, schema, lang) for c in result.checks
-            if c.decisive and c.outcome is False]
+    ended = ([RichText(f"{result.ended.document} {ended_text(result.ended, lang)}",
+                       style="bold")] if result.ended else [])
+    return ended + [_check_line(c, schema, lang) for c in result.checks
+                    if c.decisive and c.outcome is False]
 
 
 def _check_line(check: Check, schema: FactSchema, lang: str) -> RichText:

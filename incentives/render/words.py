@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from incentives.model.money import format_yuan
+from incentives.model.place import DocumentEnd
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE
 from incentives.model.rule import Text
 
@@ -85,6 +86,13 @@ WORDS: dict[str, Word] = {
     "past": Word("已过", "past"),
     "past_item": Word("已过：仍属应享待遇，各日期均早于评估日期",
                       "Past: still an entitlement; every date of it is before the as-of date"),
+    # why a rule no longer applies: a document it cites was repealed or lapsed
+    "repealed_by": Word("废止：{day} 由 {by} 废止", "repealed: {day} by {by}"),
+    "repealed": Word("废止：自 {day} 起废止", "repealed: from {day}"),
+    "lapsed": Word("失效：有效期{period}，至 {day}", "lapsed: valid {period} to {day}"),
+    "years": Word("{n}年", "{n} years", short_en="{n} year"),
+    "months": Word("{n}个月", "{n} months", short_en="{n} month"),
+    "days": Word("{n}日", "{n} days", short_en="{n} day"),
     "if_counted": Word("若文件施行前的事件也计算", "If events before the policy counted"),
     "to_come": Word("尚待拨付", "Still to come"),
     "assumptions": Word("假设与参数", "Assumptions and parameters"),
@@ -193,6 +201,19 @@ def yuan_text(amount: Decimal) -> str:
 def note_if(facts: list[str], lang: str) -> str:
     """How a note that may apply is introduced: `note, if it applies (depends on x)`."""
     return label("note_if", lang).format(facts=", ".join(facts))
+
+
+def ended_text(end: DocumentEnd, lang: str) -> str:
+    """Why a rule no longer applies: `废止：2019-05-01 由 包府发〔2019〕9号 废止`, `lapsed:
+    valid 5 years to 2020-02-29` (the document's id first where the rule cites several)."""
+    if end.how == "repealed":
+        day = end.repealed_on.isoformat() if end.repealed_on else end.last_day.isoformat()
+        key = "repealed_by" if end.repealed_by else "repealed"
+        return label(key, lang).format(day=day, by=end.repealed_by)
+    counts = zip(("years", "months", "days"), end.valid_for or (0, 0, 0), strict=True)
+    joiner = "" if lang == "zh" else " "
+    period = joiner.join(label(unit, lang, short=n == 1).format(n=n) for unit, n in counts if n)
+    return label("lapsed", lang).format(period=period, day=end.last_day.isoformat())
 
 
 def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> str:

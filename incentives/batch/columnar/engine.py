@@ -164,8 +164,7 @@ class Prepared:
         self.dates = rule.dates_on(as_of)
         self.unbounding = unbounding_facts(rule.amount, self.params, book.schema)
         self.ranges = RangePlan(rule.amount, self.params, book.schema)
-        self.in_force = rule.effective_from <= as_of and (
-            rule.effective_to is None or as_of <= rule.effective_to)
+        self.in_force = rule.in_force_on(as_of)
 
     def moved(self, offset: Offset, ordinals: np.ndarray, known: np.ndarray,
               last: bool) -> np.ndarray:

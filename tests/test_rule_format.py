@@ -205,3 +205,70 @@ def test_a_bad_document_status_is_refused_at_its_line(tmp_path: Path, document: 
     line = len(lines) - lines[::-1].index(document)  # the added one, the last
     assert load_problems(folder) == [f"city.toml:{line}: document '河政〔2019〕10号': {expected}"
                                      + load_problems(folder)[0].split(expected, 1)[1]]
+
+
+# --- 3. several documents, quotes and their sources -------------------------------------------
+
+def test_every_cited_document_and_each_quote_with_its_source_in_json(tmp_path: Path) -> None:
+    found = check_json(tmp_path, "2020-02-01")
+    two = found["riverton.two-notices"]
+    assert two["citation"] == {"document": "河政〔2020〕1号", "article": "五",
+                               "quote": "给予1万元奖励"}  # the contract's keys, the first quote
+    assert [doc["id"] for doc in two["documents"]] == ["河政〔2020〕1号", "河政〔2015〕1号",
+                                                       "河政〔2019〕9号"]
+    assert two["quotes"] == [
+        {"text": "给予1万元奖励", "document": "河政〔2020〕1号", "article": "五",
+         "official": True, "source": None},
+        {"text": "奖励由市财政负担", "document": "河政〔2015〕1号", "article": "第三条",
+         "official": False, "source": {"report": "河屯日报", "published_on": "2015-03-05",
+                                       "url": "https://example.org/rt/2015-03-05"}}]
+    reported = found["riverton.reported"]["quotes"][0]
+    assert reported["source"] == {"report": "河屯晚报", "published_on": "2020-01-10", "url": None}
+
+
+def test_a_rule_citing_several_documents_ends_with_the_first_to_lapse() -> None:
+    assert results(date(2020, 2, 29))["riverton.two-notices"].status == "eligible"
+    after = results(date(2020, 3, 1))["riverton.two-notices"]
+    assert after.status == "not_eligible"
+    assert after.ended is not None and after.ended.document == "河政〔2015〕1号"
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("zh", ["河政〔2015〕1号 第三条: “奖励由市财政负担”  (转引自《河屯日报》2015-03-05)",
+            "另依据: 河政〔2019〕9号 河屯市社会办医用地办法（修订，测试用）",
+            "河政〔2020〕1号 六: “对新开业的社会办医疗机构给予支持”  "
+            "(转引自《河屯晚报》2020-01-10)"]),
+    ("en", ["河政〔2015〕1号 第三条: “奖励由市财政负担”  (as reported by 河屯日报, 2015-03-05)",
+            "Also rests on: 河政〔2019〕9号"]),
+])
+def test_reports_show_every_document_and_where_each_quote_was_read(
+        tmp_path: Path, lang: str, lines: list[str]) -> None:
+    check_json(tmp_path, "2020-02-01")  # writes the profile
+    profile = tmp_path / "profile.toml"
+    code, output = run("check", profile, "--rules", FOLDER, "--as-of", "2020-02-01",
+                       "--lang", lang)
+    assert code == 0 and all(line in output for line in lines), output
+    code, output = run("check", profile, "--rules", FOLDER, "--as-of", "2020-02-01",
+                       "--lang", lang, "--format", "markdown")
+    assert code == 0 and all(line.replace("  (", " (") in output for line in lines), output
+
+
+@pytest.mark.parametrize(("rule", "expected"), [
+    ('document = ["河政〔2020〕1号", "河政〔2099〕1号"]\nquote = "…"',
+     "document: '河政〔2099〕1号' is not declared in city.toml"),
+    ('document = ["河政〔2020〕1号", "河政〔2020〕1号"]\nquote = "…"',
+     "document: lists a document twice"),
+    ('document = "河政〔2020〕1号"\nquote = [{ text = "…", document = "河政〔2015〕1号" }]',
+     "quote: document '河政〔2015〕1号' is not one the rule cites"),
+    ('document = "河政〔2020〕1号"\nquote = "…"\nsource = { report = "河屯日报" }',
+     "source: source must be { report ="),
+    ('document = "河政〔2020〕1号"\nquote = [{ text = "…", source = { report = "报", '
+     'published_on = 2020-01-01, url = "javascript:x" } }]',
+     "quote: source url 'javascript:x' is not an http(s) address"),
+])
+def test_a_bad_citation_is_refused_at_the_rule(tmp_path: Path, rule: str, expected: str) -> None:
+    extra = ('\n[[rule]]\nid = "riverton.bad"\narticle = "七"\ntitle = "坏"\n'
+             f'effective_from = 2020-01-01\nkind = "procedure"\n{rule}\n')
+    problems = load_problems(folder_with(tmp_path, rules_extra=extra))
+    assert len(problems) == 1 and expected in problems[0], problems
+    assert problems[0].startswith("rules.toml:") and "rule 'riverton.bad'" in problems[0]

@@ -30,8 +30,10 @@ from incentives.model.rule import (
     Instalment,
     Note,
     Offset,
+    Quote,
     Rule,
     Saving,
+    Source,
     Text,
 )
 
@@ -39,8 +41,10 @@ MAX_RULES_PER_FILE = 500
 RULE_KEYS = {
     "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
     "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
-    "restates", "topic", "savings", "event",
+    "restates", "topic", "savings", "event", "source",
 }
+MAX_CITED = 20
+SOURCE_KEYS = {"report", "published_on", "url"}
 REQUIRED_KEYS = ("id", "document", "article", "quote", "title", "effective_from", "kind")
 
 
@@ -100,16 +104,16 @@ class _RuleReader:
         if kind not in KINDS:
             self.problem("kind", f"{shown(kind)} is not one of {', '.join(KINDS)}")
             kind = ""  # checked no further
-        if not isinstance(table["document"], str) or table["document"] not in self.city.documents:
-            self.problem("document", f"{shown(table['document'])} is not declared in city.toml")
+        documents = self.documents()
+        quotes = self.quotes(documents)
         rule = Rule(
             id=self.text_value("id"),
             city=self.city.id,
             kind=kind,
             provision=str(table.get("provision", "")),
-            document=str(table["document"]),
+            document=documents[0] if documents else "",
             article=self.text_value("article"),
-            quote=self.text_value("quote"),
+            quote=quotes[0].text if quotes else "",
             title=self.text("title", table["title"]),
             effective_from=self.date_value("effective_from"),
             effective_to=self.date_value("effective_to") if "effective_to" in table else None,
@@ -127,10 +131,78 @@ class _RuleReader:
             topic=self.optional_text("topic") or self.optional_text("restates") or table["id"],
             file=self.source.name,
             line=self.line,
-            cited=self.cited([str(table["document"])]),
+            cited=self.cited(documents),
+            quotes=tuple(quotes),
         )
         self.check_kind(rule)
         return rule if self.ok else None
+
+    def documents(self) -> list[str]:
+        """The documents a rule cites: one id, or a list of them, each declared once."""
+        value = self.table["document"]
+        ids = [value] if isinstance(value, str) else value
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_CITED or not all(
+                isinstance(i, str) for i in ids):
+            self.problem("document", f"must be a document's id or a list of up to {MAX_CITED}")
+            return []
+        for doc in ids:
+            if doc not in self.city.documents:
+                self.problem("document", f"{shown(doc)} is not declared in city.toml")
+        if len(set(ids)) != len(ids):
+            self.problem("document", "lists a document twice")
+        return [doc for doc in ids if doc in self.city.documents]
+
+    def quotes(self, documents: list[str]) -> list[Quote]:
+        """The quote, or each of several with its own document, article and source; a
+        rule-wide `source` is that of a quote that names none."""
+        value = self.table["quote"]
+        given = self.table.get("source")
+        source = self.quote_source("source", given) if given is not None else None
+        first = documents[0] if documents else ""
+        if isinstance(value, str):
+            return [Quote(self.text_value("quote"), first, str(self.table.get("article", "")),
+                          source)]
+        if not isinstance(value, list) or not value or len(value) > MAX_CITED or not all(
+                isinstance(entry, dict) for entry in value):
+            self.problem("quote", "must be text, or a list of tables { text = …, document = …, "
+                         "article = …, source = { report = …, published_on = … } }")
+            return []
+        return [quote for entry in value
+                if (quote := self.quote(entry, documents, first, source)) is not None]
+
+    def quote(self, entry: dict[str, Any], documents: list[str], first: str,
+              source: Source | None) -> Quote | None:
+        unknown = sorted(set(entry) - {"text", "document", "article", "source"})
+        text, document = entry.get("text"), entry.get("document", first)
+        article = entry.get("article", self.table.get("article", ""))
+        if unknown:
+            self.problem("quote", f"unknown key {shown(unknown[0])}; a quote has text, "
+                         "document, article and source")
+        elif not isinstance(text, str) or not text.strip():
+            self.problem("quote", "each quote needs its text")
+        elif document not in documents:
+            self.problem("quote", f"document {shown(document)} is not one the rule cites")
+        elif not isinstance(article, str):
+            self.problem("quote", f"article {shown(article)} must be text")
+        else:
+            own = self.quote_source("quote", entry["source"]) if "source" in entry else source
+            return Quote(self.shown_safely("quote", text.strip()), document, article, own)
+        return None
+
+    def quote_source(self, key: str, value: Any) -> Source | None:
+        """`{ report = "包头日报", published_on = 2015-03-05, url = "https://…" }`."""
+        given = value if isinstance(value, dict) else {}
+        report, published = given.get("report"), given.get("published_on")
+        url = given.get("url", "")
+        if not isinstance(value, dict) or set(given) - SOURCE_KEYS or not isinstance(report, str) \
+                or not report.strip() or type(published) is not date or not isinstance(url, str):
+            self.problem(key, "source must be { report = \"the report's name\", published_on = "
+                         "a date, url = \"https://…\" (optional) }")
+            return None
+        if url and not re.fullmatch(r"https?://[^\s]+", url):
+            self.problem(key, f"source url {shown(url)} is not an http(s) address")
+            return None
+        return Source(self.shown_safely(key, report.strip()), published, url)
 
     def cited(self, ids: list[str]) -> tuple[Document, ...]:
         return tuple(self.city.documents[i] for i in ids if i in self.city.documents)

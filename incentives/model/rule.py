@@ -60,6 +60,26 @@ class Offset:
         return self.point(start) + _DAY_BEFORE
 
 
+@dataclass(frozen=True)
+class Source:
+    """A secondary report a quote is taken from (not the document's official text)."""
+
+    report: str
+    published_on: date
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence of a cited document, verbatim, with where it is and where it was read:
+    `source` None means the document's official text."""
+
+    text: str
+    document: str
+    article: str
+    source: Source | None = None
+
+
 @dataclass
 class AmountCase:
     """One way to work out the amount; the first case whose `when` holds is used."""
@@ -133,6 +153,7 @@ class Rule:
     file: str = ""
     line: int = 0
     cited: tuple[Document, ...] = ()  # the documents it cites, as city.toml declares them
+    quotes: tuple[Quote, ...] = ()  # every quote; the first is `quote`, from `document`
     # worked out once, when the rule is loaded:
     benefit_expressions: list[Expression] = field(init=False, repr=False, compare=False)
     expressions: list[Expression] = field(init=False, repr=False, compare=False)
@@ -145,6 +166,8 @@ class Rule:
     event_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.quotes:  # a rule made in code: its one quote
+            self.quotes = (Quote(self.quote, self.document, self.article),)
         # The one list of what a rule evaluates: first what decides its status and amount,
         # then what only its notes and saving estimates read.
         benefit = [self.when, *(c.when for c in self.amount), *(c.value for c in self.amount),
@@ -174,6 +197,12 @@ class Rule:
         """The reserved dates its expressions read on `as_of`: the as-of date and its own
         window (`effective_to` None where it has no end)."""
         return rule_dates(as_of, self.effective_from, self.effective_to)
+
+    @property
+    def unquoted(self) -> list[Document]:
+        """The documents it cites that none of its quotes is from."""
+        quoted = {quote.document for quote in self.quotes}
+        return [doc for doc in self.cited if doc.id not in quoted]
 
     def in_force_on(self, as_of: Day) -> bool:
         return self.first_day <= as_of and (self.last_day is None or as_of <= self.last_day)

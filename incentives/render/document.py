@@ -18,6 +18,7 @@ from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
 from incentives.render.wording import summary_text
 from incentives.render.words import (
+    citation_texts,
     day_text,
     ended_text,
     label,
@@ -271,7 +272,7 @@ def _citation_blocks(results: list[Result], lang: str) -> list[Block]:
     for result in results:
         for cited in (result, *result.also):
             rule = cited.rule
-            blocks.append(Block("quote", f"{rule.document} {rule.article}: “{rule.quote}”"))
+            blocks += [Block("quote", line) for line in citation_texts(rule, lang)]
     return blocks
 
 

@@ -33,6 +33,7 @@ from incentives.render.words import (
     inline,
     label,
     note_if,
+    source_text,
     yuan_text,
 )
 
@@ -66,9 +67,17 @@ def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str
     if e.reach is not None:
         parts += _section(both("within_reach"), [Text(line)
                                                  for line in reach_lines(e.reach.options, schema)])
-    cite = Text(f"{rule.document} {rule.article}: ", style="cyan")
-    cite.append(f"“{rule.quote}”")
-    parts += _section(both("quote"), [cite])
+    cites = []
+    for quote in rule.quotes:
+        cite = Text(f"{quote.document} {quote.article}: ", style="cyan")
+        cite.append(f"“{quote.text}”")
+        if quote.source is not None:
+            cite.append(f"  ({source_text(quote.source, 'en')} · "
+                        f"{source_text(quote.source, 'zh')})", style="dim")
+        cites.append(cite)
+    cites += [Text(f"{both('rests_on')}: {doc.id} {doc.title}", style="cyan")
+              for doc in rule.unquoted]
+    parts += _section(both("quote"), cites)
     notes = [Text(f"• {n.en}\n  {n.zh}") for n in result.notes]
     notes += [Text(f"• ({note_if(n.depends_on, 'en')}) {n.text.en}\n  "
                    f"（{note_if(n.depends_on, 'zh')}）{n.text.zh}") for n in result.open_notes]

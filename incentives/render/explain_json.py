@@ -15,7 +15,7 @@ from incentives.model.facts import FactSchema
 from incentives.model.jsonable import day, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
 from incentives.model.result import Result
-from incentives.render.json import ended_to_dict
+from incentives.render.json import ended_to_dict, quote_to_dict
 from incentives.render.reach_json import change_to_dict, option_to_dict, payment_to_dict
 
 
@@ -68,6 +68,7 @@ def explanation_to_dict(e: Explanation, schema: FactSchema) -> dict[str, Any]:
             "from": e.dates.base_fact, "base": plain(e.dates.base), "offset": e.dates.offset,
             "start": plain(e.dates.start), "end": plain(e.dates.end)},
         "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
+        "quotes": [quote_to_dict(quote) for quote in rule.quotes],
         "notes": [text(note) for note in result.notes],
         "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
                      for note in result.open_notes],

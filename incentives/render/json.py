@@ -25,6 +25,7 @@ from incentives.model.result import (
     Result,
     SavingEstimate,
 )
+from incentives.model.rule import Quote
 from incentives.render.words import ended_text
 
 
@@ -118,6 +119,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
                      for note in result.open_notes],
         "trace": step_to_dict(result.trace) if result.trace is not None else None,
         "documents": [_document(doc) for doc in rule.cited],
+        "quotes": [quote_to_dict(quote) for quote in rule.quotes],
         "ended": ended_to_dict(result.ended),
     }
 
@@ -130,6 +132,17 @@ def _document(doc: Document) -> dict[str, Any]:
             "in_force_to": day(end.last_day) if end else None,
             "valid_for": _valid_for(doc.valid_for), "repealed_on": day(doc.repealed_on),
             "repealed_by": doc.repealed_by or None}
+
+
+def quote_to_dict(quote: Quote) -> dict[str, Any]:
+    """A quote, its document and article, and where it was read: `official` true for the
+    document's own text, else the report (`source`) with its date."""
+    source = quote.source
+    return {"text": quote.text, "document": quote.document, "article": quote.article,
+            "official": source is None,
+            "source": None if source is None else {
+                "report": source.report, "published_on": day(source.published_on),
+                "url": source.url or None}}
 
 
 def _valid_for(counts: tuple[int, int, int] | None) -> dict[str, int] | None:

@@ -32,6 +32,7 @@ from incentives.render.document import (
 from incentives.render.words import (
     STATUS_MARK,
     YUAN,
+    citation_lines,
     day_text,
     ended_text,
     label,
@@ -110,12 +111,14 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
         body += _failed_lines(result, schema, lang)
         body += [RichText(line, style="dim") for line in if_counted_lines(result, lang)]
     for cited in (result, *result.also):
-        cite = RichText(f"{cited.rule.document} {cited.rule.article}: ", style="cyan")
-        cite.append(f"“{cited.rule.quote}”", style="dim")
-        if cited is not result:
-            cite.append(f"  ({label('also_cited', lang)} {label(cited.status, lang)})",
-                        style="italic dim")
-        body.append(cite)
+        for index, (where, quote, source) in enumerate(citation_lines(cited.rule, lang)):
+            cite = RichText(f"{where}: " if quote else where, style="cyan")
+            cite.append(f"“{quote}”" if quote else "", style="dim")
+            cite.append(f"  ({source})" if source else "", style="italic dim")
+            if cited is not result and index == 0:
+                cite.append(f"  ({label('also_cited', lang)} {label(cited.status, lang)})",
+                            style="italic dim")
+            body.append(cite)
     body += [RichText(f"{label('note', lang)}: {pick(note, lang)}", style="italic dim")
              for note in result.notes]
     body += [RichText(f"{note_if(note.depends_on, lang)}: {pick(note.text, lang)}",

@@ -20,7 +20,7 @@ from decimal import Decimal
 from incentives.model.money import format_yuan
 from incentives.model.place import DocumentEnd
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE
-from incentives.model.rule import Text
+from incentives.model.rule import Rule, Source, Text
 
 LANGS = ("zh", "en")
 WAN = Decimal(10_000)
@@ -93,6 +93,10 @@ WORDS: dict[str, Word] = {
     "years": Word("{n}年", "{n} years", short_en="{n} year"),
     "months": Word("{n}个月", "{n} months", short_en="{n} month"),
     "days": Word("{n}日", "{n} days", short_en="{n} day"),
+    # where a quote was read, and a cited document no quote is from
+    "reported": Word("转引自《{report}》{day}", "as reported by {report}, {day}"),
+    "official_text": Word("官方文本", "official text"),
+    "rests_on": Word("另依据", "Also rests on"),
     "if_counted": Word("若文件施行前的事件也计算", "If events before the policy counted"),
     "to_come": Word("尚待拨付", "Still to come"),
     "assumptions": Word("假设与参数", "Assumptions and parameters"),
@@ -214,6 +218,31 @@ def ended_text(end: DocumentEnd, lang: str) -> str:
     joiner = "" if lang == "zh" else " "
     period = joiner.join(label(unit, lang, short=n == 1).format(n=n) for unit, n in counts if n)
     return label("lapsed", lang).format(period=period, day=end.last_day.isoformat())
+
+
+def source_text(source: Source | None, lang: str) -> str:
+    """Where a quote was read: a named report with its date, or the official text."""
+    if source is None:
+        return label("official_text", lang)
+    return label("reported", lang).format(report=source.report,
+                                          day=source.published_on.isoformat())
+
+
+def citation_lines(rule: Rule, lang: str) -> list[tuple[str, str, str]]:
+    """Each quote as (where, text, source), where = `document article`; the source is
+    empty for the official text (the usual case, left unsaid); then each cited document
+    no quote is from, as (where, "", "")."""
+    lines = [(f"{quote.document} {quote.article}".strip(), quote.text,
+              source_text(quote.source, lang) if quote.source else "") for quote in rule.quotes]
+    lines += [(f"{label('rests_on', lang)}: {doc.id} {doc.title}".strip(), "", "")
+              for doc in rule.unquoted]
+    return lines
+
+
+def citation_texts(rule: Rule, lang: str) -> list[str]:
+    """`包府办发〔2015〕1号 第三条: “…” (as reported by 包头日报, 2015-03-05)`, one a quote."""
+    return [where + (f": “{text}”" if text else "") + (f" ({source})" if source else "")
+            for where, text, source in citation_lines(rule, lang)]
 
 
 def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> str:

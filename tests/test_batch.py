@@ -90,6 +90,7 @@ def project(result: dict[str, Any]) -> dict[str, Any]:
                       "payers": [{k: p[k] for k in ("payer", "amount")} for p in d["payers"]]}
                      for d in result["schedule"]],
         "period": result["period"], "missing": result["missing"],
+        "amount_unstated": result["amount_unstated"],
     }
 
 

@@ -272,3 +272,94 @@ def test_a_bad_citation_is_refused_at_the_rule(tmp_path: Path, rule: str, expect
     problems = load_problems(folder_with(tmp_path, rules_extra=extra))
     assert len(problems) == 1 and expected in problems[0], problems
     assert problems[0].startswith("rules.toml:") and "rule 'riverton.bad'" in problems[0]
+
+
+# --- 4. cash of an amount the text leaves open ------------------------------------------------
+
+def test_an_open_amount_is_eligible_with_no_figure_and_in_no_total(tmp_path: Path) -> None:
+    whole = json.loads(_check_output(tmp_path, "2022-01-01", "--format", "json"))
+    award = next(r for r in whole["results"] if r["rule"] == "riverton.open-award")
+    assert (award["status"], award["amount"], award["amount_unstated"]) == ("eligible", None, True)
+    assert award["unstated_amount"] == {"zh": "给予一定的奖励",
+                                        "en": "an award of an amount the notice leaves open"}
+    assert [(p["payer"], p["amount"], p["share"]) for p in award["payers"]] == [
+        ("city", None, "0.5"), ("district", None, "0.5")]
+    assert [(d["due"], d["amount"], d["share"]) for d in award["schedule"]] == [
+        ("2021-01-01", None, "0.5"), ("2022-01-01", None, "0.5")]
+    totals = whole["totals"]
+    assert totals["cash"] == "40000.00"  # the land award alone; the open one is no number
+    assert totals["unstated"] == {"count": 1, "text": {
+        "zh": "另有 1 项奖励，金额文件未作规定（未计入合计）",
+        "en": "1 award of an amount the text leaves open (in no total)"}}
+    assert [e["amount"] for e in whole["timeline"] if e["rule"] == "riverton.open-award"] == [
+        None, None]
+    other = next(r for r in whole["results"] if r["rule"] == "riverton.land-award")
+    assert other["amount_unstated"] is False and other["unstated_amount"] is None
+
+
+def _check_output(tmp_path: Path, as_of: str, *args: str) -> str:
+    check_json(tmp_path, as_of)  # writes the profile
+    code, output = run("check", tmp_path / "profile.toml", "--rules", FOLDER, "--as-of", as_of,
+                       *args)
+    assert code == 0, output
+    return output
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("zh", ["金额: 给予一定的奖励 (文件未规定具体数额)", "承担: 河屯市财政 (50%); 北区财政 (50%)",
+            "于 2022-01-01: 50% — 开业一年后", "另有 1 项奖励，金额文件未作规定（未计入合计）"]),
+    ("en", ["Amount: an award of an amount the notice leaves open (amount left open by the text)",
+            "on 2021-01-01: 50% — on opening",
+            "1 award of an amount the text leaves open (in no total)"]),
+])
+def test_reports_tell_an_open_amount_in_words(tmp_path: Path, lang: str, lines: list[str]) -> None:
+    for form in ("table", "markdown"):
+        output = _check_output(tmp_path, "2022-01-01", "--lang", lang, "--format", form)
+        assert all(line in output for line in lines), output
+
+
+def test_explain_tells_an_open_amount(tmp_path: Path) -> None:
+    check_json(tmp_path, "2022-01-01")
+    code, output = run("explain", tmp_path / "profile.toml", "riverton.open-award", "--rules",
+                       FOLDER, "--as-of", "2022-01-01")
+    assert code == 0
+    flat = " ".join(output.split())  # as wrapped to the terminal's width
+    assert "amount left open by the text · 文件未规定具体数额: an award of an amount the notice " \
+           "leaves open · 给予一定的奖励" in flat
+    assert "on 2022-01-01: 50% — a year on" in flat
+
+
+def test_both_engines_agree_on_an_open_amount(tmp_path: Path) -> None:
+    rows = [{**BASE, "opened_on": opened} for opened in ("", "2019-06-01", "2021-01-01")]
+    source = write_dicts(tmp_path / "rows.csv", rows)
+    for shape in (False, True):
+        summary = same_on_both(source, tmp_path / str(shape), BOOK, per_institution=shape,
+                               as_of=date(2022, 1, 1))
+        assert summary.columnar == len(rows)
+    lines = (tmp_path / "False" / "reference" / "out.csv").read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    assert header[header.index("amount_most") + 1] == "amount_unstated"
+    award = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]
+             if ",riverton.open-award," in line]
+    assert [(a["status"], a["amount"], a["amount_unstated"], a["paid_city"], a["schedule"],
+             a["missing"]) for a in award] == [
+        ("needs_info", "", "", "", "", "opened_on"),
+        ("not_eligible", "", "", "", "", ""),
+        ("eligible", "", "yes", "", "2021-01-01 unstated; 2022-01-01 unstated", "")]
+    per = (tmp_path / "True" / "reference" / "out.csv").read_text("utf-8").splitlines()
+    header = per[0].split(",")
+    assert [line.split(",")[header.index("cash_unstated")] for line in per[1:]] == ["0", "0", "1"]
+
+
+def test_only_a_cash_rule_leaves_its_amount_open(tmp_path: Path) -> None:
+    extra = ('\n[[rule]]\nid = "riverton.bad"\ndocument = "河政〔2020〕1号"\narticle = "七"\n'
+             'quote = "…"\ntitle = "坏"\neffective_from = 2020-01-01\nkind = "cap"\n'
+             'unstated_amount = "一定的"\namount = "1"\n'
+             '\n[[rule]]\nid = "riverton.both"\ndocument = "河政〔2020〕1号"\narticle = "七"\n'
+             'quote = "…"\ntitle = "坏"\neffective_from = 2020-01-01\nkind = "cash"\n'
+             'unstated_amount = "一定的"\namount = "1"\npayers = [{ payer = "city", share = 1 }]\n')
+    problems = load_problems(folder_with(tmp_path, rules_extra=extra))
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "rule 'riverton.bad': unstated_amount: only a cash rule may leave its amount open",
+        "rule 'riverton.both': unstated_amount: a rule gives an amount or leaves it open "
+        "(unstated_amount), not both"]

@@ -33,11 +33,14 @@ from incentives.model.result import (
     Due,
     Extent,
     Note,
+    OpenAmount,
+    OpenDue,
+    OpenShare,
     Payment,
     Ranged,
     Result,
 )
-from incentives.model.rule import Component, Offset, Rule, Text
+from incentives.model.rule import Component, Instalment, Offset, Rule, Text
 
 if TYPE_CHECKING:
     from incentives.model.bounds import AmountRange
@@ -173,6 +176,8 @@ def _past(result: Result, as_of: date) -> bool:
         return False
     extent = result.end(most=False)
     dues = [due.due for due in extent.schedule] if extent else []
+    if result.open is not None:
+        dues = [due.due for due in result.open.schedule]
     if dues:
         return all(due is not None and due < as_of for due in dues)
     end = result.period[1] if result.period else None
@@ -244,6 +249,8 @@ def _work_out_benefit(
         result.period = (rule.date.point(start) if start else None, None)
     essential = missing.copy()
     district = profile.facts.get("district")
+    if rule.unstated is not None:
+        result.open = _open_amount(rule, rule.unstated, city, profile, district, missing)
     if result.amount is not None and rule.payers:
         result.payers = _split_payers(rule, city, result.amount, district)
         result.schedule = _schedule(rule, profile, result.payers, missing)
@@ -255,6 +262,7 @@ def _work_out_benefit(
     result.missing = _missing(missing, profile)
     if essential:
         result.status = NEEDS_INFO
+        result.open = None  # eligible to it only once the facts are in
     elif rule.savings:
         result.savings = estimate_savings(rule, ctx, result.period[0] if result.period else None)
 
@@ -348,6 +356,24 @@ def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> lis
             for (payer, share), part in zip(rule.payers, parts, strict=True)]
 
 
+def _open_amount(rule: Rule, text: Text, city: City, profile: Profile, district: Any,
+                 missing: set[str]) -> OpenAmount:
+    """Cash of an amount the text leaves open: each payer's share, each instalment's date."""
+    whole = sum((share for _, share in rule.payers), Decimal(0))
+    payers = [OpenShare(payer, city.payer_label(payer, district), share / whole)
+              for payer, share in rule.payers]
+    schedule = [OpenDue(_due_date(rule, instalment, profile, missing), instalment.timing,
+                        instalment.label, instalment.share) for instalment in rule.schedule]
+    return OpenAmount(text, payers, schedule)
+
+
+def _due_date(rule: Rule, instalment: Instalment, profile: Profile, missing: set[str]
+              ) -> date | None:
+    """When an instalment falls due (None while the fact it counts from is missing)."""
+    start = _start(rule, instalment.due, profile, missing)
+    return instalment.due.point(start) if start else None
+
+
 def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[str]
               ) -> list[Due]:
     """Each payer's part split across the instalments, so rows and columns both add up."""
@@ -357,9 +383,8 @@ def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[
     columns = [split(payment.amount, shares) for payment in payers]
     dues = []
     for index, instalment in enumerate(rule.schedule):
-        start = _start(rule, instalment.due, profile, missing)
         parts = tuple(Payment(p.payer, p.label, column[index], p.share)
                       for p, column in zip(payers, columns, strict=True))
-        dues.append(Due(instalment.due.point(start) if start else None, instalment.timing,
+        dues.append(Due(_due_date(rule, instalment, profile, missing), instalment.timing,
                         sum((p.amount for p in parts), Decimal("0.00")), instalment.label, parts))
     return dues

@@ -41,7 +41,7 @@ MAX_RULES_PER_FILE = 500
 RULE_KEYS = {
     "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
     "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
-    "restates", "topic", "savings", "event", "source",
+    "restates", "topic", "savings", "event", "source", "unstated_amount",
 }
 MAX_CITED = 20
 SOURCE_KEYS = {"report", "published_on", "url"}
@@ -133,6 +133,8 @@ class _RuleReader:
             line=self.line,
             cited=self.cited(documents),
             quotes=tuple(quotes),
+            unstated=(self.text("unstated_amount", table["unstated_amount"])
+                      if "unstated_amount" in table else None),
         )
         self.check_kind(rule)
         return rule if self.ok else None
@@ -210,8 +212,18 @@ class _RuleReader:
     def check_kind(self, rule: Rule) -> None:
         needs = {"cash": ("amount", "payers"), "cap": ("amount",), "eligibility_date": ("date",)}
         for key in needs.get(rule.kind, ()):
+            if key == "amount" and rule.kind == "cash" and "unstated_amount" in self.table:
+                continue  # cash of an amount the text leaves open
             if key not in self.table and not getattr(rule, key):  # a bad one is reported already
-                self.problem(key, f"a {rule.kind} rule needs one")
+                self.problem(key, f"a {rule.kind} rule needs one (or unstated_amount, for cash "
+                             "whose amount the text leaves open)" if key == "amount"
+                             and rule.kind == "cash" else f"a {rule.kind} rule needs one")
+        if "unstated_amount" in self.table:
+            if rule.kind != "cash":
+                self.problem("unstated_amount", "only a cash rule may leave its amount open")
+            elif "amount" in self.table:
+                self.problem("unstated_amount", "a rule gives an amount or leaves it open "
+                             "(unstated_amount), not both")
         if rule.kind == "deduction" and not (rule.amount or rule.components):
             self.problem("amount", "a deduction rule needs an amount or components with amounts")
         if rule.effective_to and rule.effective_to < rule.effective_from:

@@ -66,6 +66,35 @@ class Note:
 
 
 @dataclass
+class OpenShare:
+    """A payer's share of cash whose amount the text leaves open."""
+
+    payer: str
+    label: str
+    share: Decimal  # of the whole
+
+
+@dataclass
+class OpenDue:
+    """An instalment of cash whose amount the text leaves open: its date and share."""
+
+    due: date | None
+    timing: str
+    label: Text
+    share: Decimal
+
+
+@dataclass
+class OpenAmount:
+    """Cash the text grants without saying how much (`给予一定的奖励`): who pays what
+    share and when, never a figure; counted apart from every total."""
+
+    text: Text
+    payers: list[OpenShare]
+    schedule: list[OpenDue]
+
+
+@dataclass
 class Extent:
     """One end of an amount known only as a range: the amount, its payers' parts and its
     instalments, worked out as an exact amount would be."""
@@ -114,6 +143,7 @@ class Result:
     past: bool = False  # eligible, and every dated item of it before the as-of date
     if_counted: Result | None = None  # an event before the rule: what it would give if counted
     ended: DocumentEnd | None = None  # not in force: a cited document repealed or lapsed
+    open: OpenAmount | None = None  # eligible to cash of an amount the text leaves open
 
     def end(self, most: bool) -> Extent | None:
         """The exact amount with its parts, or the least (most) of a range; None if neither."""
@@ -148,6 +178,10 @@ class Assessment:
                     for part in due.payers:
                         by_payer[part.payer] = by_payer.get(part.payer, Decimal(0)) + part.amount
         return total, by_payer
+
+    def open_amounts(self) -> int:
+        """How many eligible awards are of an amount the text leaves open (in no total)."""
+        return sum(1 for r in self.results if r.status == ELIGIBLE and r.open is not None)
 
     def cash_totals(self, most: bool = False) -> tuple[Decimal, dict[str, Decimal]]:
         """The eligible cash in all and by payer: what is certain (a range counts at its

@@ -23,6 +23,7 @@ from incentives.render.words import (
     ended_text,
     label,
     note_if,
+    open_awards,
     pick,
     yuan,
     yuan_range,
@@ -97,7 +98,9 @@ def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
                      *(yuan_range(to_come_by_payer.get(p, zero),
                                   most_to_come_by_payer.get(p, zero), lang) for p in payers),
                      yuan_range(to_come, most_to_come, lang), *([""] if saved else [])])
-    return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows)]
+    count = assessment.open_amounts()
+    left_open = [Block("para", open_awards(count, lang))] if count else []
+    return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows), *left_open]
 
 
 def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]:
@@ -111,6 +114,7 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
             f"{p.label} {yuan(p.amount, lang)} ({format_rate(p.share, 0)})" for p in result.payers))
     lines += [f"{label(d.timing, lang)} {day_text(d.due, lang)}:"
               f" {yuan(d.amount, lang)} — {pick(d.label, lang)}" for d in result.schedule]
+    lines += open_texts(result, lang)
     if result.period:
         lines.append(_period_line(result, lang))
     lines += [f"{pick(c.label, lang)}" + (f": {yuan(c.amount, lang)}" if c.amount else "")
@@ -127,6 +131,20 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     title = f"{rule.provision} {pick(rule.title, lang)}".strip()
     return [Block("heading", title, 3), Block("items", items=lines),
             Block("para", f"{rule.document} {rule.article}")]
+
+
+def open_texts(result: Result, lang: str) -> list[str]:
+    """Cash of an amount the text leaves open: its words, who pays which share, when."""
+    if result.open is None:
+        return []
+    lines = [f"{label('amount', lang)}: {pick(result.open.text, lang)} "
+             f"({label('amount_open', lang)})"]
+    if result.open.payers:
+        lines.append(f"{label('paid_by', lang)}: " + "; ".join(
+            f"{p.label} ({format_rate(p.share, 0)})" for p in result.open.payers))
+    lines += [f"{label(d.timing, lang)} {day_text(d.due, lang)}: {format_rate(d.share, 0)} — "
+              f"{pick(d.label, lang)}" for d in result.open.schedule]
+    return lines
 
 
 def if_counted_lines(result: Result, lang: str) -> list[str]:

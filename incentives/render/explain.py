@@ -23,7 +23,7 @@ from incentives.model.conditions import Calc, Operand, Step
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
-from incentives.render.document import decider_lines, range_lines
+from incentives.render.document import decider_lines, open_texts, range_lines
 from incentives.render.wording import number_text, reach_lines, value_text
 from incentives.render.words import (
     MARK,
@@ -184,6 +184,10 @@ def _amount(e: Explanation, schema: FactSchema) -> list[Text]:
                   *(Text(line, style="yellow") for line in decider_lines(e.result, schema, "en"))]
     elif e.cases:
         lines.append(Text("amount unknown: give " + ", ".join(e.result.missing), style="yellow"))
+    if e.result.open is not None:  # cash the text grants without a figure
+        lines.append(Text(f"{label('amount_open', 'en')} · {label('amount_open', 'zh')}: "
+                          f"{e.result.open.text.en} · {e.result.open.text.zh}", style="bold"))
+        lines += [Text(line) for line in open_texts(e.result, "en")[1:]]
     return lines
 
 

@@ -20,13 +20,16 @@ from incentives.model.result import (
     Check,
     ComponentResult,
     Due,
+    OpenAmount,
+    OpenDue,
+    OpenShare,
     Payment,
     Ranged,
     Result,
     SavingEstimate,
 )
 from incentives.model.rule import Quote
-from incentives.render.words import ended_text
+from incentives.render.words import ended_text, open_awards
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
@@ -44,6 +47,7 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "possible": _totals(assessment, most=True),
             "to_come": _to_come(assessment, most=False),
             "to_come_possible": _to_come(assessment, most=True),
+            "unstated": _unstated(assessment),
         },
         "parameters": _parameters(assessment),
         "timeline": [_event(event) for event in timeline(assessment)],
@@ -55,6 +59,13 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
         },
         "assumptions": [p for p in _parameters(assessment) if p["assumed"] or p["overridden"]],
     }
+
+
+def _unstated(assessment: Assessment) -> dict[str, Any]:
+    """The eligible awards of an amount the text leaves open: counted, never summed."""
+    count = assessment.open_amounts()
+    return {"count": count,
+            "text": {lang: open_awards(count, lang) for lang in ("zh", "en")} if count else None}
 
 
 def _totals(assessment: Assessment, most: bool) -> dict[str, Any]:
@@ -96,8 +107,10 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "status": result.status,
         "kind": rule.kind,
         "amount": money(result.amount),
-        "payers": [_payment(p) for p in result.payers],
-        "schedule": [_due(d) for d in result.schedule],
+        "payers": ([_payment(p) for p in result.payers] if result.open is None
+                   else [_open_share(p) for p in result.open.payers]),
+        "schedule": ([_due(d) for d in result.schedule] if result.open is None
+                     else [_open_due(d, result.open) for d in result.open.schedule]),
         "period": _period(result.period),
         "conditions": [_check(c) for c in result.checks],
         "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
@@ -121,7 +134,21 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "documents": [_document(doc) for doc in rule.cited],
         "quotes": [quote_to_dict(quote) for quote in rule.quotes],
         "ended": ended_to_dict(result.ended),
+        "amount_unstated": result.open is not None,
+        "unstated_amount": text(result.open.text) if result.open is not None else None,
     }
+
+
+def _open_share(share: OpenShare) -> dict[str, Any]:
+    """A payer of cash whose amount is left open: as a payment, its amount null."""
+    return {"payer": share.payer, "amount": None, "label": share.label,
+            "share": plain(share.share)}
+
+
+def _open_due(due: OpenDue, open_amount: OpenAmount) -> dict[str, Any]:
+    return {"due": day(due.due), "amount": None, "timing": due.timing, "label": text(due.label),
+            "share": plain(due.share),
+            "payers": [_open_share(share) for share in open_amount.payers]}
 
 
 def _document(doc: Document) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from incentives.render.document import (
     Block,
     if_counted_lines,
     money_blocks,
+    open_texts,
     range_lines,
     saving_lines,
     timeline_blocks,
@@ -129,6 +130,8 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
 def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
     lines = [RichText(line, style="bold" if index == 0 else "")
              for index, line in enumerate(range_lines(result, schema, lang))]
+    lines += [RichText(line, style="bold" if index == 0 else "")
+              for index, line in enumerate(open_texts(result, lang))]
     if result.amount is not None:
         line = RichText(yuan(result.amount, lang), style="bold")
         if result.basis:

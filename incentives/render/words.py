@@ -93,6 +93,12 @@ WORDS: dict[str, Word] = {
     "years": Word("{n}年", "{n} years", short_en="{n} year"),
     "months": Word("{n}个月", "{n} months", short_en="{n} month"),
     "days": Word("{n}日", "{n} days", short_en="{n} day"),
+    # cash the text grants without saying how much: never a figure, never in a total
+    "amount_open": Word("文件未规定具体数额", "amount left open by the text"),
+    "open_awards": Word("另有 {n} 项奖励，金额文件未作规定（未计入合计）",
+                        "{n} awards of an amount the text leaves open (in no total)",
+                        short_en="{n} award of an amount the text leaves open (in no total)"),
+    "share_of": Word("承担 {share}", "pays {share}"),
     # where a quote was read, and a cited document no quote is from
     "reported": Word("转引自《{report}》{day}", "as reported by {report}, {day}"),
     "official_text": Word("官方文本", "official text"),
@@ -218,6 +224,11 @@ def ended_text(end: DocumentEnd, lang: str) -> str:
     joiner = "" if lang == "zh" else " "
     period = joiner.join(label(unit, lang, short=n == 1).format(n=n) for unit, n in counts if n)
     return label("lapsed", lang).format(period=period, day=end.last_day.isoformat())
+
+
+def open_awards(count: int, lang: str) -> str:
+    """`2 awards of an amount the text leaves open`: what a total says of them."""
+    return label("open_awards", lang, short=count == 1).format(n=count)
 
 
 def source_text(source: Source | None, lang: str) -> str:

@@ -86,6 +86,7 @@ class RuleColumns:
     start_known: np.ndarray | None = None
     end: np.ndarray | None = None
     end_known: np.ndarray | None = None
+    open: np.ndarray | None = None  # rows given cash of an amount the text leaves open
     # the condition's trace: each node (post-order, the root last) with its outcome and
     # whether it decided the outcome, row by row
     trace: list[tuple[Node, Cond, np.ndarray]] = field(default_factory=list)
@@ -255,6 +256,11 @@ class Prepared:
             paid = result.amount_known.copy()
             result.paid = paid
             self._split(frame, bits, result, paid, missing)
+        if rule.unstated is not None:  # no amount; the instalments' dates (result.dues)
+            result.open = work.copy()
+            for instalment in rule.schedule:
+                _, known = _start(rule, instalment.due, frame)
+                missing |= np.where(work, self._needs(instalment.due, frame, bits, known), 0)
         missing |= self.deciders
         result.missing[work] = missing[work]
         result.status[work & (essential != 0)] = NEEDS

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -287,10 +288,14 @@ def test_an_open_amount_is_eligible_with_no_figure_and_in_no_total(tmp_path: Pat
     assert [(d["due"], d["amount"], d["share"]) for d in award["schedule"]] == [
         ("2021-01-01", None, "0.5"), ("2022-01-01", None, "0.5")]
     totals = whole["totals"]
-    assert totals["cash"] == "40000.00"  # the land award alone; the open one is no number
-    assert totals["unstated"] == {"count": 1, "text": {
-        "zh": "另有 1 项奖励，金额文件未作规定（未计入合计）",
-        "en": "1 award of an amount the text leaves open (in no total)"}}
+    figures = [Decimal(r["amount"]) for r in whole["results"]
+               if r["status"] == "eligible" and r["kind"] == "cash" and r["amount"]]
+    assert Decimal(totals["cash"]) == sum(figures)  # the open ones are no number
+    assert [r["rule"] for r in whole["results"] if r["amount_unstated"]] == [
+        "riverton.open-award", "riverton.march-event"]
+    assert totals["unstated"] == {"count": 2, "text": {
+        "zh": "另有 2 项奖励，金额文件未作规定（未计入合计）",
+        "en": "2 awards of an amount the text leaves open (in no total)"}}
     assert [e["amount"] for e in whole["timeline"] if e["rule"] == "riverton.open-award"] == [
         None, None]
     other = next(r for r in whole["results"] if r["rule"] == "riverton.land-award")
@@ -307,10 +312,10 @@ def _check_output(tmp_path: Path, as_of: str, *args: str) -> str:
 
 @pytest.mark.parametrize(("lang", "lines"), [
     ("zh", ["金额: 给予一定的奖励 (文件未规定具体数额)", "承担: 河屯市财政 (50%); 北区财政 (50%)",
-            "于 2022-01-01: 50% — 开业一年后", "另有 1 项奖励，金额文件未作规定（未计入合计）"]),
+            "于 2022-01-01: 50% — 开业一年后", "另有 2 项奖励，金额文件未作规定（未计入合计）"]),
     ("en", ["Amount: an award of an amount the notice leaves open (amount left open by the text)",
             "on 2021-01-01: 50% — on opening",
-            "1 award of an amount the text leaves open (in no total)"]),
+            "2 awards of an amount the text leaves open (in no total)"]),
 ])
 def test_reports_tell_an_open_amount_in_words(tmp_path: Path, lang: str, lines: list[str]) -> None:
     for form in ("table", "markdown"):
@@ -348,7 +353,7 @@ def test_both_engines_agree_on_an_open_amount(tmp_path: Path) -> None:
         ("eligible", "", "yes", "", "2021-01-01 unstated; 2022-01-01 unstated", "")]
     per = (tmp_path / "True" / "reference" / "out.csv").read_text("utf-8").splitlines()
     header = per[0].split(",")
-    assert [line.split(",")[header.index("cash_unstated")] for line in per[1:]] == ["0", "0", "1"]
+    assert [line.split(",")[header.index("cash_unstated")] for line in per[1:]] == ["0", "0", "2"]
 
 
 def test_only_a_cash_rule_leaves_its_amount_open(tmp_path: Path) -> None:
@@ -363,3 +368,67 @@ def test_only_a_cash_rule_leaves_its_amount_open(tmp_path: Path) -> None:
         "rule 'riverton.bad': unstated_amount: only a cash rule may leave its amount open",
         "rule 'riverton.both': unstated_amount: a rule gives an amount or leaves it open "
         "(unstated_amount), not both"]
+
+
+# --- 5. instalments anchored on the calendar ------------------------------------------------
+
+@pytest.mark.parametrize(("opened", "window"), [
+    ("2016-03-10", ("2016-03-01", "2016-03-31")),  # March still to end: this March
+    ("2016-03-31", ("2016-03-01", "2016-03-31")),  # its last day counts
+    ("2016-04-02", ("2017-03-01", "2017-03-31")),  # March is over: next year's
+    ("2016-01-01", ("2016-03-01", "2016-03-31")),
+])
+def test_a_month_entry_is_the_first_such_month_ending_after_the_date(
+        tmp_path: Path, opened: str, window: tuple[str, str]) -> None:
+    found = check_json(tmp_path, "2026-05-01", opened_on=opened)
+    first = found["riverton.march-grant"]["schedule"][0]
+    assert (first["due"], first["until"], first["amount"]) == (*window, "15000.00")
+    second = found["riverton.march-grant"]["schedule"][1]
+    assert second["until"] is None  # an ordinary entry is a day
+
+
+def test_a_month_entry_counts_from_the_event_else_the_as_of_date(tmp_path: Path) -> None:
+    found = check_json(tmp_path, "2022-05-01", opened_on="2021-04-02")
+    event = found["riverton.march-event"]["schedule"][0]
+    assert (event["due"], event["until"], event["amount"]) == ("2022-03-01", "2022-03-31", None)
+    december = found["riverton.march-any"]["schedule"][0]  # no from, no event: the as-of date
+    assert (december["due"], december["until"]) == ("2022-12-01", "2022-12-31")
+    assert not found["riverton.march-any"]["past"]
+    output = _check_output(tmp_path, "2022-05-01", "--lang", "en")
+    assert "within 2022-12-01 – 2022-12-31: 10,000.00 元 (1万元) — paid in December" in output
+
+
+def test_a_window_not_yet_ended_is_not_past() -> None:
+    during = results(date(2021, 3, 15), opened_on="2021-03-10")["riverton.march-event"]
+    assert during.status == "eligible" and not during.past
+    after = results(date(2021, 4, 1), opened_on="2021-03-10")["riverton.march-event"]
+    assert after.past
+
+
+def test_both_engines_agree_on_calendar_windows(tmp_path: Path) -> None:
+    rows = [{**BASE, "opened_on": opened}
+            for opened in ("", "2020-02-29", "2020-03-31", "2020-04-01", "2021-12-31")]
+    source = write_dicts(tmp_path / "rows.csv", rows)
+    for shape in (False, True):
+        summary = same_on_both(source, tmp_path / str(shape), BOOK, per_institution=shape,
+                               as_of=date(2021, 6, 1))
+        assert summary.columnar == len(rows)
+    text = (tmp_path / "False" / "reference" / "out.csv").read_text("utf-8")
+    assert "2021-03-01/2021-03-31 15000.00; 2022-04-01 15000.00" in text
+    assert "2021-12-01/2021-12-31 10000.00" in text
+    assert "2022-03-01/2022-03-31 unstated" in text  # the open award of one opened 2021-12-31
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ('{ share = "100%", month = 13 }', "month 13 is not a month from 1 to 12"),
+    ('{ share = "100%", month = 3, years = 1 }', "years does not go with it"),
+    ('{ share = "100%", month = 3, timing = "no_later_than" }', "timing does not go with it"),
+    ('{ share = "100%", month = 3, from = "sponsor" }', "from: 'sponsor' is not a date fact"),
+])
+def test_a_bad_month_entry_is_refused(tmp_path: Path, entry: str, expected: str) -> None:
+    extra = ('\n[[rule]]\nid = "riverton.bad"\ndocument = "河政〔2020〕1号"\narticle = "七"\n'
+             'quote = "…"\ntitle = "坏"\neffective_from = 2020-01-01\nkind = "cash"\n'
+             f'amount = "1"\npayers = [{{ payer = "city", share = 1 }}]\nschedule = [{entry}]\n')
+    problems = load_problems(folder_with(tmp_path, rules_extra=extra))
+    assert len(problems) == 1 and "rule 'riverton.bad': schedule: " in problems[0]
+    assert expected in problems[0]

@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import IO, Any
 
 from incentives.load.rulebook import RuleBook
@@ -102,11 +103,18 @@ def _payers(result: Result) -> list[dict[str, Any]]:
 def _schedule(result: Result) -> list[dict[str, Any]]:
     if result.open is not None:
         nobody = [{"payer": p.payer, "amount": None} for p in result.open.payers]
-        return [{"due": day(d.due), "amount": None, "payers": nobody}
+        return [{"due": day(d.due), "until": day(d.until), "amount": None, "payers": nobody}
                 for d in result.open.schedule]
-    return [{"due": day(d.due), "amount": money(d.amount),
+    return [{"due": day(d.due), "until": day(d.until), "amount": money(d.amount),
              "payers": [{"payer": p.payer, "amount": money(p.amount)} for p in d.payers]}
             for d in result.schedule]
+
+
+def _when(due: date | None, until: date | None) -> str:
+    """A due date, `undated`, or a calendar month's window `2016-03-01/2016-03-31`."""
+    if due is None:
+        return "undated"
+    return f"{due.isoformat()}/{until.isoformat()}" if until else due.isoformat()
 
 
 def _open(result: Result) -> bool:
@@ -189,12 +197,10 @@ def _ids(results: list[Result], status: str) -> str:
 def _result_cells(result: Result, payers: list[str], unstated: bool) -> list[Any]:
     paid = {p.payer: p.amount for p in result.payers}
     start, end = result.period or (None, None)
-    schedule = "; ".join(f"{d.due.isoformat() if d.due else 'undated'} {money(d.amount)}"
-                         for d in result.schedule)
+    schedule = "; ".join(f"{_when(d.due, d.until)} {money(d.amount)}" for d in result.schedule)
     if _open(result):
         assert result.open is not None
-        schedule = "; ".join(f"{d.due.isoformat() if d.due else 'undated'} {UNSTATED}"
-                             for d in result.open.schedule)
+        schedule = "; ".join(f"{_when(d.due, d.until)} {UNSTATED}" for d in result.open.schedule)
     ranged = result.range
     return [result.rule.id, result.status, result.rule.kind, money(result.amount),
             money(ranged.least.amount if ranged else None),

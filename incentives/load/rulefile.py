@@ -366,6 +366,11 @@ class _RuleReader:
         result = []
         for entry in self.entries("schedule"):
             share = self.share("schedule", entry.get("share"))
+            if "month" in entry:
+                month = self.calendar_entry(entry, share)
+                if month is not None:
+                    result.append(month)
+                continue
             offset = self.offset("schedule", entry)
             timing = entry.get("timing", "on")
             if timing not in TIMINGS:
@@ -380,6 +385,30 @@ class _RuleReader:
             self.problem("schedule", f"the shares add up to {format_rate(total, 0)} ({shares}), "
                          "not 100%")
         return result
+
+    def calendar_entry(self, entry: dict[str, Any], share: Decimal | None) -> Instalment | None:
+        """`{ share = "100%", month = 3, from = "opened_on" }`: the whole of March of the
+        first year in which March ends on or after the date (`from`: else the rule's event
+        fact, else the as-of date)."""
+        month = entry["month"]
+        if type(month) is not int or not 1 <= month <= 12:
+            self.problem("schedule", f"month {shown(month)} is not a month from 1 to 12")
+            return None
+        mixed = sorted(set(entry) & {"years", "months", "days", "timing", "open_ended"})
+        if mixed:
+            self.problem("schedule", f"a month = … entry is that whole month: {mixed[0]} does "
+                         "not go with it")
+            return None
+        anchor = entry.get("from", self.table.get("event"))
+        if "from" in entry and (not isinstance(anchor, str) or anchor not in self.env.schema
+                                or self.env.schema[anchor].type != "date"):
+            self.problem("schedule", f"from: {shown(anchor)} is not a date fact")
+            return None
+        label = self.text("schedule", entry.get("label", ""))
+        if share is None:
+            return None
+        anchor = anchor if isinstance(anchor, str) and anchor in self.env.schema else None
+        return Instalment(share, Offset(anchor), "on", label, month)
 
     def components(self) -> list[Component]:
         result = []

@@ -38,6 +38,7 @@ class Due:
     amount: Decimal
     label: Text
     payers: tuple[Payment, ...]
+    until: date | None = None  # a calendar month's window: its last day (due, its first)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class OpenDue:
     """An instalment of cash whose amount the text leaves open: its date and share."""
 
     due: date | None
+    until: date | None  # a calendar month's window: its last day
     timing: str
     label: Text
     share: Decimal

@@ -91,12 +91,25 @@ class AmountCase:
 
 @dataclass
 class Instalment:
-    """A share of a cash amount, due on (or after, or no later than) a date."""
+    """A share of a cash amount, due on (or after, or no later than) a date; or, with
+    `month`, within the whole of that calendar month (`window`)."""
 
     share: Decimal
     due: Offset
     timing: str
     label: Text
+    month: int | None = None  # 1-12: the window is that month; due.start its anchor fact
+
+    def window(self, anchor: date) -> tuple[date, date]:
+        """The month `month` of the first year in which it ends on or after `anchor`:
+        opened 2016-03-10 → 2016-03-01 … 2016-03-31; opened 2016-04-02 → 2017-03."""
+        assert self.month is not None
+        first = date(anchor.year, self.month, 1)
+        last = first + relativedelta(day=31)
+        if last < anchor:
+            first = date(anchor.year + 1, self.month, 1)
+            last = first + relativedelta(day=31)
+        return first, last
 
 
 @dataclass

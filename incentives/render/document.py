@@ -19,12 +19,12 @@ from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessme
 from incentives.render.wording import summary_text
 from incentives.render.words import (
     citation_texts,
-    day_text,
     ended_text,
     label,
     note_if,
     open_awards,
     pick,
+    when_due,
     yuan,
     yuan_range,
 )
@@ -112,7 +112,7 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     if result.payers:
         lines.append(f"{label('paid_by', lang)}: " + "; ".join(
             f"{p.label} {yuan(p.amount, lang)} ({format_rate(p.share, 0)})" for p in result.payers))
-    lines += [f"{label(d.timing, lang)} {day_text(d.due, lang)}:"
+    lines += [f"{when_due(d.timing, d.due, d.until, lang)}:"
               f" {yuan(d.amount, lang)} — {pick(d.label, lang)}" for d in result.schedule]
     lines += open_texts(result, lang)
     if result.period:
@@ -142,7 +142,7 @@ def open_texts(result: Result, lang: str) -> list[str]:
     if result.open.payers:
         lines.append(f"{label('paid_by', lang)}: " + "; ".join(
             f"{p.label} ({format_rate(p.share, 0)})" for p in result.open.payers))
-    lines += [f"{label(d.timing, lang)} {day_text(d.due, lang)}: {format_rate(d.share, 0)} — "
+    lines += [f"{when_due(d.timing, d.due, d.until, lang)}: {format_rate(d.share, 0)} — "
               f"{pick(d.label, lang)}" for d in result.open.schedule]
     return lines
 
@@ -171,7 +171,7 @@ def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
             f"{low.label} {yuan_range(low.amount, high.amount, lang)} "
             f"({format_rate(low.share, 0)})"
             for low, high in zip(least.payers, most.payers, strict=True)))
-    lines += [f"{label(low.timing, lang)} {day_text(low.due, lang)}: "
+    lines += [f"{when_due(low.timing, low.due, low.until, lang)}: "
               f"{yuan_range(low.amount, high.amount, lang)} — {pick(low.label, lang)}"
               for low, high in zip(least.schedule, most.schedule, strict=True)]
     return lines + decider_lines(result, schema, lang)

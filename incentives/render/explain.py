@@ -34,6 +34,7 @@ from incentives.render.words import (
     label,
     note_if,
     source_text,
+    when_due,
     yuan_text,
 )
 
@@ -257,10 +258,11 @@ def _split(e: Explanation) -> list[Text]:
 def _instalments(e: Explanation) -> list[Text]:
     lines = []
     for d in e.instalments:
-        due = d.due.isoformat() if d.due else "date unknown"
+        when = when_due(d.timing, d.due, d.until, "en") if d.due else \
+            f"{label(d.timing, 'en')} date unknown"
         base = _base_text(d.base_fact, d.base, d.offset)
         payers = " / ".join(f"{p.label} {format_yuan(p.amount)}" for p in d.payers)
-        lines.append(Text(f"{format_rate(d.share, 0)} {label(d.timing, 'en')} {due} ({base}): "
+        lines.append(Text(f"{format_rate(d.share, 0)} {when} ({base}): "
                           f"{format_yuan(d.amount)} ({payers}) — {d.label.en}"))
     return lines
 

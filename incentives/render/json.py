@@ -146,7 +146,8 @@ def _open_share(share: OpenShare) -> dict[str, Any]:
 
 
 def _open_due(due: OpenDue, open_amount: OpenAmount) -> dict[str, Any]:
-    return {"due": day(due.due), "amount": None, "timing": due.timing, "label": text(due.label),
+    return {"due": day(due.due), "until": day(due.until), "amount": None, "timing": due.timing,
+            "label": text(due.label),
             "share": plain(due.share),
             "payers": [_open_share(share) for share in open_amount.payers]}
 
@@ -272,6 +273,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
 def _due(due: Due) -> dict[str, Any]:
     return {
         "due": day(due.due),
+        "until": day(due.until),
         "amount": money(due.amount),
         "timing": due.timing,
         "label": text(due.label),

@@ -34,11 +34,11 @@ from incentives.render.words import (
     STATUS_MARK,
     YUAN,
     citation_lines,
-    day_text,
     ended_text,
     label,
     note_if,
     pick,
+    when_due,
     yuan,
 )
 
@@ -142,7 +142,7 @@ def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichTe
             f"{p.label} {format_yuan(p.amount)} ({format_rate(p.share, 0)})"
             for p in result.payers)))
     for due in result.schedule:
-        lines.append(RichText(f"{label(due.timing, lang)} {day_text(due.due, lang)}: "
+        lines.append(RichText(f"{when_due(due.timing, due.due, due.until, lang)}: "
                               f"{yuan(due.amount, lang)} — {pick(due.label, lang)}"))
     if result.period:
         lines.append(RichText(_period_text(result, lang)))

@@ -99,6 +99,8 @@ WORDS: dict[str, Word] = {
                         "{n} awards of an amount the text leaves open (in no total)",
                         short_en="{n} award of an amount the text leaves open (in no total)"),
     "share_of": Word("承担 {share}", "pays {share}"),
+    # an instalment due within a whole calendar month
+    "within": Word("于 {start} 至 {end} 期间", "within {start} – {end}"),
     # where a quote was read, and a cited document no quote is from
     "reported": Word("转引自《{report}》{day}", "as reported by {report}, {day}"),
     "official_text": Word("官方文本", "official text"),
@@ -264,6 +266,14 @@ def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> s
     if cap and least == 0:
         return f"{label('at_most', lang)} {yuan_text(most)}"
     return f"{format_yuan(least)} – {yuan_text(most)}"
+
+
+def when_due(timing: str, due: date | None, until: date | None, lang: str) -> str:
+    """`on 2025-04-28`, `no later than 2027-04-28`, or for a calendar month's window
+    `within 2016-03-01 – 2016-03-31`."""
+    if due is not None and until is not None:
+        return label("within", lang).format(start=due.isoformat(), end=until.isoformat())
+    return f"{label(timing, lang)} {day_text(due, lang)}"
 
 
 def day_text(day: date | None, lang: str) -> str:

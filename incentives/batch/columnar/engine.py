@@ -37,7 +37,7 @@ from incentives.load.rulebook import RuleBook
 from incentives.model.bounds import unbounding_facts
 from incentives.model.conditions import BoolOp, ConditionRef, Expression, Node, Not
 from incentives.model.params import resolve
-from incentives.model.rule import Offset, Rule
+from incentives.model.rule import Instalment, Offset, Rule
 
 NOT, NEEDS, ELIGIBLE = 0, 1, 2  # ranked: the better result for the institution is higher
 STATUS_NAMES = ("not_eligible", "needs_info", "eligible")
@@ -54,6 +54,7 @@ class Dues:
     due_known: np.ndarray
     amount: Any
     parts: list[Any]
+    month: bool = False  # a calendar month's window: `due` is its first day
 
 
 @dataclass
@@ -150,6 +151,7 @@ class DateMap(DayTable):
 
 
 _DATE_MAPS: dict[tuple[int, int, int, bool], DateMap] = {}
+_MONTH_MAPS: dict[tuple[int, int, int, bool], DayTable] = {}  # a calendar month's first day
 
 
 class Prepared:
@@ -387,14 +389,29 @@ class Prepared:
         columns = [split_columns(part, shares) for part in parts]
         dues = []
         for index, instalment in enumerate(rule.schedule):
-            start, known = _start(rule, instalment.due, frame)
-            due = self.moved(instalment.due, start, known, last=False)
+            due, known = self._due(instalment, frame)
             pieces = [column[index] for column in columns]
             total: Any = pieces[0]
             for piece in pieces[1:]:
                 total = add(total, piece)
-            dues.append(Dues(due, known, total, pieces))
+            dues.append(Dues(due, known, total, pieces, instalment.month is not None))
         return parts, dues
+
+    def _due(self, instalment: Instalment, frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """An instalment's due date (ordinals) and where it is known; for a calendar month,
+        the first day of its window, counted from a date fact or the as-of date."""
+        if instalment.month is None:
+            start, known = _start(self.rule, instalment.due, frame)
+            return self.moved(instalment.due, start, known, last=False), known
+        if instalment.due.start is None:
+            start = np.full(frame.size, self.as_of.toordinal(), dtype=np.int64)
+            known = np.ones(frame.size, dtype=bool)
+        else:
+            start, known = _start(self.rule, instalment.due, frame)
+        key = (instalment.month, 0, 0, False)
+        if key not in _MONTH_MAPS:
+            _MONTH_MAPS[key] = DayTable(lambda day, i=instalment: i.window(day)[0].toordinal())
+        return _MONTH_MAPS[key].apply(start, known), known
 
 
 def _spread(values: Any, rows: np.ndarray, size: int) -> Any:

@@ -15,9 +15,10 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from dateutil.relativedelta import relativedelta
 
 from incentives.assessment.engine import document_order
-from incentives.batch.columnar.engine import ELIGIBLE, STATUS_NAMES, FactBits, RuleColumns
+from incentives.batch.columnar.engine import ELIGIBLE, STATUS_NAMES, Dues, FactBits, RuleColumns
 from incentives.batch.columnar.plan import Assessed
 from incentives.batch.output import UNSTATED, defused
 from incentives.model.rule import Rule
@@ -148,14 +149,28 @@ def _schedule_cells(result: RuleColumns, paid: np.ndarray, left_open: np.ndarray
 
     size = len(paid)
     if result.dues and left_open.any():
-        parts = [joined([date_coded(due.due, left_open & due.due_known, "undated").arrow(),
-                         _same(UNSTATED, size).arrow()], " ") for due in result.dues]
+        parts = [joined([_when(due, left_open), _same(UNSTATED, size).arrow()], " ")
+                 for due in result.dues]
         return pc.if_else(pa.array(left_open), joined(parts, "; "), "")
     if not result.dues or not paid.any():
         return _same("", size).arrow()
-    parts = [joined([date_coded(due.due, paid & due.due_known, "undated").arrow(),
-                      money_coded(due.amount, paid).arrow()], " ") for due in result.dues]
+    parts = [joined([_when(due, paid), money_coded(due.amount, paid).arrow()], " ")
+             for due in result.dues]
     return pc.if_else(pa.array(paid), joined(parts, "; "), "")
+
+
+def _when(due: Dues, rows: np.ndarray) -> Any:
+    """As `output._when`: the due date, `undated`, or a month's window `first/last`."""
+    if not due.month:
+        return date_coded(due.due, rows & due.due_known, "undated").arrow()
+    texts = coded(due.due, rows & due.due_known, _window)
+    texts.texts.append("undated")
+    return texts.arrow()
+
+
+def _window(ordinal: Any) -> str:
+    first = date.fromordinal(int(ordinal))
+    return f"{first.isoformat()}/{(first + relativedelta(day=31)).isoformat()}"
 
 
 def joined(columns: list[Any], sep: str, end: str = "") -> Any:

@@ -4,6 +4,7 @@ anchored on the calendar, and facts scoped to the folder that declares them."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from datetime import date
@@ -432,3 +433,42 @@ def test_a_bad_month_entry_is_refused(tmp_path: Path, entry: str, expected: str)
     problems = load_problems(folder_with(tmp_path, rules_extra=extra))
     assert len(problems) == 1 and "rule 'riverton.bad': schedule: " in problems[0]
     assert expected in problems[0]
+
+
+# --- 6. facts scoped to the folder that declares them ----------------------------------------
+
+def test_a_profile_may_not_give_another_citys_fact(tmp_path: Path) -> None:
+    profile = tmp_path / "zz.toml"
+    profile.write_text('city = "郑州市"\ndistrict = "金水区"\nsponsor = "social"\n'
+                       "rv_beds = 120\n", "utf-8")
+    code, output = run("check", profile, "--rules", FOLDER, "--as-of", "2022-01-01")
+    assert code == 2
+    assert "'rv_beds' is a fact of riverton (declared in its folder's facts.toml), not of " \
+           "zhengzhou, the profile's city" in " ".join(output.split())
+    assert "Traceback" not in output
+    own = results(date(2022, 1, 1), rv_beds=120)["riverton.large-opening"]  # its own city's
+    assert own.status == "eligible"
+    national = parse_profile({"city": "郑州市", "sponsor": "social", "for_profit": True},
+                             BOOK.schema, BOOK.cities)  # the common facts, as ever
+    assert national.city == "zhengzhou"
+
+
+def test_a_batch_row_with_another_citys_fact_is_rejected_on_both_engines(tmp_path: Path) -> None:
+    rows = [{**BASE, "rv_beds": "120"},
+            {"city": "郑州市", "district": "金水区", "sponsor": "social", "rv_beds": "120"},
+            {"city": "郑州市", "district": "金水区", "sponsor": "social", "rv_beds": ""},
+            {"city": "包头市", "district": "昆都仑区", "sponsor": "social", "rv_beds": "5"}]
+    source = write_dicts(tmp_path / "rows.csv", rows)
+    for shape in (False, True):
+        summary = same_on_both(source, tmp_path / str(shape), BOOK, per_institution=shape,
+                               as_of=date(2022, 1, 1))
+        assert summary.columnar >= 2  # the riverton row and the blank cell
+    errors = (tmp_path / "False" / "reference" / "out.csv.errors.csv").read_text("utf-8")
+    assert [line[:3] for line in csv.reader(errors.splitlines()[1:])] == [["2", "3", "rv_beds"],
+                                                               ["4", "5", "rv_beds"]]
+    messages = [line[3] for line in csv.reader(errors.splitlines()[1:])]
+    assert messages == [f"'rv_beds' is a fact of riverton (declared in its folder's facts.toml), "
+                        f"not of {city}, the profile's city; leave it out or blank"
+                        for city in ("zhengzhou", "baotou")]
+    output = (tmp_path / "False" / "reference" / "out.csv").read_text("utf-8")
+    assert sorted({line.split(",")[0] for line in output.splitlines()[1:]}) == ["1", "3"]

@@ -129,6 +129,7 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
     folders = list(_rule_folders(tops, problems))
     names = _Names(book.schema)
     declared = [(folder, *_declare_folder(folder, book, names, problems)) for folder in folders]
+    _scope_facts(declared, book, names)
     for params_dir in _params_dirs(tops):
         for path in sorted(params_dir.glob("*.toml")):
             _load_params(path, book.params, book, problems)
@@ -252,6 +253,17 @@ def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[
     if _present(folder / "facts.toml"):
         _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema, names)
     return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
+
+
+def _scope_facts(declared: list[tuple[Path, City | None, dict[str, Any]]], book: RuleBook,
+                 names: _Names) -> None:
+    """Each fact a city's folder declares belongs to that city alone (a layer's, to all):
+    a profile of another city may not give it."""
+    city_of = {str(folder / "facts.toml"): place.id for folder, place, _ in declared
+               if place is not None and place.id in book.cities}
+    for (kind, name), (whose, where) in names.held.items():
+        if kind == "fact" and name == whose and where in city_of:
+            book.schema.facts[name] = replace(book.schema.facts[name], scope=city_of[where])
 
 
 def _declare_facts(source: SourceFile, schema: FactSchema, names: _Names) -> None:

@@ -472,3 +472,33 @@ def test_a_batch_row_with_another_citys_fact_is_rejected_on_both_engines(tmp_pat
                         for city in ("zhengzhou", "baotou")]
     output = (tmp_path / "False" / "reference" / "out.csv").read_text("utf-8")
     assert sorted({line.split(",")[0] for line in output.splitlines()[1:]}) == ["1", "3"]
+
+
+def test_named_conditions_that_double_at_every_link_are_refused(tmp_path: Path) -> None:
+    chain = '[conditions.c0]\nwhen = "for_profit"\nzh = "甲"\nen = "a"\n' + "".join(
+        f'[conditions.c{n}]\nwhen = "c{n - 1} and c{n - 1}"\nzh = "甲"\nen = "a"\n'
+        for n in range(1, 40))  # written out, c39 would be 2**39 checks
+    problems = load_problems(folder_with(tmp_path, "\n" + chain))
+    assert any("written out, this expression has more than 5,000 parts" in p
+               for p in problems), problems
+
+
+def test_a_long_chain_of_named_conditions_is_refused_before_it_nests_too_deep(
+        tmp_path: Path) -> None:
+    chain = '[conditions.c0]\nwhen = "for_profit"\nzh = "甲"\nen = "a"\n' + "".join(
+        f'[conditions.c{n}]\nwhen = "c{n - 1}"\nzh = "甲"\nen = "a"\n' for n in range(1, 190))
+    problems = load_problems(folder_with(tmp_path, "\n" + chain))
+    assert any("nested more than 120 deep" in p for p in problems), problems
+
+
+def test_a_layers_facts_are_for_every_city(tmp_path: Path) -> None:
+    layer = tmp_path / "everywhere"
+    layer.mkdir()
+    (layer / "city.toml").write_text('[city]\nid = "everywhere"\ncovers = "all"\n', "utf-8")
+    (layer / "facts.toml").write_text('[ew_staff]\ntype = "number"\nzh = "职工人数"\n'
+                                      'en = "Staff"\n', "utf-8")
+    book = load_rulebook([FOLDER, layer], bundled=True)
+    assert book.schema["ew_staff"].scope is None and book.schema["rv_beds"].scope == "riverton"
+    for city in ("郑州市", "河屯"):
+        assert parse_profile({"city": city, "ew_staff": 12}, book.schema,
+                             book.cities).facts["ew_staff"] == 12

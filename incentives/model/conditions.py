@@ -34,6 +34,9 @@ from incentives.model.money import CONTEXT, MAX_DIGITS, parse_amount
 MAX_SOURCE_CHARS = 2000
 MAX_NODES = 300
 MAX_DEPTH = 32
+# an expression with the named conditions it uses written out: what evaluating it costs
+MAX_EXPANDED = 5000
+MAX_EXPANDED_DEPTH = 120
 FUNCTIONS = {"min", "max", "floor", "date", "known"}
 
 _TOKEN = re.compile(
@@ -385,6 +388,8 @@ class Expression:
     type: VType
     facts: frozenset[str]
     params: frozenset[str]
+    size: int = 1  # the nodes it evaluates, its named conditions written out
+    depth: int = 1
 
     def evaluate(self, ctx: Context) -> Any:
         return self.root.ev(ctx)
@@ -470,7 +475,29 @@ def compile_expression(source: str, env: Env, expect: VType = BOOL) -> Expressio
     if vtype.kind != expect.kind:
         raise ExprError(f"this expression gives a {vtype}, but a {expect.kind} is needed", 0)
     facts = frozenset(n for n in node.names if n in env.schema)
-    return Expression(source, node, vtype, facts, node.names - facts - RESERVED_DATES)
+    size, depth = _measure(node)
+    if size > MAX_EXPANDED:
+        raise ExprError(f"with the named conditions it uses written out, this expression has "
+                        f"more than {MAX_EXPANDED:,} parts", 0)
+    if depth > MAX_EXPANDED_DEPTH:
+        raise ExprError(f"with the named conditions it uses written out, this expression is "
+                        f"nested more than {MAX_EXPANDED_DEPTH} deep", 0)
+    return Expression(source, node, vtype, facts, node.names - facts - RESERVED_DATES,
+                      size, depth)
+
+
+def _measure(node: Node) -> tuple[int, int]:
+    """How many nodes an expression evaluates and how deep, its named conditions written
+    out: a condition used twice counts twice (a chain of them, each using the last twice,
+    would otherwise double at every link)."""
+    if isinstance(node, ConditionRef):
+        return node.named.expression.size + 1, node.named.expression.depth + 1
+    children = [getattr(node, name) for name in ("a", "b", "inner")
+                if isinstance(getattr(node, name, None), Node)]
+    children += [*getattr(node, "items", []), *getattr(node, "args", [])]
+    measured = [_measure(child) for child in children]
+    return (1 + sum(size for size, _ in measured),
+            1 + max((depth for _, depth in measured), default=0))
 
 
 class _Compiler:

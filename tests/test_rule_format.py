@@ -342,6 +342,7 @@ def test_both_engines_agree_on_an_open_amount(tmp_path: Path) -> None:
         summary = same_on_both(source, tmp_path / str(shape), BOOK, per_institution=shape,
                                as_of=date(2022, 1, 1))
         assert summary.columnar == len(rows)
+        assert summary.to_dict()["cash_unstated"] == {"count": 2}  # the third row's two
     lines = (tmp_path / "False" / "reference" / "out.csv").read_text("utf-8").splitlines()
     header = lines[0].split(",")
     assert header[header.index("amount_most") + 1] == "amount_unstated"

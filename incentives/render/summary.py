@@ -11,7 +11,7 @@ from rich.table import Table
 
 from incentives.batch.summary import STATUSES, Summary
 from incentives.model.money import format_yuan
-from incentives.render.words import inline
+from incentives.render.words import inline, open_awards
 
 
 def render(summary: Summary) -> Any:
@@ -36,6 +36,8 @@ def render(summary: Summary) -> Any:
                     Decimal(0)) for y in years]
         cash.add_row("possible, at most", *(format_yuan(t) for t in most),
                      format_yuan(summary.total(possible=True)), style="italic")
+    if summary.unstated:  # never a figure: counted beside the sums
+        cash.caption = open_awards(summary.unstated, "en")
     rules = Table(title="Institutions by rule")
     for name in ("rule", "kind", *STATUSES):
         rules.add_column(name, justify="left" if name in ("rule", "kind") else "right")

@@ -92,6 +92,13 @@ class RuleColumns:
     # whether it decided the outcome, row by row
     trace: list[tuple[Node, Cond, np.ndarray]] = field(default_factory=list)
 
+    def open_rows(self) -> np.ndarray:
+        """The rows eligible to cash of an amount the text leaves open."""
+        if self.open is None:
+            return np.zeros(len(self.status), dtype=bool)
+        rows: np.ndarray = self.open & (self.status == ELIGIBLE)
+        return rows
+
 
 class FactBits:
     """A bit for each fact a result can name as missing (derived facts as their source)."""

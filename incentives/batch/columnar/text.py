@@ -91,7 +91,7 @@ def result_tails(result: RuleColumns, payers: list[str], bits: FactBits,
     none = np.zeros(size, dtype=bool)
     known = result.amount_known if result.amount_known is not None else none
     paid = result.paid if result.paid is not None else none
-    left_open = open_rows(result)
+    left_open = result.open_rows()
     cells = [_same(csv_cell(rule.id), size), Texts(list(STATUS_NAMES), result.status),
              _same(csv_cell(rule.kind), size), money_coded(result.amount, known),
              *_range_cells(result, size)]
@@ -112,14 +112,6 @@ def result_tails(result: RuleColumns, payers: list[str], bits: FactBits,
     arrays += [_schedule_cells(result, paid, left_open),
                missing_coded(result.missing, bits).arrow()]
     return joined(arrays, ",")
-
-
-def open_rows(result: RuleColumns) -> np.ndarray:
-    """The rows eligible to cash of an amount the text leaves open."""
-    if result.open is None:
-        return np.zeros(len(result.status), dtype=bool)
-    rows: np.ndarray = result.open & (result.status == ELIGIBLE)
-    return rows
 
 
 def _range_cells(result: RuleColumns, size: int) -> list[Texts]:
@@ -293,7 +285,7 @@ def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits,
         for result, rows in assessed.chosen(slot):
             rule = result.rule
             missing |= np.where(rows, result.missing, 0)
-            left_open += rows & open_rows(result)
+            left_open += rows & result.open_rows()
             statuses.append((order_key(rule, city), rule.id, rows, result.status))
             if rule.kind != "cash" or result.amount_known is None:
                 continue

@@ -503,3 +503,24 @@ def test_a_layers_facts_are_for_every_city(tmp_path: Path) -> None:
     for city in ("郑州市", "河屯"):
         assert parse_profile({"city": city, "ew_staff": 12}, book.schema,
                              book.cities).facts["ew_staff"] == 12
+
+
+def test_explain_json_carries_the_window_the_open_amount_and_the_end(tmp_path: Path) -> None:
+    check_json(tmp_path, "2022-05-01", opened_on="2021-04-02")
+    profile = tmp_path / "profile.toml"
+
+    def explained(rule: str, as_of: str) -> dict[str, Any]:
+        code, output = run("explain", profile, rule, "--rules", FOLDER, "--as-of", as_of,
+                           "--format", "json")
+        assert code == 0, output
+        found: dict[str, Any] = json.loads(output)
+        return found
+
+    grant = explained("riverton.march-grant", "2022-05-01")
+    assert [(d["due"], d["until"]) for d in grant["schedule"]] == [
+        ("2022-03-01", "2022-03-31"), ("2023-04-02", None)]
+    assert explained("riverton.march-event", "2022-05-01")["unstated_amount"]["en"] == "an award"
+    ended = explained("riverton.land-fee-relief", "2019-05-01")["ended"]
+    assert ended["how"] == "repealed" and ended["repealed_by"] == "河政〔2019〕9号"
+    two = explained("riverton.two-notices", "2020-02-01")
+    assert [q["official"] for q in two["quotes"]] == [True, False]

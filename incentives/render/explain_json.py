@@ -58,8 +58,9 @@ def explanation_to_dict(e: Explanation, schema: FactSchema) -> dict[str, Any]:
                   "payers": [payment_to_dict(p) for p in result.payers]},
         "schedule": [{"share": plain(d.share), "timing": d.timing, "label": text(d.label),
                       "from": d.base_fact, "base": plain(d.base), "offset": d.offset,
-                      "due": plain(d.due), "amount": money(d.amount),
+                      "due": plain(d.due), "until": plain(d.until), "amount": money(d.amount),
                       "payers": [payment_to_dict(p) for p in d.payers]} for d in e.instalments],
+        "unstated_amount": text(result.open.text) if result.open is not None else None,
         "components": [{"label": text(c.label), "applies": c.applies,
                         "when": step_to_dict(c.when) if c.when else None,
                         "steps": [calc_to_dict(s) for s in c.steps], "amount": money(c.amount)}

@@ -51,7 +51,7 @@ def values_of(name: str, city: str) -> st.SearchStrategy[Any]:
 
 def profiles(city: str, complete: bool) -> st.SearchStrategy[dict[str, Any]]:
     facts = {name: values_of(name, city) for name, fact in BOOK.schema.facts.items()
-             if not fact.derived and name != "city"}
+             if not fact.derived and name != "city" and fact.scope in (None, city)}
     if complete:
         return st.fixed_dictionaries({"city": st.just(city), **facts}).map(consistent)
     return st.fixed_dictionaries({"city": st.just(city)}, optional=facts).map(consistent)

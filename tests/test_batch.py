@@ -86,10 +86,11 @@ def project(result: dict[str, Any]) -> dict[str, Any]:
         "amount": result["amount"],
         "range": result["range"] and {k: result["range"][k] for k in ("least", "most")},
         "payers": [{k: p[k] for k in ("payer", "label", "amount")} for p in result["payers"]],
-        "schedule": [{"due": d["due"], "amount": d["amount"],
+        "schedule": [{"due": d["due"], "until": d["until"], "amount": d["amount"],
                       "payers": [{k: p[k] for k in ("payer", "amount")} for p in d["payers"]]}
                      for d in result["schedule"]],
         "period": result["period"], "missing": result["missing"],
+        "amount_unstated": result["amount_unstated"],
     }
 
 

@@ -29,7 +29,7 @@ from incentives.model.profile import Profile
 from incentives.model.result import ELIGIBLE, Result
 from incentives.model.rule import Offset
 
-from .test_properties import FACT_VALUES, consistent
+from .test_properties import FACT_VALUES, ZHENGZHOU_VALUES, consistent
 from .test_ranges import AS_OF as RANGE_DAY
 from .test_ranges import OPEN, new_build
 
@@ -38,7 +38,7 @@ FEW = settings(max_examples=40, deadline=None)
 as_of_dates = st.dates(date(2017, 1, 1), date(2031, 12, 31))
 baotou_districts = sorted(BOOK.cities["baotou"].divisions)
 profiles = st.lists(st.one_of(
-    st.fixed_dictionaries({"city": st.just("zhengzhou")}, optional=FACT_VALUES),
+    st.fixed_dictionaries({"city": st.just("zhengzhou")}, optional=ZHENGZHOU_VALUES),
     st.fixed_dictionaries({"city": st.just("baotou")},
                           optional={**FACT_VALUES,
                                     "district": st.sampled_from(baotou_districts)}),

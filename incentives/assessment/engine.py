@@ -33,11 +33,14 @@ from incentives.model.result import (
     Due,
     Extent,
     Note,
+    OpenAmount,
+    OpenDue,
+    OpenShare,
     Payment,
     Ranged,
     Result,
 )
-from incentives.model.rule import Component, Offset, Rule, Text
+from incentives.model.rule import Component, Instalment, Offset, Rule, Text
 
 if TYPE_CHECKING:
     from incentives.model.bounds import AmountRange
@@ -172,7 +175,9 @@ def _past(result: Result, as_of: date) -> bool:
     if result.status != ELIGIBLE:
         return False
     extent = result.end(most=False)
-    dues = [due.due for due in extent.schedule] if extent else []
+    dues = [due.until or due.due for due in extent.schedule] if extent else []
+    if result.open is not None:
+        dues = [due.until or due.due for due in result.open.schedule]
     if dues:
         return all(due is not None and due < as_of for due in dues)
     end = result.period[1] if result.period else None
@@ -201,11 +206,13 @@ def _check(leaf: Step) -> Check:
 
 
 def _in_force(rule: Rule, as_of: date, result: Result) -> bool:
-    start, end = rule.effective_from, rule.effective_to
-    in_force = start <= as_of and (end is None or as_of <= end)
+    """In force on the as-of date: its own window, cut by the documents it cites; past a
+    document's repeal or lapse, the result says which."""
+    in_force = rule.in_force_on(as_of)
     result.checks.append(Check(rule.in_force_text, {"as_of": as_of}, in_force, not in_force))
     if not in_force:
         result.status = NOT_ELIGIBLE
+        result.ended = rule.ended_by_document(as_of)
     return in_force
 
 
@@ -242,17 +249,23 @@ def _work_out_benefit(
         result.period = (rule.date.point(start) if start else None, None)
     essential = missing.copy()
     district = profile.facts.get("district")
+    as_of = ctx.dates["as_of"]
+    assert as_of is not None
+    if rule.unstated is not None:
+        result.open = _open_amount(rule, rule.unstated, city, profile, district, missing,
+                                   as_of)
     if result.amount is not None and rule.payers:
         result.payers = _split_payers(rule, city, result.amount, district)
-        result.schedule = _schedule(rule, profile, result.payers, missing)
+        result.schedule = _schedule(rule, profile, result.payers, missing, as_of)
     if found is not None:
-        least, most = (_extent(rule, city, profile, amount, district, missing)
+        least, most = (_extent(rule, city, profile, amount, district, missing, as_of)
                        for amount in (found.least, found.most))
         result.range = Ranged(least, most, found.deciders)
         missing |= {decider.fact for decider in found.deciders}
     result.missing = _missing(missing, profile)
     if essential:
         result.status = NEEDS_INFO
+        result.open = None  # eligible to it only once the facts are in
     elif rule.savings:
         result.savings = estimate_savings(rule, ctx, result.period[0] if result.period else None)
 
@@ -274,9 +287,10 @@ def _bounded(rule: Rule, ctx: Context, schema: FactSchema, result: Result,
 
 
 def _extent(rule: Rule, city: City, profile: Profile, amount: Decimal, district: Any,
-            missing: set[str]) -> Extent:
+            missing: set[str], as_of: date) -> Extent:
     payers = _split_payers(rule, city, amount, district) if rule.payers else []
-    return Extent(amount, payers, _schedule(rule, profile, payers, missing) if payers else [])
+    dues = _schedule(rule, profile, payers, missing, as_of) if payers else []
+    return Extent(amount, payers, dues)
 
 
 def _window(rule: Rule, profile: Profile, result: Result) -> None:
@@ -346,8 +360,32 @@ def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> lis
             for (payer, share), part in zip(rule.payers, parts, strict=True)]
 
 
-def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[str]
-              ) -> list[Due]:
+def _open_amount(rule: Rule, text: Text, city: City, profile: Profile, district: Any,
+                 missing: set[str], as_of: date) -> OpenAmount:
+    """Cash of an amount the text leaves open: each payer's share, each instalment's date."""
+    whole = sum((share for _, share in rule.payers), Decimal(0))
+    payers = [OpenShare(payer, city.payer_label(payer, district), share / whole)
+              for payer, share in rule.payers]
+    schedule = [OpenDue(*_due_date(rule, instalment, profile, missing, as_of),
+                        instalment.timing, instalment.label, instalment.share)
+                for instalment in rule.schedule]
+    return OpenAmount(text, payers, schedule)
+
+
+def _due_date(rule: Rule, instalment: Instalment, profile: Profile, missing: set[str],
+              as_of: date) -> tuple[date | None, date | None]:
+    """When an instalment falls due (None while the fact it counts from is missing), and
+    the last day of its window where it is a calendar month."""
+    if instalment.month is not None:  # the month, counted from a date fact or the as-of date
+        anchor = _start(rule, instalment.due, profile, missing) if instalment.due.start \
+            else as_of
+        return instalment.window(anchor) if anchor else (None, None)
+    start = _start(rule, instalment.due, profile, missing)
+    return (instalment.due.point(start) if start else None), None
+
+
+def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[str],
+              as_of: date) -> list[Due]:
     """Each payer's part split across the instalments, so rows and columns both add up."""
     if not rule.schedule:
         return []
@@ -355,9 +393,9 @@ def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[
     columns = [split(payment.amount, shares) for payment in payers]
     dues = []
     for index, instalment in enumerate(rule.schedule):
-        start = _start(rule, instalment.due, profile, missing)
         parts = tuple(Payment(p.payer, p.label, column[index], p.share)
                       for p, column in zip(payers, columns, strict=True))
-        dues.append(Due(instalment.due.point(start) if start else None, instalment.timing,
-                        sum((p.amount for p in parts), Decimal("0.00")), instalment.label, parts))
+        due, until = _due_date(rule, instalment, profile, missing, as_of)
+        dues.append(Due(due, instalment.timing, sum((p.amount for p in parts), Decimal("0.00")),
+                        instalment.label, parts, until))
     return dues

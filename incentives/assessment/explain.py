@@ -50,6 +50,7 @@ class DueWorking:
     due: date | None
     amount: Decimal
     payers: tuple[Payment, ...]
+    until: date | None = None  # a calendar month's window: its last day
 
 
 @dataclass
@@ -160,9 +161,14 @@ def _explain(result: Result, assessment: Assessment, book: RuleBook,
         explanation.shares = ":".join(_plain(share) for _, share in rule.payers)
     for instalment, due in zip(rule.schedule, result.schedule, strict=False):
         base_fact, base = _base(rule, instalment.due, profile.facts)
+        moved = offset_text(instalment.due)
+        if instalment.month is not None:  # the month's window, from a date fact or as_of
+            moved = f"→ month {instalment.month}"
+            if instalment.due.start is None:
+                base_fact, base = "as_of", assessment.as_of
         explanation.instalments.append(DueWorking(
             instalment.share, instalment.timing, instalment.label, base_fact, base,
-            offset_text(instalment.due), due.due, due.amount, due.payers))
+            moved, due.due, due.amount, due.payers, due.until))
     for component, outcome in zip(rule.components, result.components, strict=False):
         when = component.when.trace(ctx) if component.when is not None else None
         steps = component.amount.working(ctx) if component.amount and outcome.applies else []

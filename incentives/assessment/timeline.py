@@ -42,8 +42,13 @@ def timeline(assessment: Assessment) -> list[Event]:
 
 def _events(result: Result, as_of: date) -> list[Event]:
     rule = result.rule
-    events = [Event(due.due, "instalment", rule.id, due.label, due.amount, due.due < as_of,
-                    due.payers) for due in result.schedule if due.due]
+    events = [Event(due.due, "instalment", rule.id, due.label, due.amount,
+                    (due.until or due.due) < as_of, due.payers)
+              for due in result.schedule if due.due]
+    if result.open is not None:  # its dates, with no amount
+        events += [Event(due.due, "instalment", rule.id, due.label, None,
+                         (due.until or due.due) < as_of)
+                   for due in result.open.schedule if due.due]
     start, end = result.period or (None, None)
     if start and rule.kind == "eligibility_date":
         events.append(Event(start, "earliest_application", rule.id, rule.title, None,

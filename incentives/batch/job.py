@@ -64,13 +64,15 @@ class Job:
     options: BatchOptions
     format: str
     payers: list[str]
+    unstated: bool = False  # a rule leaves its cash amount open: the CSV says where
 
 
 def assess_chunk(job: Job, rows: list[RawRow]) -> tuple[str, str, Summary]:
     """Assess a chunk of rows: the output text, the errors text, the chunk's summary."""
     out, err = io.StringIO(), io.StringIO()
     options = job.options
-    writer = Writer(out, job.format, options.per_institution, job.payers, options.keep, False)
+    writer = Writer(out, job.format, options.per_institution, job.payers, options.keep, False,
+                    job.unstated)
     rejected = ErrorWriter(err, header=False, keep=options.keep)
     summary = Summary(options.as_of)
     for row in rows:

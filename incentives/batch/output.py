@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import IO, Any
 
 from incentives.load.rulebook import RuleBook
@@ -61,6 +62,15 @@ def payers_in(book: RuleBook) -> list[str]:
     return [payer for payer in PAYERS if payer in named] + sorted(named - set(PAYERS))
 
 
+def unstated_in(book: RuleBook) -> bool:
+    """Whether any loaded rule leaves its cash amount open: the CSV output then has a
+    column saying which results (and how many per institution) are of such an amount."""
+    return any(rule.unstated is not None for rule in book.all_rules())
+
+
+UNSTATED = "unstated"  # a schedule cell's amount, where the text leaves it open
+
+
 def result_record(result: Result) -> dict[str, Any]:
     """One result as plain data, keys and formats as in `incentives check --format json`."""
     period = result.period
@@ -71,17 +81,44 @@ def result_record(result: Result) -> dict[str, Any]:
         "amount": money(result.amount),
         "range": None if result.range is None else {
             "least": money(result.range.least.amount), "most": money(result.range.most.amount)},
-        "payers": [{"payer": p.payer, "label": p.label, "amount": money(p.amount)}
-                   for p in result.payers],
-        "schedule": [{"due": day(d.due), "amount": money(d.amount),
-                      "payers": [{"payer": p.payer, "amount": money(p.amount)} for p in d.payers]}
-                     for d in result.schedule],
+        "payers": _payers(result),
+        "schedule": _schedule(result),
         "period": None if period is None else {
             "start": day(period[0]),
             "end": day(period[1]),
         },
         "missing": list(result.missing),
+        "amount_unstated": _open(result),
     }
+
+
+def _payers(result: Result) -> list[dict[str, Any]]:
+    """Each payer's part; of an amount the text leaves open, each payer with none."""
+    if result.open is not None:
+        return [{"payer": p.payer, "label": p.label, "amount": None} for p in result.open.payers]
+    return [{"payer": p.payer, "label": p.label, "amount": money(p.amount)}
+            for p in result.payers]
+
+
+def _schedule(result: Result) -> list[dict[str, Any]]:
+    if result.open is not None:
+        nobody = [{"payer": p.payer, "amount": None} for p in result.open.payers]
+        return [{"due": day(d.due), "until": day(d.until), "amount": None, "payers": nobody}
+                for d in result.open.schedule]
+    return [{"due": day(d.due), "until": day(d.until), "amount": money(d.amount),
+             "payers": [{"payer": p.payer, "amount": money(p.amount)} for p in d.payers]}
+            for d in result.schedule]
+
+
+def _when(due: date | None, until: date | None) -> str:
+    """A due date, `undated`, or a calendar month's window `2016-03-01/2016-03-31`."""
+    if due is None:
+        return "undated"
+    return f"{due.isoformat()}/{until.isoformat()}" if until else due.isoformat()
+
+
+def _open(result: Result) -> bool:
+    return result.status == ELIGIBLE and result.open is not None
 
 
 def totals_record(assessment: Assessment) -> dict[str, Any]:
@@ -100,21 +137,26 @@ class Writer:
     """Writes each assessed institution to an open text file in one of the four forms."""
 
     def __init__(self, handle: IO[str], fmt: str, per_institution: bool, payers: list[str],
-                 kept: Iterable[str], header: bool = True) -> None:
+                 kept: Iterable[str], header: bool = True, unstated: bool = False) -> None:
         self.handle, self.fmt, self.per_institution, self.payers = (
             handle, fmt, per_institution, payers)
+        self.unstated = unstated
+        left_open = ["cash_unstated"] if per_institution else ["amount_unstated"]
+        extra = left_open if unstated else []
         self.csv = csv.writer(handle, lineterminator="\n") if fmt == "csv" else None
         kept = list(kept)
         if self.csv is None or not header:
             return
         if per_institution:
             self.csv.writerow(_cells(["row", *kept, "name", "city", "district", "cash",
-                                      "cash_possible", *(f"cash_{p}" for p in payers), "eligible",
+                                      "cash_possible", *extra, *(f"cash_{p}" for p in payers),
+                                      "eligible",
                                       "needs_info", "missing"]))
         else:
             self.csv.writerow(_cells(["row", *kept, "name", "city", "district", "rule",
                                       "status", "kind", "amount", "amount_least",
-                                      "amount_most", *(f"paid_{p}" for p in payers), "period_start",
+                                      "amount_most", *extra, *(f"paid_{p}" for p in payers),
+                                      "period_start",
                                       "period_end", "schedule", "missing"]))
 
     def write(self, row: int, kept: dict[str, Any], assessment: Assessment) -> None:
@@ -137,13 +179,14 @@ class Writer:
             total, by_payer = assessment.cash_totals()
             results = assessment.results
             missing = sorted({fact for r in results for fact in r.missing})
+            count = [assessment.open_amounts()] if self.unstated else []
             self.csv.writerow(_cells([*who, money(total),
-                                      money(assessment.cash_totals(most=True)[0]),
+                                      money(assessment.cash_totals(most=True)[0]), *count,
                                       *(money(by_payer.get(p)) for p in self.payers),
                                       _ids(results, ELIGIBLE), _ids(results, NEEDS_INFO),
                                       ";".join(missing)]))
             return
-        self.csv.writerows(_cells([*who, *_result_cells(r, self.payers)])
+        self.csv.writerows(_cells([*who, *_result_cells(r, self.payers, self.unstated)])
                            for r in assessment.results)
 
 
@@ -151,15 +194,18 @@ def _ids(results: list[Result], status: str) -> str:
     return ";".join(r.rule.id for r in results if r.status == status)
 
 
-def _result_cells(result: Result, payers: list[str]) -> list[Any]:
+def _result_cells(result: Result, payers: list[str], unstated: bool) -> list[Any]:
     paid = {p.payer: p.amount for p in result.payers}
     start, end = result.period or (None, None)
-    schedule = "; ".join(f"{d.due.isoformat() if d.due else 'undated'} {money(d.amount)}"
-                         for d in result.schedule)
+    schedule = "; ".join(f"{_when(d.due, d.until)} {money(d.amount)}" for d in result.schedule)
+    if _open(result):
+        assert result.open is not None
+        schedule = "; ".join(f"{_when(d.due, d.until)} {UNSTATED}" for d in result.open.schedule)
     ranged = result.range
     return [result.rule.id, result.status, result.rule.kind, money(result.amount),
             money(ranged.least.amount if ranged else None),
             money(ranged.most.amount if ranged else None),
+            *(["yes" if _open(result) else ""] if unstated else []),
             *(money(paid.get(p)) for p in payers), day(start),
             day(end), schedule, ";".join(result.missing)]
 

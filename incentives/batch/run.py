@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from incentives.batch.formats import readable, results_sink
 from incentives.batch.io import Registry, atomic_outputs, file_format
 from incentives.batch.job import BatchOptions, Job, chunks, default_errors_path
-from incentives.batch.output import ErrorWriter, Writer, payers_in
+from incentives.batch.output import ErrorWriter, Writer, payers_in, unstated_in
 from incentives.batch.parallel import assess_chunks
 from incentives.batch.summary import Summary
 from incentives.errors import InputError, Miscount, RegistryError
@@ -59,12 +59,13 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
     _check_paths(source, output, errors_path, options.keep)
     out_format = file_format(output, "output")
     summary = Summary(options.as_of, overrides=dict(options.overrides))
-    job = Job(book, options, out_format, payers_in(book))
+    job = Job(book, options, out_format, payers_in(book), unstated_in(book))
     with readable(source, options.encoding) as path, \
             Registry(path, book.schema, options.keep, shown=source) as registry, \
             atomic_outputs(output, errors_path) as (final, err), \
             results_sink(output, final) as out:
-        Writer(out, out_format, options.per_institution, job.payers, options.keep)
+        Writer(out, out_format, options.per_institution, job.payers, options.keep,
+               unstated=job.unstated)
         ErrorWriter(err, keep=options.keep)
         plan = _columnar_plan(job, registry)
         if plan is not None:

@@ -61,6 +61,7 @@ class Summary:
         default_factory=lambda: defaultdict(_counts))
     open_ended: dict[str, int] = field(default_factory=_counts)
     overrides: dict[str, Decimal] = field(default_factory=dict)
+    unstated: int = 0  # eligible awards of an amount the text leaves open: in no sum
     columnar: int = 0  # rows assessed on the columnar path (not part of the report)
 
     def add(self, assessment: Assessment) -> None:
@@ -72,6 +73,7 @@ class Summary:
             self.rules[rule.id][result.status] += 1
             if result.status != ELIGIBLE:
                 continue
+            self.unstated += result.open is not None
             if rule.kind == "cash" and (result.amount or result.range):
                 for most, sums in ((False, self.cash), (True, self.possible)):
                     extent = result.end(most)
@@ -93,6 +95,7 @@ class Summary:
         self.assessed += other.assessed
         self.rejected += other.rejected
         self.columnar += other.columnar
+        self.unstated += other.unstated
         for mine, theirs in ((self.cash, other.cash), (self.possible, other.possible)):
             for key, years in theirs.items():
                 for year, amount in years.items():
@@ -133,6 +136,7 @@ class Summary:
             "parameters": {name: f"{value:f}" for name, value in self.overrides.items()},
             "cash": self._cash_dict(self.cash, self.total()),
             "cash_possible": self._cash_dict(self.possible, self.total(possible=True)),
+            "cash_unstated": {"count": self.unstated},
             "rules": [{"rule": rule_id, "kind": self.kinds[rule_id], **self.rules[rule_id]}
                       for rule_id in sorted(self.rules)],
             "exemptions": [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -22,10 +23,13 @@ from typing import Any
 
 from incentives.errors import MoneyError, RuleFileError, RuleProblem, Suggestions
 from incentives.load.facts import FACTS_FILE, load_base_schema
+from incentives.load.named import named_conditions
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
 from incentives.model.conditions import Env
 from incentives.model.facts import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     RESERVED_DATES,
     Fact,
     FactSchema,
@@ -48,6 +52,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 BUNDLED = PACKAGE / "rules"
 SOURCE_TREE = PACKAGE.parent / "rules"
 MAX_PROBLEMS = 200
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def bundled_rules_dir() -> Path:
@@ -124,6 +129,7 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
     folders = list(_rule_folders(tops, problems))
     names = _Names(book.schema)
     declared = [(folder, *_declare_folder(folder, book, names, problems)) for folder in folders]
+    _scope_facts(declared, book, names)
     for params_dir in _params_dirs(tops):
         for path in sorted(params_dir.glob("*.toml")):
             _load_params(path, book.params, book, problems)
@@ -136,7 +142,9 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
     for folder, place, constants in declared:
         if place is not None:
             env = Env(book.schema, book.param_names(), constants, suggestions)
-            _load_rules(folder, place, env, book, problems)
+            conditions = named_conditions(SourceFile(folder / "city.toml", problems), env,
+                                          RESERVED_NAMES)
+            _load_rules(folder, place, replace(env, conditions=conditions), book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
     if problems:
@@ -247,6 +255,17 @@ def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[
     return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
 
 
+def _scope_facts(declared: list[tuple[Path, City | None, dict[str, Any]]], book: RuleBook,
+                 names: _Names) -> None:
+    """Each fact a city's folder declares belongs to that city alone (a layer's, to all):
+    a profile of another city may not give it."""
+    city_of = {str(folder / "facts.toml"): place.id for folder, place, _ in declared
+               if place is not None and place.id in book.cities}
+    for (kind, name), (whose, where) in names.held.items():
+        if kind == "fact" and name == whose and where in city_of:
+            book.schema.facts[name] = replace(book.schema.facts[name], scope=city_of[where])
+
+
 def _declare_facts(source: SourceFile, schema: FactSchema, names: _Names) -> None:
     for name, table in (source.data or {}).items():
         line = source.key_line(1, name, within_rule=False)
@@ -302,14 +321,63 @@ def _read_city(source: SourceFile) -> tuple[City | None, bool]:
             name, aliases = (entry, []) if isinstance(entry, str) else (entry["name"],
                                                                        entry.get("aliases", []))
             divisions[name] = Division(name, kind, tuple(aliases))
+    lines = source.header_lines("documents")
     documents = {
-        doc["id"]: Document(doc["id"], str(doc.get("title", "")), str(doc.get("issued_by", "")),
-                            str(doc.get("signed_on", "")))
-        for doc in data.get("documents", [])
+        doc["id"]: _read_document(source, doc, lines[n] if n < len(lines) else 1)
+        for n, doc in enumerate(data.get("documents", []))
     }
     city = City(table["id"], str(table.get("zh", table["id"])), str(table.get("en", table["id"])),
                 tuple(table.get("aliases", [])), divisions, documents)
     return city, table.get("covers") == "all"
+
+
+def _read_document(source: SourceFile, doc: dict[str, Any], line: int) -> Document:
+    """One [[documents]] table: its names, and the days it is in force (a problem, at its
+    line, for a date or a period that isn't one)."""
+    def problem(key: str, message: str) -> None:
+        source.problem(source.key_line(line, key, within_rule=False),
+                       f"document {doc['id']!r}: {key}: {message}")
+
+    def day(key: str) -> date | None:
+        value = doc.get(key)
+        if value is None or (type(value) is date and EARLIEST_DATE <= value <= LATEST_DATE):
+            return value
+        problem(key, f"{shown(value)} is not a date from {EARLIEST_DATE} to {LATEST_DATE}; "
+                "write it bare, e.g. 2015-03-01")
+        return None
+
+    effective_from, repealed_on = day("effective_from"), day("repealed_on")
+    signed_on = doc.get("signed_on")
+    starts = effective_from or (signed_on if type(signed_on) is date else None)
+    valid_for = _valid_for(doc.get("valid_for"), lambda m: problem("valid_for", m))
+    if valid_for is not None and starts is None:
+        problem("valid_for", "counts from effective_from (or signed_on): give one")
+    repealed_by = doc.get("repealed_by", "")
+    if not isinstance(repealed_by, str) or _CONTROL.search(repealed_by):
+        problem("repealed_by", "must be text (the document that repeals it)")
+        repealed_by = ""
+    elif repealed_by and repealed_on is None:
+        problem("repealed_by", "needs repealed_on, the first day the document is not in force")
+    if repealed_on is not None and starts is not None and repealed_on <= starts:
+        problem("repealed_on", f"is not after the day it took effect ({starts})")
+    return Document(doc["id"], str(doc.get("title", "")), str(doc.get("issued_by", "")),
+                    str(doc.get("signed_on", "")), effective_from, valid_for, repealed_on,
+                    repealed_by.strip(), starts)
+
+
+def _valid_for(value: Any, problem: Any) -> tuple[int, int, int] | None:
+    """`{ years = 5 }` as (years, months, days), or None (a problem if it isn't one)."""
+    if value is None:
+        return None
+    units = ("years", "months", "days")
+    if not isinstance(value, dict) or set(value) - set(units) or not value or not all(
+            type(value[unit]) is int and 0 <= value[unit] <= 100 for unit in value) or \
+            not any(value.values()):
+        problem("must be a table such as { years = 5 }: years, months and days, whole "
+                "numbers from 0 to 100, not all 0")
+        return None
+    years, months, days = (value.get(unit, 0) for unit in units)
+    return years, months, days
 
 
 def _misshapen(data: dict[str, Any], table: dict[str, Any]) -> tuple[str, str] | None:
@@ -361,11 +429,12 @@ def _check_versions(rules: list[Rule], problems: list[RuleProblem]) -> None:
     for versions in by_id.values():
         versions.sort(key=lambda r: r.effective_from)
         for earlier, later in pairwise(versions):
-            if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+            if earlier.last_day is None or earlier.last_day >= later.first_day:
                 problems.append(RuleProblem(later.file, later.line, (
                     f"rule id {later.id!r} is used again (first at {earlier.file}:"
                     f"{earlier.line}) with an overlapping effective period; a new version "
-                    f"needs the earlier one to end (effective_to) before it starts")))
+                    f"needs the earlier one to end (effective_to, or a document repealed "
+                    f"or lapsed) before it starts")))
 
 
 def _check_restatements(book: RuleBook, problems: list[RuleProblem]) -> None:

@@ -19,7 +19,7 @@ from incentives.model.conditions import (
 )
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE
 from incentives.model.money import format_rate, parse_amount
-from incentives.model.place import City
+from incentives.model.place import City, Document
 from incentives.model.profile import shown
 from incentives.model.rule import (
     KINDS,
@@ -30,8 +30,10 @@ from incentives.model.rule import (
     Instalment,
     Note,
     Offset,
+    Quote,
     Rule,
     Saving,
+    Source,
     Text,
 )
 
@@ -39,8 +41,10 @@ MAX_RULES_PER_FILE = 500
 RULE_KEYS = {
     "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
     "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
-    "restates", "topic", "savings", "event",
+    "restates", "topic", "savings", "event", "source", "unstated_amount",
 }
+MAX_CITED = 20
+SOURCE_KEYS = {"report", "published_on", "url"}
 REQUIRED_KEYS = ("id", "document", "article", "quote", "title", "effective_from", "kind")
 
 
@@ -100,16 +104,16 @@ class _RuleReader:
         if kind not in KINDS:
             self.problem("kind", f"{shown(kind)} is not one of {', '.join(KINDS)}")
             kind = ""  # checked no further
-        if not isinstance(table["document"], str) or table["document"] not in self.city.documents:
-            self.problem("document", f"{shown(table['document'])} is not declared in city.toml")
+        documents = self.documents()
+        quotes = self.quotes(documents)
         rule = Rule(
             id=self.text_value("id"),
             city=self.city.id,
             kind=kind,
             provision=str(table.get("provision", "")),
-            document=str(table["document"]),
+            document=documents[0] if documents else "",
             article=self.text_value("article"),
-            quote=self.text_value("quote"),
+            quote=quotes[0].text if quotes else "",
             title=self.text("title", table["title"]),
             effective_from=self.date_value("effective_from"),
             effective_to=self.date_value("effective_to") if "effective_to" in table else None,
@@ -127,15 +131,99 @@ class _RuleReader:
             topic=self.optional_text("topic") or self.optional_text("restates") or table["id"],
             file=self.source.name,
             line=self.line,
+            cited=self.cited(documents),
+            quotes=tuple(quotes),
+            unstated=(self.text("unstated_amount", table["unstated_amount"])
+                      if "unstated_amount" in table else None),
         )
         self.check_kind(rule)
         return rule if self.ok else None
 
+    def documents(self) -> list[str]:
+        """The documents a rule cites: one id, or a list of them, each declared once."""
+        value = self.table["document"]
+        ids = [value] if isinstance(value, str) else value
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_CITED or not all(
+                isinstance(i, str) for i in ids):
+            self.problem("document", f"must be a document's id or a list of up to {MAX_CITED}")
+            return []
+        for doc in ids:
+            if doc not in self.city.documents:
+                self.problem("document", f"{shown(doc)} is not declared in city.toml")
+        if len(set(ids)) != len(ids):
+            self.problem("document", "lists a document twice")
+        return [doc for doc in ids if doc in self.city.documents]
+
+    def quotes(self, documents: list[str]) -> list[Quote]:
+        """The quote, or each of several with its own document, article and source; a
+        rule-wide `source` is that of a quote that names none."""
+        value = self.table["quote"]
+        given = self.table.get("source")
+        source = self.quote_source("source", given) if given is not None else None
+        first = documents[0] if documents else ""
+        if isinstance(value, str):
+            return [Quote(self.text_value("quote"), first, str(self.table.get("article", "")),
+                          source)]
+        if not isinstance(value, list) or not value or len(value) > MAX_CITED or not all(
+                isinstance(entry, dict) for entry in value):
+            self.problem("quote", "must be text, or a list of tables { text = …, document = …, "
+                         "article = …, source = { report = …, published_on = … } }")
+            return []
+        return [quote for entry in value
+                if (quote := self.quote(entry, documents, first, source)) is not None]
+
+    def quote(self, entry: dict[str, Any], documents: list[str], first: str,
+              source: Source | None) -> Quote | None:
+        unknown = sorted(set(entry) - {"text", "document", "article", "source"})
+        text, document = entry.get("text"), entry.get("document", first)
+        article = entry.get("article", self.table.get("article", ""))
+        if unknown:
+            self.problem("quote", f"unknown key {shown(unknown[0])}; a quote has text, "
+                         "document, article and source")
+        elif not isinstance(text, str) or not text.strip():
+            self.problem("quote", "each quote needs its text")
+        elif document not in documents:
+            self.problem("quote", f"document {shown(document)} is not one the rule cites")
+        elif not isinstance(article, str):
+            self.problem("quote", f"article {shown(article)} must be text")
+        else:
+            own = self.quote_source("quote", entry["source"]) if "source" in entry else source
+            return Quote(self.shown_safely("quote", text.strip()), document, article, own)
+        return None
+
+    def quote_source(self, key: str, value: Any) -> Source | None:
+        """`{ report = "包头日报", published_on = 2015-03-05, url = "https://…" }`."""
+        given = value if isinstance(value, dict) else {}
+        report, published = given.get("report"), given.get("published_on")
+        url = given.get("url", "")
+        if not isinstance(value, dict) or set(given) - SOURCE_KEYS or not isinstance(report, str) \
+                or not report.strip() or type(published) is not date or not isinstance(url, str):
+            self.problem(key, "source must be { report = \"the report's name\", published_on = "
+                         "a date, url = \"https://…\" (optional) }")
+            return None
+        if url and not re.fullmatch(r"https?://[^\s]+", url):
+            self.problem(key, f"source url {shown(url)} is not an http(s) address")
+            return None
+        return Source(self.shown_safely(key, report.strip()), published, url)
+
+    def cited(self, ids: list[str]) -> tuple[Document, ...]:
+        return tuple(self.city.documents[i] for i in ids if i in self.city.documents)
+
     def check_kind(self, rule: Rule) -> None:
         needs = {"cash": ("amount", "payers"), "cap": ("amount",), "eligibility_date": ("date",)}
         for key in needs.get(rule.kind, ()):
+            if key == "amount" and rule.kind == "cash" and "unstated_amount" in self.table:
+                continue  # cash of an amount the text leaves open
             if key not in self.table and not getattr(rule, key):  # a bad one is reported already
-                self.problem(key, f"a {rule.kind} rule needs one")
+                self.problem(key, f"a {rule.kind} rule needs one (or unstated_amount, for cash "
+                             "whose amount the text leaves open)" if key == "amount"
+                             and rule.kind == "cash" else f"a {rule.kind} rule needs one")
+        if "unstated_amount" in self.table:
+            if rule.kind != "cash":
+                self.problem("unstated_amount", "only a cash rule may leave its amount open")
+            elif "amount" in self.table:
+                self.problem("unstated_amount", "a rule gives an amount or leaves it open "
+                             "(unstated_amount), not both")
         if rule.kind == "deduction" and not (rule.amount or rule.components):
             self.problem("amount", "a deduction rule needs an amount or components with amounts")
         if rule.effective_to and rule.effective_to < rule.effective_from:
@@ -278,6 +366,11 @@ class _RuleReader:
         result = []
         for entry in self.entries("schedule"):
             share = self.share("schedule", entry.get("share"))
+            if "month" in entry:
+                month = self.calendar_entry(entry, share)
+                if month is not None:
+                    result.append(month)
+                continue
             offset = self.offset("schedule", entry)
             timing = entry.get("timing", "on")
             if timing not in TIMINGS:
@@ -292,6 +385,30 @@ class _RuleReader:
             self.problem("schedule", f"the shares add up to {format_rate(total, 0)} ({shares}), "
                          "not 100%")
         return result
+
+    def calendar_entry(self, entry: dict[str, Any], share: Decimal | None) -> Instalment | None:
+        """`{ share = "100%", month = 3, from = "opened_on" }`: the whole of March of the
+        first year in which March ends on or after the date (`from`: else the rule's event
+        fact, else the as-of date)."""
+        month = entry["month"]
+        if type(month) is not int or not 1 <= month <= 12:
+            self.problem("schedule", f"month {shown(month)} is not a month from 1 to 12")
+            return None
+        mixed = sorted(set(entry) & {"years", "months", "days", "timing", "open_ended"})
+        if mixed:
+            self.problem("schedule", f"a month = … entry is that whole month: {mixed[0]} does "
+                         "not go with it")
+            return None
+        anchor = entry.get("from", self.table.get("event"))
+        if "from" in entry and (not isinstance(anchor, str) or anchor not in self.env.schema
+                                or self.env.schema[anchor].type != "date"):
+            self.problem("schedule", f"from: {shown(anchor)} is not a date fact")
+            return None
+        label = self.text("schedule", entry.get("label", ""))
+        if share is None:
+            return None
+        anchor = anchor if isinstance(anchor, str) and anchor in self.env.schema else None
+        return Instalment(share, Offset(anchor), "on", label, month)
 
     def components(self) -> list[Component]:
         result = []

@@ -34,6 +34,9 @@ from incentives.model.money import CONTEXT, MAX_DIGITS, parse_amount
 MAX_SOURCE_CHARS = 2000
 MAX_NODES = 300
 MAX_DEPTH = 32
+# an expression with the named conditions it uses written out: what evaluating it costs
+MAX_EXPANDED = 5000
+MAX_EXPANDED_DEPTH = 120
 FUNCTIONS = {"min", "max", "floor", "date", "known"}
 
 _TOKEN = re.compile(
@@ -72,6 +75,11 @@ _OPERATOR_WORDS = {
     ast.LShift: "shifts (<<)", ast.RShift: "shifts (>>)", ast.BitOr: "the operator |",
     ast.BitXor: "the operator ^", ast.BitAnd: "the operator &",
 }
+
+
+def names_in(source: str) -> set[str]:
+    """The names an expression's text mentions (outside its quoted texts)."""
+    return {m.group() for m in _TOKEN.finditer(source) if m.lastgroup == "name"}
 
 
 def floor_divide(a: Decimal, b: Decimal) -> Decimal:
@@ -148,6 +156,19 @@ class Env:
     params: frozenset[str] = frozenset()
     constants: Mapping[str, Any] = field(default_factory=dict)
     suggestions: Suggestions = field(default_factory=Suggestions)  # shared by a whole load
+    conditions: Mapping[str, NamedCondition] = field(default_factory=dict)  # the folder's
+
+
+@dataclass
+class NamedCondition:
+    """A condition a folder declares once (`[conditions.NAME]` in city.toml) and its rules
+    use by name; a trace shows the name with its label, and its own checks beneath."""
+
+    name: str
+    zh: str
+    en: str
+    expression: Expression
+    line: int = 0
 
 
 @dataclass
@@ -167,11 +188,12 @@ class Step:
 
     text: str
     outcome: bool | None
-    op: str = "leaf"  # leaf | and | or | not
+    op: str = "leaf"  # leaf | and | or | not | named (a named condition, its one child)
     children: list[Step] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     decisive: bool = False
     node: Node | None = field(default=None, repr=False, compare=False)  # the leaf's node
+    label: tuple[str, str] | None = None  # a named condition's (zh, en)
 
     def leaves(self) -> list[Step]:
         if self.op == "leaf":
@@ -331,6 +353,23 @@ class Not(Node):
         return Step(self.text, outcome, "not", [child])
 
 
+class ConditionRef(Node):
+    """A named condition used by its name: evaluated as its own expression, traced as the
+    name (with its label) over that expression's steps."""
+
+    def __init__(self, named: NamedCondition) -> None:
+        self.named, self.inner = named, named.expression.root
+        self.names = self.inner.names
+
+    def ev(self, ctx: Context) -> Any:
+        return self.inner.ev(ctx)
+
+    def step(self, ctx: Context) -> Step:
+        child = self.inner.step(ctx)
+        return Step(self.text, child.outcome, "named", [child],
+                    label=(self.named.zh, self.named.en))
+
+
 class BoolOp(Node):
     def __init__(self, is_and: bool, items: list[Node]) -> None:
         self.is_and, self.items = is_and, items
@@ -361,6 +400,8 @@ class Expression:
     type: VType
     facts: frozenset[str]
     params: frozenset[str]
+    size: int = 1  # the nodes it evaluates, its named conditions written out
+    depth: int = 1
 
     def evaluate(self, ctx: Context) -> Any:
         return self.root.ev(ctx)
@@ -430,7 +471,7 @@ def mark_decisive(step: Step, decisive: bool = True) -> None:
     """Mark the steps that settle the outcome: the false operands of a false `and`, etc."""
     step.decisive = decisive
     for child in step.children:
-        if step.op == "not":
+        if step.op in ("not", "named"):
             deciding = True
         elif step.op == "and":
             deciding = step.outcome is True or child.outcome == step.outcome
@@ -446,7 +487,29 @@ def compile_expression(source: str, env: Env, expect: VType = BOOL) -> Expressio
     if vtype.kind != expect.kind:
         raise ExprError(f"this expression gives a {vtype}, but a {expect.kind} is needed", 0)
     facts = frozenset(n for n in node.names if n in env.schema)
-    return Expression(source, node, vtype, facts, node.names - facts - RESERVED_DATES)
+    size, depth = _measure(node)
+    if size > MAX_EXPANDED:
+        raise ExprError(f"with the named conditions it uses written out, this expression has "
+                        f"more than {MAX_EXPANDED:,} parts", 0)
+    if depth > MAX_EXPANDED_DEPTH:
+        raise ExprError(f"with the named conditions it uses written out, this expression is "
+                        f"nested more than {MAX_EXPANDED_DEPTH} deep", 0)
+    return Expression(source, node, vtype, facts, node.names - facts - RESERVED_DATES,
+                      size, depth)
+
+
+def _measure(node: Node) -> tuple[int, int]:
+    """How many nodes an expression evaluates and how deep, its named conditions written
+    out: a condition used twice counts twice (a chain of them, each using the last twice,
+    would otherwise double at every link)."""
+    if isinstance(node, ConditionRef):
+        return node.named.expression.size + 1, node.named.expression.depth + 1
+    children = [getattr(node, name) for name in ("a", "b", "inner")
+                if isinstance(getattr(node, name, None), Node)]
+    children += [*getattr(node, "items", []), *getattr(node, "args", [])]
+    measured = [_measure(child) for child in children]
+    return (1 + sum(size for size, _ in measured),
+            1 + max((depth for _, depth in measured), default=0))
 
 
 class _Compiler:
@@ -574,8 +637,10 @@ class _Compiler:
             return ParamRef(name), NUMBER
         if name in self.env.constants:
             return self.constant(node, self.env.constants[name])
+        if name in self.env.conditions:
+            return ConditionRef(self.env.conditions[name]), BOOL
         candidates = chain(self.env.schema.facts, self.env.params, self.env.constants,
-                           RESERVED_DATES)
+                           self.env.conditions, RESERVED_DATES)
         hint = self.env.suggestions.did_you_mean(name, candidates)
         raise self.fail(node, f"unknown name {name!r}{hint}")
 

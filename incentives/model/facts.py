@@ -51,6 +51,7 @@ class Fact:
     implies: dict[str, dict[str, str]] = field(default_factory=dict)
     true_names: tuple[str, ...] = ()
     false_names: tuple[str, ...] = ()
+    scope: str | None = None  # the city whose folder declares it; None: every city's
 
     @property
     def value_type(self) -> str:

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from incentives.model.conditions import Step
 from incentives.model.money import to_fen
 from incentives.model.rule import Text
 
@@ -55,3 +56,17 @@ def _default(value: Any) -> Any:
     if isinstance(value, Decimal | date):
         return plain(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def step_to_dict(step: Step) -> dict[str, Any]:
+    """A condition node: its expression, the values it read, its outcome, its children;
+    a named condition (op "named") with its label."""
+    return {
+        "expr": step.text,
+        "op": step.op,
+        "outcome": step.outcome,
+        "decisive": step.decisive,
+        "values": {name: plain(value) for name, value in step.values.items()},
+        "children": [step_to_dict(child) for child in step.children],
+        "label": {"zh": step.label[0], "en": step.label[1]} if step.label else None,
+    }

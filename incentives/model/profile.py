@@ -98,6 +98,8 @@ def parse_profile(
         place_problem = place_district(facts, cities[city_id])
         if place_problem:
             problems.append(Problem(f"{where}: district", *place_problem))
+    if isinstance(city_id, str):
+        problems += scope_problems(facts, schema, city_id, where)
     implied = imply(facts, schema, where, problems)
     if problems:
         raise InputError(problems)
@@ -107,6 +109,23 @@ def parse_profile(
 def _zh_hint(hint: str) -> str:
     """"; did you mean 'x'?" in Chinese."""
     return hint.replace("; did you mean ", "；是否应为 ").replace("?", "？") if hint else ""
+
+
+def scope_problems(facts: Mapping[str, Value], schema: FactSchema, city: str, where: str
+                   ) -> list[Problem]:
+    """A fact another city's folder declares, given in a profile of this city: refused,
+    naming the fact, the city that declares it and the profile's city."""
+    return [Problem(f"{where}: {name}", scope_message(name, schema[name].scope or "", city),
+                    scope_message(name, schema[name].scope or "", city, "zh"))
+            for name in facts if schema[name].scope not in (None, city)]
+
+
+def scope_message(name: str, scope: str, city: str, lang: str = "en") -> str:
+    if lang == "zh":
+        return (f"{name!r} 是 {scope} 的规则所声明的信息，不适用于本档案所在城市 {city}；"
+                "请删除或留空")
+    return (f"{name!r} is a fact of {scope} (declared in its folder's facts.toml), not of "
+            f"{city}, the profile's city; leave it out or blank")
 
 
 def imply(facts: dict[str, Value], schema: FactSchema, where: str,

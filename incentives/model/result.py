@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from incentives.model.conditions import Step
 from incentives.model.params import ParamUse
-from incentives.model.place import City
+from incentives.model.place import City, DocumentEnd
 from incentives.model.profile import Profile
 from incentives.model.rule import Rule, Text
 
@@ -38,6 +38,7 @@ class Due:
     amount: Decimal
     label: Text
     payers: tuple[Payment, ...]
+    until: date | None = None  # a calendar month's window: its last day (due, its first)
 
 
 @dataclass
@@ -63,6 +64,36 @@ class Note:
 
     text: Text
     depends_on: list[str]
+
+
+@dataclass
+class OpenShare:
+    """A payer's share of cash whose amount the text leaves open."""
+
+    payer: str
+    label: str
+    share: Decimal  # of the whole
+
+
+@dataclass
+class OpenDue:
+    """An instalment of cash whose amount the text leaves open: its date and share."""
+
+    due: date | None
+    until: date | None  # a calendar month's window: its last day
+    timing: str
+    label: Text
+    share: Decimal
+
+
+@dataclass
+class OpenAmount:
+    """Cash the text grants without saying how much (`给予一定的奖励`): who pays what
+    share and when, never a figure; counted apart from every total."""
+
+    text: Text
+    payers: list[OpenShare]
+    schedule: list[OpenDue]
 
 
 @dataclass
@@ -113,6 +144,8 @@ class Result:
     open_notes: list[Note] = field(default_factory=list)  # notes that may apply
     past: bool = False  # eligible, and every dated item of it before the as-of date
     if_counted: Result | None = None  # an event before the rule: what it would give if counted
+    ended: DocumentEnd | None = None  # not in force: a cited document repealed or lapsed
+    open: OpenAmount | None = None  # eligible to cash of an amount the text leaves open
 
     def end(self, most: bool) -> Extent | None:
         """The exact amount with its parts, or the least (most) of a range; None if neither."""
@@ -147,6 +180,10 @@ class Assessment:
                     for part in due.payers:
                         by_payer[part.payer] = by_payer.get(part.payer, Decimal(0)) + part.amount
         return total, by_payer
+
+    def open_amounts(self) -> int:
+        """How many eligible awards are of an amount the text leaves open (in no total)."""
+        return sum(1 for r in self.results if r.status == ELIGIBLE and r.open is not None)
 
     def cash_totals(self, most: bool = False) -> tuple[Decimal, dict[str, Decimal]]:
         """The eligible cash in all and by payer: what is certain (a range counts at its

@@ -10,6 +10,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from incentives.model.conditions import Expression, rule_dates
+from incentives.model.place import Document, DocumentEnd
 
 _DAY_BEFORE, _DAY_AFTER = relativedelta(days=-1), relativedelta(days=1)
 KINDS = ("cash", "tax_exemption", "cap", "deduction", "eligibility_date", "procedure")
@@ -59,6 +60,26 @@ class Offset:
         return self.point(start) + _DAY_BEFORE
 
 
+@dataclass(frozen=True)
+class Source:
+    """A secondary report a quote is taken from (not the document's official text)."""
+
+    report: str
+    published_on: date
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence of a cited document, verbatim, with where it is and where it was read:
+    `source` None means the document's official text."""
+
+    text: str
+    document: str
+    article: str
+    source: Source | None = None
+
+
 @dataclass
 class AmountCase:
     """One way to work out the amount; the first case whose `when` holds is used."""
@@ -70,12 +91,25 @@ class AmountCase:
 
 @dataclass
 class Instalment:
-    """A share of a cash amount, due on (or after, or no later than) a date."""
+    """A share of a cash amount, due on (or after, or no later than) a date; or, with
+    `month`, within the whole of that calendar month (`window`)."""
 
     share: Decimal
     due: Offset
     timing: str
     label: Text
+    month: int | None = None  # 1-12: the window is that month; due.start its anchor fact
+
+    def window(self, anchor: date) -> tuple[date, date]:
+        """The month `month` of the first year in which it ends on or after `anchor`:
+        opened 2016-03-10 → 2016-03-01 … 2016-03-31; opened 2016-04-02 → 2017-03."""
+        assert self.month is not None
+        first = date(anchor.year, self.month, 1)
+        last = first + relativedelta(day=31)
+        if last < anchor:
+            first = date(anchor.year + 1, self.month, 1)
+            last = first + relativedelta(day=31)
+        return first, last
 
 
 @dataclass
@@ -131,15 +165,23 @@ class Rule:
     topic: str = ""  # lines rules of different cities up in a comparison
     file: str = ""
     line: int = 0
+    cited: tuple[Document, ...] = ()  # the documents it cites, as city.toml declares them
+    quotes: tuple[Quote, ...] = ()  # every quote; the first is `quote`, from `document`
+    unstated: Text | None = None  # cash of an amount the text leaves open, in its words
     # worked out once, when the rule is loaded:
     benefit_expressions: list[Expression] = field(init=False, repr=False, compare=False)
     expressions: list[Expression] = field(init=False, repr=False, compare=False)
     benefit_params: frozenset[str] = field(init=False, repr=False, compare=False)
     param_names: frozenset[str] = field(init=False, repr=False, compare=False)
     in_force_text: str = field(init=False, repr=False, compare=False)
+    document_end: DocumentEnd | None = field(init=False, repr=False, compare=False)
+    first_day: Day = field(init=False, repr=False, compare=False)
+    last_day: Day | None = field(init=False, repr=False, compare=False)
     event_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.quotes:  # a rule made in code: its one quote
+            self.quotes = (Quote(self.quote, self.document, self.article),)
         # The one list of what a rule evaluates: first what decides its status and amount,
         # then what only its notes and saving estimates read.
         benefit = [self.when, *(c.when for c in self.amount), *(c.value for c in self.amount),
@@ -150,9 +192,17 @@ class Rule:
                             *(s.per_year for s in self.savings)]
         self.benefit_params = frozenset().union(*(e.params for e in self.benefit_expressions))
         self.param_names = frozenset().union(*(e.params for e in self.expressions))
-        end = self.effective_to.isoformat() if self.effective_to else "open"
+        # in force while its own window and every document it cites are: from the latest
+        # start a document gives, to the earliest repeal or lapse
+        starts = [doc.effective_from for doc in self.cited if doc.effective_from is not None]
+        self.first_day = max([self.effective_from, *starts])
+        doc_ends = [end for end in (doc.end() for doc in self.cited) if end is not None]
+        self.document_end = min(doc_ends, key=lambda end: end.last_day, default=None)
+        last = [self.effective_to, self.document_end.last_day if self.document_end else None]
+        self.last_day = min((day for day in last if day is not None), default=None)
+        end = self.last_day.isoformat() if self.last_day else "open"
         self.in_force_text = (f"in force on the as-of date "
-                              f"({self.effective_from.isoformat()} … {end})")
+                              f"({self.first_day.isoformat()} … {end})")
         # written as a condition, so a report in either language shows it as it shows the
         # others; the rule's own note says, in both, that the text is silent on earlier events
         self.event_text = f"{self.event} >= {self.effective_from.isoformat()}"
@@ -162,6 +212,17 @@ class Rule:
         window (`effective_to` None where it has no end)."""
         return rule_dates(as_of, self.effective_from, self.effective_to)
 
+    @property
+    def unquoted(self) -> list[Document]:
+        """The documents it cites that none of its quotes is from."""
+        quoted = {quote.document for quote in self.quotes}
+        return [doc for doc in self.cited if doc.id not in quoted]
+
     def in_force_on(self, as_of: Day) -> bool:
-        return self.effective_from <= as_of and (self.effective_to is None
-                                                 or as_of <= self.effective_to)
+        return self.first_day <= as_of and (self.last_day is None or as_of <= self.last_day)
+
+    def ended_by_document(self, as_of: Day) -> DocumentEnd | None:
+        """The repeal or lapse of a cited document that ended the rule before `as_of`."""
+        end = self.document_end
+        past = end is not None and self.last_day == end.last_day and as_of > end.last_day
+        return end if past else None

@@ -17,7 +17,17 @@ from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
 from incentives.render.wording import summary_text
-from incentives.render.words import day_text, label, note_if, pick, yuan, yuan_range
+from incentives.render.words import (
+    citation_texts,
+    ended_text,
+    label,
+    note_if,
+    open_awards,
+    pick,
+    when_due,
+    yuan,
+    yuan_range,
+)
 
 
 @dataclass
@@ -88,7 +98,9 @@ def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
                      *(yuan_range(to_come_by_payer.get(p, zero),
                                   most_to_come_by_payer.get(p, zero), lang) for p in payers),
                      yuan_range(to_come, most_to_come, lang), *([""] if saved else [])])
-    return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows)]
+    count = assessment.open_amounts()
+    left_open = [Block("para", open_awards(count, lang))] if count else []
+    return [Block("heading", label("by_year", lang), 2), Block("table", rows=rows), *left_open]
 
 
 def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]:
@@ -100,8 +112,9 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     if result.payers:
         lines.append(f"{label('paid_by', lang)}: " + "; ".join(
             f"{p.label} {yuan(p.amount, lang)} ({format_rate(p.share, 0)})" for p in result.payers))
-    lines += [f"{label(d.timing, lang)} {day_text(d.due, lang)}:"
+    lines += [f"{when_due(d.timing, d.due, d.until, lang)}:"
               f" {yuan(d.amount, lang)} — {pick(d.label, lang)}" for d in result.schedule]
+    lines += open_texts(result, lang)
     if result.period:
         lines.append(_period_line(result, lang))
     lines += [f"{pick(c.label, lang)}" + (f": {yuan(c.amount, lang)}" if c.amount else "")
@@ -118,6 +131,20 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     title = f"{rule.provision} {pick(rule.title, lang)}".strip()
     return [Block("heading", title, 3), Block("items", items=lines),
             Block("para", f"{rule.document} {rule.article}")]
+
+
+def open_texts(result: Result, lang: str) -> list[str]:
+    """Cash of an amount the text leaves open: its words, who pays which share, when."""
+    if result.open is None:
+        return []
+    lines = [f"{label('amount', lang)}: {pick(result.open.text, lang)} "
+             f"({label('amount_open', lang)})"]
+    if result.open.payers:
+        lines.append(f"{label('paid_by', lang)}: " + "; ".join(
+            f"{p.label} ({format_rate(p.share, 0)})" for p in result.open.payers))
+    lines += [f"{when_due(d.timing, d.due, d.until, lang)}: {format_rate(d.share, 0)} — "
+              f"{pick(d.label, lang)}" for d in result.open.schedule]
+    return lines
 
 
 def if_counted_lines(result: Result, lang: str) -> list[str]:
@@ -144,7 +171,7 @@ def range_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
             f"{low.label} {yuan_range(low.amount, high.amount, lang)} "
             f"({format_rate(low.share, 0)})"
             for low, high in zip(least.payers, most.payers, strict=True)))
-    lines += [f"{label(low.timing, lang)} {day_text(low.due, lang)}: "
+    lines += [f"{when_due(low.timing, low.due, low.until, lang)}: "
               f"{yuan_range(low.amount, high.amount, lang)} — {pick(low.label, lang)}"
               for low, high in zip(least.schedule, most.schedule, strict=True)]
     return lines + decider_lines(result, schema, lang)
@@ -196,6 +223,8 @@ def _period_line(result: Result, lang: str) -> str:
 
 
 def _reason_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
+    if result.ended is not None:
+        return [f"{result.ended.document} {ended_text(result.ended, lang)}"]
     if result.status == NEEDS_INFO:
         names = [f"{n} ({schema[n].zh if lang == 'zh' else schema[n].en})" if n in schema else n
                  for n in result.missing]
@@ -261,7 +290,7 @@ def _citation_blocks(results: list[Result], lang: str) -> list[Block]:
     for result in results:
         for cited in (result, *result.also):
             rule = cited.rule
-            blocks.append(Block("quote", f"{rule.document} {rule.article}: “{rule.quote}”"))
+            blocks += [Block("quote", line) for line in citation_texts(rule, lang)]
     return blocks
 
 

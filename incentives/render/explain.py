@@ -23,9 +23,20 @@ from incentives.model.conditions import Calc, Operand, Step
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
-from incentives.render.document import decider_lines, range_lines
+from incentives.render.document import decider_lines, open_texts, range_lines
 from incentives.render.wording import number_text, reach_lines, value_text
-from incentives.render.words import MARK, STATUS_MARK, both, inline, label, note_if, yuan_text
+from incentives.render.words import (
+    MARK,
+    STATUS_MARK,
+    both,
+    ended_text,
+    inline,
+    label,
+    note_if,
+    source_text,
+    when_due,
+    yuan_text,
+)
 
 AMOUNT_KINDS = ("cash", "cap", "deduction")
 
@@ -57,9 +68,17 @@ def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str
     if e.reach is not None:
         parts += _section(both("within_reach"), [Text(line)
                                                  for line in reach_lines(e.reach.options, schema)])
-    cite = Text(f"{rule.document} {rule.article}: ", style="cyan")
-    cite.append(f"“{rule.quote}”")
-    parts += _section(both("quote"), [cite])
+    cites = []
+    for quote in rule.quotes:
+        cite = Text(f"{quote.document} {quote.article}: ", style="cyan")
+        cite.append(f"“{quote.text}”")
+        if quote.source is not None:
+            cite.append(f"  ({source_text(quote.source, 'en')} · "
+                        f"{source_text(quote.source, 'zh')})", style="dim")
+        cites.append(cite)
+    cites += [Text(f"{both('rests_on')}: {doc.id} {doc.title}", style="cyan")
+              for doc in rule.unquoted]
+    parts += _section(both("quote"), cites)
     notes = [Text(f"• {n.en}\n  {n.zh}") for n in result.notes]
     notes += [Text(f"• ({note_if(n.depends_on, 'en')}) {n.text.en}\n  "
                    f"（{note_if(n.depends_on, 'zh')}）{n.text.zh}") for n in result.open_notes]
@@ -81,6 +100,10 @@ def _condition(e: Explanation, schema: FactSchema, params: frozenset[str]) -> Re
     for check in e.dated:
         mark, style = MARK[check.outcome]
         lines.append(Text(f"{mark} {check.expr}", style=style))
+    ended = e.result.ended
+    if ended is not None:
+        lines.append(Text(f"{ended.document} {ended_text(ended, 'en')} · "
+                          f"{ended_text(ended, 'zh')}", style="red"))
     if e.in_force is not None and e.in_force.outcome is False and e.condition is not None:
         lines.append(Text("not in force on this date: the condition is shown for information",
                           style="dim"))
@@ -103,6 +126,11 @@ def _grow(tree: Tree, step: Step, schema: FactSchema, params: frozenset[str], de
 def _node(step: Step, schema: FactSchema, params: frozenset[str], show_decisive: bool) -> Text:
     mark, style = MARK[step.outcome]
     line = Text(f"{mark} ", style=style)
+    if step.op == "named" and step.label is not None:
+        line.append(step.text, style="bold")
+        line.append(f" ({step.label[1]})")
+        line.append(f" → {_outcome(step.outcome)}", style=style)
+        return line
     if step.op != "leaf":
         line.append(label(step.op, "en"), style="bold")
         line.append(f" → {_outcome(step.outcome)}", style=style)
@@ -157,6 +185,10 @@ def _amount(e: Explanation, schema: FactSchema) -> list[Text]:
                   *(Text(line, style="yellow") for line in decider_lines(e.result, schema, "en"))]
     elif e.cases:
         lines.append(Text("amount unknown: give " + ", ".join(e.result.missing), style="yellow"))
+    if e.result.open is not None:  # cash the text grants without a figure
+        lines.append(Text(f"{label('amount_open', 'en')} · {label('amount_open', 'zh')}: "
+                          f"{e.result.open.text.en} · {e.result.open.text.zh}", style="bold"))
+        lines += [Text(line) for line in open_texts(e.result, "en")[1:]]
     return lines
 
 
@@ -226,10 +258,11 @@ def _split(e: Explanation) -> list[Text]:
 def _instalments(e: Explanation) -> list[Text]:
     lines = []
     for d in e.instalments:
-        due = d.due.isoformat() if d.due else "date unknown"
+        when = when_due(d.timing, d.due, d.until, "en") if d.due else \
+            f"{label(d.timing, 'en')} date unknown"
         base = _base_text(d.base_fact, d.base, d.offset)
         payers = " / ".join(f"{p.label} {format_yuan(p.amount)}" for p in d.payers)
-        lines.append(Text(f"{format_rate(d.share, 0)} {label(d.timing, 'en')} {due} ({base}): "
+        lines.append(Text(f"{format_rate(d.share, 0)} {when} ({base}): "
                           f"{format_yuan(d.amount)} ({payers}) — {d.label.en}"))
     return lines
 

@@ -10,24 +10,13 @@ from typing import Any
 
 from incentives.assessment.explain import Explanation
 from incentives.assessment.whatif import RowChange, WhatIf
-from incentives.model.conditions import Calc, Step
+from incentives.model.conditions import Calc
 from incentives.model.facts import FactSchema
-from incentives.model.jsonable import day, money, plain, text
+from incentives.model.jsonable import day, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
 from incentives.model.result import Result
+from incentives.render.json import ended_to_dict, quote_to_dict
 from incentives.render.reach_json import change_to_dict, option_to_dict, payment_to_dict
-
-
-def step_to_dict(step: Step) -> dict[str, Any]:
-    """A condition node: its expression, the values it read, its outcome, its children."""
-    return {
-        "expr": step.text,
-        "op": step.op,
-        "outcome": step.outcome,
-        "decisive": step.decisive,
-        "values": {name: plain(value) for name, value in step.values.items()},
-        "children": [step_to_dict(child) for child in step.children],
-    }
 
 
 def calc_to_dict(calc: Calc) -> dict[str, Any]:
@@ -53,6 +42,7 @@ def explanation_to_dict(e: Explanation, schema: FactSchema) -> dict[str, Any]:
         "as_of": e.as_of.isoformat(),
         "institution": e.institution or None,
         "in_force": e.in_force.outcome if e.in_force else None,
+        "ended": ended_to_dict(e.result.ended),
         "dated_checks": [{"expr": c.expr, "outcome": c.outcome} for c in e.dated],
         "condition": step_to_dict(e.condition) if e.condition else None,
         "parameters": [dict(_param(use), used=e.parameters_used) for use in e.parameters],
@@ -68,8 +58,9 @@ def explanation_to_dict(e: Explanation, schema: FactSchema) -> dict[str, Any]:
                   "payers": [payment_to_dict(p) for p in result.payers]},
         "schedule": [{"share": plain(d.share), "timing": d.timing, "label": text(d.label),
                       "from": d.base_fact, "base": plain(d.base), "offset": d.offset,
-                      "due": plain(d.due), "amount": money(d.amount),
+                      "due": plain(d.due), "until": plain(d.until), "amount": money(d.amount),
                       "payers": [payment_to_dict(p) for p in d.payers]} for d in e.instalments],
+        "unstated_amount": text(result.open.text) if result.open is not None else None,
         "components": [{"label": text(c.label), "applies": c.applies,
                         "when": step_to_dict(c.when) if c.when else None,
                         "steps": [calc_to_dict(s) for s in c.steps], "amount": money(c.amount)}
@@ -78,6 +69,7 @@ def explanation_to_dict(e: Explanation, schema: FactSchema) -> dict[str, Any]:
             "from": e.dates.base_fact, "base": plain(e.dates.base), "offset": e.dates.offset,
             "start": plain(e.dates.start), "end": plain(e.dates.end)},
         "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
+        "quotes": [quote_to_dict(quote) for quote in rule.quotes],
         "notes": [text(note) for note in result.notes],
         "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
                      for note in result.open_notes],

@@ -12,18 +12,24 @@ from typing import Any
 
 from incentives.assessment.compare import Comparison
 from incentives.assessment.timeline import Event, cash_by_year, savings_by_year, timeline
-from incentives.model.jsonable import day, dumps, money, plain, text
+from incentives.model.jsonable import day, dumps, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
+from incentives.model.place import Document, DocumentEnd
 from incentives.model.result import (
     Assessment,
     Check,
     ComponentResult,
     Due,
+    OpenAmount,
+    OpenDue,
+    OpenShare,
     Payment,
     Ranged,
     Result,
     SavingEstimate,
 )
+from incentives.model.rule import Quote
+from incentives.render.words import ended_text, open_awards
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
@@ -41,6 +47,7 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             "possible": _totals(assessment, most=True),
             "to_come": _to_come(assessment, most=False),
             "to_come_possible": _to_come(assessment, most=True),
+            "unstated": _unstated(assessment),
         },
         "parameters": _parameters(assessment),
         "timeline": [_event(event) for event in timeline(assessment)],
@@ -52,6 +59,13 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
         },
         "assumptions": [p for p in _parameters(assessment) if p["assumed"] or p["overridden"]],
     }
+
+
+def _unstated(assessment: Assessment) -> dict[str, Any]:
+    """The eligible awards of an amount the text leaves open: counted, never summed."""
+    count = assessment.open_amounts()
+    return {"count": count,
+            "text": {lang: open_awards(count, lang) for lang in ("zh", "en")} if count else None}
 
 
 def _totals(assessment: Assessment, most: bool) -> dict[str, Any]:
@@ -93,8 +107,10 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "status": result.status,
         "kind": rule.kind,
         "amount": money(result.amount),
-        "payers": [_payment(p) for p in result.payers],
-        "schedule": [_due(d) for d in result.schedule],
+        "payers": ([_payment(p) for p in result.payers] if result.open is None
+                   else [_open_share(p) for p in result.open.payers]),
+        "schedule": ([_due(d) for d in result.schedule] if result.open is None
+                     else [_open_due(d, result.open) for d in result.open.schedule]),
         "period": _period(result.period),
         "conditions": [_check(c) for c in result.checks],
         "citation": {"document": rule.document, "article": rule.article, "quote": rule.quote},
@@ -114,7 +130,63 @@ def result_to_dict(result: Result) -> dict[str, Any]:
             "status": result.if_counted.status, "amount": money(result.if_counted.amount)},
         "notes_if": [{"note": text(note.text), "depends_on": note.depends_on}
                      for note in result.open_notes],
+        "trace": step_to_dict(result.trace) if result.trace is not None else None,
+        "documents": [_document(doc) for doc in rule.cited],
+        "quotes": [quote_to_dict(quote) for quote in rule.quotes],
+        "ended": ended_to_dict(result.ended),
+        "amount_unstated": result.open is not None,
+        "unstated_amount": text(result.open.text) if result.open is not None else None,
     }
+
+
+def _open_share(share: OpenShare) -> dict[str, Any]:
+    """A payer of cash whose amount is left open: as a payment, its amount null."""
+    return {"payer": share.payer, "amount": None, "label": share.label,
+            "share": plain(share.share)}
+
+
+def _open_due(due: OpenDue, open_amount: OpenAmount) -> dict[str, Any]:
+    return {"due": day(due.due), "until": day(due.until), "amount": None, "timing": due.timing,
+            "label": text(due.label),
+            "share": plain(due.share),
+            "payers": [_open_share(share) for share in open_amount.payers]}
+
+
+def _document(doc: Document) -> dict[str, Any]:
+    """A cited document and the days it is in force (null: no end given)."""
+    end = doc.end()
+    return {"id": doc.id, "title": doc.title, "issued_by": doc.issued_by or None,
+            "signed_on": doc.signed_on or None, "effective_from": day(doc.effective_from),
+            "in_force_to": day(end.last_day) if end else None,
+            "valid_for": _valid_for(doc.valid_for), "repealed_on": day(doc.repealed_on),
+            "repealed_by": doc.repealed_by or None}
+
+
+def quote_to_dict(quote: Quote) -> dict[str, Any]:
+    """A quote, its document and article, and where it was read: `official` true for the
+    document's own text, else the report (`source`) with its date."""
+    source = quote.source
+    return {"text": quote.text, "document": quote.document, "article": quote.article,
+            "official": source is None,
+            "source": None if source is None else {
+                "report": source.report, "published_on": day(source.published_on),
+                "url": source.url or None}}
+
+
+def _valid_for(counts: tuple[int, int, int] | None) -> dict[str, int] | None:
+    if counts is None:
+        return None
+    return {unit: n for unit, n in zip(("years", "months", "days"), counts, strict=True) if n}
+
+
+def ended_to_dict(end: DocumentEnd | None) -> dict[str, Any] | None:
+    """Why a rule no longer applies: a cited document repealed or lapsed before the date."""
+    if end is None:
+        return None
+    return {"document": end.document, "how": end.how, "last_day": day(end.last_day),
+            "repealed_on": day(end.repealed_on), "repealed_by": end.repealed_by or None,
+            "valid_for": _valid_for(end.valid_for),
+            "text": {lang: ended_text(end, lang) for lang in ("zh", "en")}}
 
 
 def _range(ranged: Ranged | None) -> dict[str, Any] | None:
@@ -201,6 +273,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
 def _due(due: Due) -> dict[str, Any]:
     return {
         "due": day(due.due),
+        "until": day(due.until),
         "amount": money(due.amount),
         "timing": due.timing,
         "label": text(due.label),

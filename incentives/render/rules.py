@@ -12,7 +12,7 @@ from incentives.load.rulebook import RuleBook
 from incentives.model.jsonable import day
 from incentives.model.money import format_rate
 from incentives.model.rule import Offset, Rule
-from incentives.render.words import label
+from incentives.render.words import citation_texts, label
 
 
 def rule_summaries(book: RuleBook, cities: list[str]) -> list[dict[str, Any]]:
@@ -25,6 +25,7 @@ def rule_summaries(book: RuleBook, cities: list[str]) -> list[dict[str, Any]]:
             "provision": rule.provision or None,
             "kind": rule.kind,
             "document": rule.document,
+            "documents": [doc.id for doc in rule.cited],
             "article": rule.article,
             "effective_from": rule.effective_from.isoformat(),
             "effective_to": day(rule.effective_to),
@@ -67,7 +68,7 @@ def _lines(rule: Rule) -> list[str]:
     lines = [
         f"{rule.title.zh} — {rule.title.en}",
         f"kind: {rule.kind}; in force {rule.effective_from.isoformat()} – {until}",
-        f"{rule.document} {rule.article}: “{rule.quote}”",
+        *citation_texts(rule, "en"),
         f"applies when: {rule.when.source if rule.when else '(always)'}",
     ]
     if rule.restates:

@@ -25,7 +25,7 @@ from incentives.batch.formats import EXACT_IN_EXCEL
 from incentives.batch.summary import STATUSES, UNDATED, Summary
 from incentives.files import atomic_write
 from incentives.model.money import format_yuan
-from incentives.render.words import WAN, WAN_YUAN, YUAN, inline, label
+from incentives.render.words import WAN, WAN_YUAN, YUAN, inline, label, open_awards
 
 UNITS = (YUAN, WAN_YUAN)
 CELL_EXTRA = 3  # a column's padding and its border
@@ -71,7 +71,10 @@ def _cash_tables(summary: Summary, possible: bool, lang: str, width: int, unit: 
     rows = [_year_label(y, lang) for y in years] + [label("total", lang)]
     texts = [(name, [figure(v, unit) for v in [*values, sum(values, zero)]])
              for name, values in columns]
-    yield from _paged(title, label("year", lang), rows, texts, width)
+    tables = list(_paged(title, label("year", lang), rows, texts, width))
+    if summary.unstated:  # never a figure: counted beside the sums
+        tables[-1].caption = open_awards(summary.unstated, lang)
+    yield from tables
 
 
 def _paged(title: str, corner: str, rows: list[str], columns: list[tuple[str, list[str]]],

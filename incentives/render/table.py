@@ -25,11 +25,22 @@ from incentives.render.document import (
     Block,
     if_counted_lines,
     money_blocks,
+    open_texts,
     range_lines,
     saving_lines,
     timeline_blocks,
 )
-from incentives.render.words import STATUS_MARK, YUAN, day_text, label, note_if, pick, yuan
+from incentives.render.words import (
+    STATUS_MARK,
+    YUAN,
+    citation_lines,
+    ended_text,
+    label,
+    note_if,
+    pick,
+    when_due,
+    yuan,
+)
 
 SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE))
 
@@ -101,12 +112,14 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
         body += _failed_lines(result, schema, lang)
         body += [RichText(line, style="dim") for line in if_counted_lines(result, lang)]
     for cited in (result, *result.also):
-        cite = RichText(f"{cited.rule.document} {cited.rule.article}: ", style="cyan")
-        cite.append(f"“{cited.rule.quote}”", style="dim")
-        if cited is not result:
-            cite.append(f"  ({label('also_cited', lang)} {label(cited.status, lang)})",
-                        style="italic dim")
-        body.append(cite)
+        for index, (where, quote, source) in enumerate(citation_lines(cited.rule, lang)):
+            cite = RichText(f"{where}: " if quote else where, style="cyan")
+            cite.append(f"“{quote}”" if quote else "", style="dim")
+            cite.append(f"  ({source})" if source else "", style="italic dim")
+            if cited is not result and index == 0:
+                cite.append(f"  ({label('also_cited', lang)} {label(cited.status, lang)})",
+                            style="italic dim")
+            body.append(cite)
     body += [RichText(f"{label('note', lang)}: {pick(note, lang)}", style="italic dim")
              for note in result.notes]
     body += [RichText(f"{note_if(note.depends_on, lang)}: {pick(note.text, lang)}",
@@ -117,6 +130,8 @@ def _result(result: Result, mark: str, style: str, schema: FactSchema, lang: str
 def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
     lines = [RichText(line, style="bold" if index == 0 else "")
              for index, line in enumerate(range_lines(result, schema, lang))]
+    lines += [RichText(line, style="bold" if index == 0 else "")
+              for index, line in enumerate(open_texts(result, lang))]
     if result.amount is not None:
         line = RichText(yuan(result.amount, lang), style="bold")
         if result.basis:
@@ -127,7 +142,7 @@ def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichTe
             f"{p.label} {format_yuan(p.amount)} ({format_rate(p.share, 0)})"
             for p in result.payers)))
     for due in result.schedule:
-        lines.append(RichText(f"{label(due.timing, lang)} {day_text(due.due, lang)}: "
+        lines.append(RichText(f"{when_due(due.timing, due.due, due.until, lang)}: "
                               f"{yuan(due.amount, lang)} — {pick(due.label, lang)}"))
     if result.period:
         lines.append(RichText(_period_text(result, lang)))
@@ -178,8 +193,10 @@ def _missing_lines(result: Result, schema: FactSchema, lang: str) -> list[RichTe
 
 
 def _failed_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
-    return [_check_line(c, schema, lang) for c in result.checks
-            if c.decisive and c.outcome is False]
+    ended = ([RichText(f"{result.ended.document} {ended_text(result.ended, lang)}",
+                       style="bold")] if result.ended else [])
+    return ended + [_check_line(c, schema, lang) for c in result.checks
+                    if c.decisive and c.outcome is False]
 
 
 def _check_line(check: Check, schema: FactSchema, lang: str) -> RichText:

@@ -75,6 +75,8 @@ def gives(result: Result) -> str:
     basis = f" ({result.basis.en})" if result.basis else ""
     amount = money_text(result.amount) if result.amount is not None else ""
     kind = result.rule.kind
+    if result.open is not None:
+        return f"pays an amount the text leaves open ({result.open.text.en})"
     if kind == "cash" and amount:
         return f"pays {amount}{basis}"
     if kind == "cap" and amount:
@@ -163,6 +165,8 @@ def _benefit(result: Result, lang: str) -> str:
     if result.range is not None:
         return yuan_range(result.range.least.amount, result.range.most.amount, lang,
                           cap=kind == "cap")
+    if result.open is not None:
+        return label("amount_open", lang)
     if result.amount is not None:
         prefix = "≤ " if kind in ("cap", "deduction") else ""
         return f"{prefix}{yuan_text(result.amount)}"

@@ -18,8 +18,9 @@ from datetime import date
 from decimal import Decimal
 
 from incentives.model.money import format_yuan
+from incentives.model.place import DocumentEnd
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE
-from incentives.model.rule import Text
+from incentives.model.rule import Rule, Source, Text
 
 LANGS = ("zh", "en")
 WAN = Decimal(10_000)
@@ -85,6 +86,25 @@ WORDS: dict[str, Word] = {
     "past": Word("已过", "past"),
     "past_item": Word("已过：仍属应享待遇，各日期均早于评估日期",
                       "Past: still an entitlement; every date of it is before the as-of date"),
+    # why a rule no longer applies: a document it cites was repealed or lapsed
+    "repealed_by": Word("废止：{day} 由 {by} 废止", "repealed: {day} by {by}"),
+    "repealed": Word("废止：自 {day} 起废止", "repealed: from {day}"),
+    "lapsed": Word("失效：有效期{period}，至 {day}", "lapsed: valid {period} to {day}"),
+    "years": Word("{n}年", "{n} years", short_en="{n} year"),
+    "months": Word("{n}个月", "{n} months", short_en="{n} month"),
+    "days": Word("{n}日", "{n} days", short_en="{n} day"),
+    # cash the text grants without saying how much: never a figure, never in a total
+    "amount_open": Word("文件未规定具体数额", "amount left open by the text"),
+    "open_awards": Word("另有 {n} 项奖励，金额文件未作规定（未计入合计）",
+                        "{n} awards of an amount the text leaves open (in no total)",
+                        short_en="{n} award of an amount the text leaves open (in no total)"),
+    "share_of": Word("承担 {share}", "pays {share}"),
+    # an instalment due within a whole calendar month
+    "within": Word("于 {start} 至 {end} 期间", "within {start} – {end}"),
+    # where a quote was read, and a cited document no quote is from
+    "reported": Word("转引自《{report}》{day}", "as reported by {report}, {day}"),
+    "official_text": Word("官方文本", "official text"),
+    "rests_on": Word("另依据", "Also rests on"),
     "if_counted": Word("若文件施行前的事件也计算", "If events before the policy counted"),
     "to_come": Word("尚待拨付", "Still to come"),
     "assumptions": Word("假设与参数", "Assumptions and parameters"),
@@ -196,6 +216,49 @@ def note_if(facts: list[str], lang: str) -> str:
     return label("note_if", lang).format(facts=", ".join(facts))
 
 
+def ended_text(end: DocumentEnd, lang: str) -> str:
+    """Why a rule no longer applies: `废止：2019-05-01 由 包府发〔2019〕9号 废止`, `lapsed:
+    valid 5 years to 2020-02-29` (the document's id first where the rule cites several)."""
+    if end.how == "repealed":
+        day = end.repealed_on.isoformat() if end.repealed_on else end.last_day.isoformat()
+        key = "repealed_by" if end.repealed_by else "repealed"
+        return label(key, lang).format(day=day, by=end.repealed_by)
+    counts = zip(("years", "months", "days"), end.valid_for or (0, 0, 0), strict=True)
+    joiner = "" if lang == "zh" else " "
+    period = joiner.join(label(unit, lang, short=n == 1).format(n=n) for unit, n in counts if n)
+    return label("lapsed", lang).format(period=period, day=end.last_day.isoformat())
+
+
+def open_awards(count: int, lang: str) -> str:
+    """`2 awards of an amount the text leaves open`: what a total says of them."""
+    return label("open_awards", lang, short=count == 1).format(n=count)
+
+
+def source_text(source: Source | None, lang: str) -> str:
+    """Where a quote was read: a named report with its date, or the official text."""
+    if source is None:
+        return label("official_text", lang)
+    return label("reported", lang).format(report=source.report,
+                                          day=source.published_on.isoformat())
+
+
+def citation_lines(rule: Rule, lang: str) -> list[tuple[str, str, str]]:
+    """Each quote as (where, text, source), where = `document article`; the source is
+    empty for the official text (the usual case, left unsaid); then each cited document
+    no quote is from, as (where, "", "")."""
+    lines = [(f"{quote.document} {quote.article}".strip(), quote.text,
+              source_text(quote.source, lang) if quote.source else "") for quote in rule.quotes]
+    lines += [(f"{label('rests_on', lang)}: {doc.id} {doc.title}".strip(), "", "")
+              for doc in rule.unquoted]
+    return lines
+
+
+def citation_texts(rule: Rule, lang: str) -> list[str]:
+    """`包府办发〔2015〕1号 第三条: “…” (as reported by 包头日报, 2015-03-05)`, one a quote."""
+    return [where + (f": “{text}”" if text else "") + (f" ({source})" if source else "")
+            for where, text, source in citation_lines(rule, lang)]
+
+
 def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> str:
     """`1,200,000.00 – 1,440,000.00 元`, or for a cap that may be nothing, `at most …`; one
     amount where the two agree."""
@@ -204,6 +267,14 @@ def yuan_range(least: Decimal, most: Decimal, lang: str, cap: bool = False) -> s
     if cap and least == 0:
         return f"{label('at_most', lang)} {yuan_text(most)}"
     return f"{format_yuan(least)} – {yuan_text(most)}"
+
+
+def when_due(timing: str, due: date | None, until: date | None, lang: str) -> str:
+    """`on 2025-04-28`, `no later than 2027-04-28`, or for a calendar month's window
+    `within 2016-03-01 – 2016-03-31`."""
+    if due is not None and until is not None:
+        return label("within", lang).format(start=due.isoformat(), end=until.isoformat())
+    return f"{label(timing, lang)} {day_text(due, lang)}"
 
 
 def day_text(day: date | None, lang: str) -> str:

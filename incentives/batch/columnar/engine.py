@@ -35,9 +35,9 @@ from incentives.batch.columnar.vector import (
 from incentives.errors import Unsupported
 from incentives.load.rulebook import RuleBook
 from incentives.model.bounds import unbounding_facts
-from incentives.model.conditions import BoolOp, Expression, Node, Not
+from incentives.model.conditions import BoolOp, ConditionRef, Expression, Node, Not
 from incentives.model.params import resolve
-from incentives.model.rule import Offset, Rule
+from incentives.model.rule import Instalment, Offset, Rule
 
 NOT, NEEDS, ELIGIBLE = 0, 1, 2  # ranked: the better result for the institution is higher
 STATUS_NAMES = ("not_eligible", "needs_info", "eligible")
@@ -54,6 +54,7 @@ class Dues:
     due_known: np.ndarray
     amount: Any
     parts: list[Any]
+    month: bool = False  # a calendar month's window: `due` is its first day
 
 
 @dataclass
@@ -86,9 +87,17 @@ class RuleColumns:
     start_known: np.ndarray | None = None
     end: np.ndarray | None = None
     end_known: np.ndarray | None = None
+    open: np.ndarray | None = None  # rows given cash of an amount the text leaves open
     # the condition's trace: each node (post-order, the root last) with its outcome and
     # whether it decided the outcome, row by row
     trace: list[tuple[Node, Cond, np.ndarray]] = field(default_factory=list)
+
+    def open_rows(self) -> np.ndarray:
+        """The rows eligible to cash of an amount the text leaves open."""
+        if self.open is None:
+            return np.zeros(len(self.status), dtype=bool)
+        rows: np.ndarray = self.open & (self.status == ELIGIBLE)
+        return rows
 
 
 class FactBits:
@@ -149,6 +158,7 @@ class DateMap(DayTable):
 
 
 _DATE_MAPS: dict[tuple[int, int, int, bool], DateMap] = {}
+_MONTH_MAPS: dict[tuple[int, int, int, bool], DayTable] = {}  # a calendar month's first day
 
 
 class Prepared:
@@ -164,8 +174,7 @@ class Prepared:
         self.dates = rule.dates_on(as_of)
         self.unbounding = unbounding_facts(rule.amount, self.params, book.schema)
         self.ranges = RangePlan(rule.amount, self.params, book.schema)
-        self.in_force = rule.effective_from <= as_of and (
-            rule.effective_to is None or as_of <= rule.effective_to)
+        self.in_force = rule.in_force_on(as_of)
 
     def moved(self, offset: Offset, ordinals: np.ndarray, known: np.ndarray,
               last: bool) -> np.ndarray:
@@ -256,6 +265,11 @@ class Prepared:
             paid = result.amount_known.copy()
             result.paid = paid
             self._split(frame, bits, result, paid, missing)
+        if rule.unstated is not None:  # no amount; the instalments' dates (result.dues)
+            result.open = work.copy()
+            for instalment in rule.schedule:
+                _, known = _start(rule, instalment.due, frame)
+                missing |= np.where(work, self._needs(instalment.due, frame, bits, known), 0)
         missing |= self.deciders
         result.missing[work] = missing[work]
         result.status[work & (essential != 0)] = NEEDS
@@ -382,14 +396,29 @@ class Prepared:
         columns = [split_columns(part, shares) for part in parts]
         dues = []
         for index, instalment in enumerate(rule.schedule):
-            start, known = _start(rule, instalment.due, frame)
-            due = self.moved(instalment.due, start, known, last=False)
+            due, known = self._due(instalment, frame)
             pieces = [column[index] for column in columns]
             total: Any = pieces[0]
             for piece in pieces[1:]:
                 total = add(total, piece)
-            dues.append(Dues(due, known, total, pieces))
+            dues.append(Dues(due, known, total, pieces, instalment.month is not None))
         return parts, dues
+
+    def _due(self, instalment: Instalment, frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """An instalment's due date (ordinals) and where it is known; for a calendar month,
+        the first day of its window, counted from a date fact or the as-of date."""
+        if instalment.month is None:
+            start, known = _start(self.rule, instalment.due, frame)
+            return self.moved(instalment.due, start, known, last=False), known
+        if instalment.due.start is None:
+            start = np.full(frame.size, self.as_of.toordinal(), dtype=np.int64)
+            known = np.ones(frame.size, dtype=bool)
+        else:
+            start, known = _start(self.rule, instalment.due, frame)
+        key = (instalment.month, 0, 0, False)
+        if key not in _MONTH_MAPS:
+            _MONTH_MAPS[key] = DayTable(lambda day, i=instalment: i.window(day)[0].toordinal())
+        return _MONTH_MAPS[key].apply(start, known), known
 
 
 def _spread(values: Any, rows: np.ndarray, size: int) -> Any:
@@ -476,7 +505,7 @@ def trace_missing(expression: Expression, frame: Frame, bits: FactBits
             continue
         for child in children:
             child_outcome = nodes[child][1]
-            if isinstance(node, Not):
+            if isinstance(node, Not | ConditionRef):
                 deciding = np.ones(frame.size, dtype=bool)
             else:
                 same = _same_outcome(child_outcome, outcome)
@@ -503,6 +532,9 @@ def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], boo
     elif isinstance(node, Not) and not is_leaf(node.a):
         child = _walk(node.a, frame, nodes)
         nodes.append((node, negate(nodes[child][1]), [child], False))
+    elif isinstance(node, ConditionRef):  # traced as its name over its own steps
+        child = _walk(node.inner, frame, nodes)
+        nodes.append((node, nodes[child][1], [child], False))
     else:
         nodes.append((node, condition(node, frame), [], True))
     return len(nodes) - 1
@@ -510,7 +542,7 @@ def _walk(node: Node, frame: Frame, nodes: list[tuple[Node, Cond, list[int], boo
 
 def is_leaf(node: Node) -> bool:
     """A node the trace shows as one check: a comparison, possibly negated."""
-    if isinstance(node, BoolOp):
+    if isinstance(node, BoolOp | ConditionRef):
         return False
     return is_leaf(node.a) if isinstance(node, Not) else True
 

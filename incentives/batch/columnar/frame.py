@@ -77,12 +77,25 @@ def read_facts(cells: list[Any], registry: Registry, schema: FactSchema,
             refer |= bad
     if "city" not in raw:
         refer[:] = True
+    _scoped(columns, schema, city, city_ids, refer)
     _imply(columns, schema, refer)
     districts, codes, labels = _place(columns, raw.get("district"), city, city_ids, cities,
                                       schema, refer)
     names = (columns["name"].data.tolist() if "name" in raw and "name" in columns
              else [None] * size)
     return Facts(size, columns, city, city_ids, refer, names, districts, codes, labels)
+
+
+def _scoped(columns: dict[str, Column], schema: FactSchema, city: np.ndarray,
+            city_ids: list[str], refer: np.ndarray) -> None:
+    """A value in a column of a fact another city declares is left to the reference path,
+    which rejects the row naming both cities (a blank cell is fine)."""
+    for name, fact in schema.facts.items():
+        if fact.scope is not None and fact.scope in city_ids:
+            own = city == city_ids.index(fact.scope)
+            refer |= columns[name].known & ~own
+        elif fact.scope is not None:
+            refer |= columns[name].known
 
 
 def _imply(columns: dict[str, Column], schema: FactSchema, refer: np.ndarray) -> None:

@@ -49,6 +49,7 @@ class BlockWriter:
         self.plan, self.job, self.registry = plan, job, registry
         self.per_institution = job.options.per_institution
         self.payers: list[str] = job.payers
+        self.unstated = job.unstated
         self.keep = job.options.keep
         self.memo: dict[str, Any] = {}
 
@@ -119,10 +120,11 @@ class BlockWriter:
         """The group's output lines, as a pyarrow string array."""
         who = self._who(assessed, facts, block, kept)
         if self.per_institution:
-            tails = institution_tails(assessed, self.payers, self.plan.bits)
+            tails = institution_tails(assessed, self.payers, self.plan.bits, self.unstated)
             cells = [tail.arrow() for tail in tails[:-1]] + [tails[-1].arrow("\n")]
             return joined([*who, *cells], ",")
-        return result_lines(assessed, joined(who, ","), self.payers, self.plan.bits)
+        return result_lines(assessed, joined(who, ","), self.payers, self.plan.bits,
+                            self.unstated)
 
 
 def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO[str],
@@ -175,7 +177,7 @@ def assess_rows(job: Job, rows: list[RawRow], summary: Summary) -> list[tuple[in
     for row in rows:
         text, errors = io.StringIO(), io.StringIO()
         writer = Writer(text, job.format, job.options.per_institution, job.payers,
-                        job.options.keep, False)
+                        job.options.keep, False, job.unstated)
         rejected = ErrorWriter(errors, header=False, keep=job.options.keep)
         take_row(job, row, writer, rejected, summary)
         done.append((row.number, text.getvalue(), errors.getvalue()))

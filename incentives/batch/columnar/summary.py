@@ -42,6 +42,7 @@ def summarise(summary: Summary, assessed: Assessed, facts: Facts) -> None:
             for status, count in zip(STATUS_NAMES, counts.tolist(), strict=True):
                 summary.rules[rule.id][status] += count
             eligible = rows & (result.status == ELIGIBLE)
+            summary.unstated += int((rows & result.open_rows()).sum())
             if rule.kind == "cash":
                 _cash(summary, city, result, eligible, codes, facts.district_names)
             elif rule.kind == "tax_exemption" and result.period is not None:

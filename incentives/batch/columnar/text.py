@@ -15,11 +15,12 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from dateutil.relativedelta import relativedelta
 
 from incentives.assessment.engine import document_order
-from incentives.batch.columnar.engine import ELIGIBLE, STATUS_NAMES, FactBits, RuleColumns
+from incentives.batch.columnar.engine import ELIGIBLE, STATUS_NAMES, Dues, FactBits, RuleColumns
 from incentives.batch.columnar.plan import Assessed
-from incentives.batch.output import defused
+from incentives.batch.output import UNSTATED, defused
 from incentives.model.rule import Rule
 
 SPECIAL = re.compile('[,"\r\n]')  # what csv.writer quotes
@@ -82,16 +83,20 @@ def missing_coded(masks: np.ndarray, bits: FactBits) -> Texts:
                  lambda m: csv_cell(";".join(bits.decode(int(m)))))
 
 
-def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
+def result_tails(result: RuleColumns, payers: list[str], bits: FactBits,
+                 unstated: bool = False) -> Any:
     """Each row's cells from `rule` on, as `batch_output._result_cells` writes them (a
     pyarrow string array)."""
     rule, size = result.rule, len(result.status)
     none = np.zeros(size, dtype=bool)
     known = result.amount_known if result.amount_known is not None else none
     paid = result.paid if result.paid is not None else none
+    left_open = result.open_rows()
     cells = [_same(csv_cell(rule.id), size), Texts(list(STATUS_NAMES), result.status),
              _same(csv_cell(rule.kind), size), money_coded(result.amount, known),
              *_range_cells(result, size)]
+    if unstated:
+        cells.append(Texts(["", "yes"], left_open.astype(np.int64)))
     for payer in payers:
         index = next((i for i, (p, _) in enumerate(rule.payers) if p == payer), None)
         cells.append(_same("", size) if index is None or not paid.any()
@@ -104,7 +109,8 @@ def result_tails(result: RuleColumns, payers: list[str], bits: FactBits) -> Any:
         cells += [date_coded(result.start, result.period & result.start_known),
                   date_coded(result.end, result.period & result.end_known)]
     arrays = [cell.arrow() for cell in cells]
-    arrays += [_schedule_cells(result, paid), missing_coded(result.missing, bits).arrow()]
+    arrays += [_schedule_cells(result, paid, left_open),
+               missing_coded(result.missing, bits).arrow()]
     return joined(arrays, ",")
 
 
@@ -127,17 +133,36 @@ def date_coded(ordinals: np.ndarray, known: np.ndarray, empty: str = "") -> Text
     return texts
 
 
-def _schedule_cells(result: RuleColumns, paid: np.ndarray) -> Any:
-    """`2025-04-28 519000.00; 2027-04-28 519000.00` (`undated` for a date not known)."""
+def _schedule_cells(result: RuleColumns, paid: np.ndarray, left_open: np.ndarray) -> Any:
+    """`2025-04-28 519000.00; 2027-04-28 519000.00` (`undated` for a date not known;
+    `unstated` for the amount of cash the text leaves open)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     size = len(paid)
+    if result.dues and left_open.any():
+        parts = [joined([_when(due, left_open), _same(UNSTATED, size).arrow()], " ")
+                 for due in result.dues]
+        return pc.if_else(pa.array(left_open), joined(parts, "; "), "")
     if not result.dues or not paid.any():
         return _same("", size).arrow()
-    parts = [joined([date_coded(due.due, paid & due.due_known, "undated").arrow(),
-                      money_coded(due.amount, paid).arrow()], " ") for due in result.dues]
+    parts = [joined([_when(due, paid), money_coded(due.amount, paid).arrow()], " ")
+             for due in result.dues]
     return pc.if_else(pa.array(paid), joined(parts, "; "), "")
+
+
+def _when(due: Dues, rows: np.ndarray) -> Any:
+    """As `output._when`: the due date, `undated`, or a month's window `first/last`."""
+    if not due.month:
+        return date_coded(due.due, rows & due.due_known, "undated").arrow()
+    texts = coded(due.due, rows & due.due_known, _window)
+    texts.texts.append("undated")
+    return texts.arrow()
+
+
+def _window(ordinal: Any) -> str:
+    first = date.fromordinal(int(ordinal))
+    return f"{first.isoformat()}/{(first + relativedelta(day=31)).isoformat()}"
 
 
 def joined(columns: list[Any], sep: str, end: str = "") -> Any:
@@ -204,7 +229,8 @@ def order_key(rule: Rule, city: str) -> tuple[Any, ...]:
     return document_order(rule, city)
 
 
-def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBits) -> Any:
+def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBits,
+                 unstated: bool = False) -> Any:
     """One line per result, in the order `check` shows them: by document, so a row
     whose national rule leads puts it with the national rules (pyarrow throughout)."""
     import pyarrow as pa
@@ -213,7 +239,7 @@ def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBi
     city, size = assessed.city.id, len(assessed.rows)
     lines, keys = [], []
     for slot in range(len(assessed.primary)):
-        tails = [(result_tails(result, payers, bits), rows)
+        tails = [(result_tails(result, payers, bits, unstated), rows)
                  for result, rows in assessed.chosen(slot)]
         tail = tails[0][0] if len(tails) == 1 else pc.if_else(
             pa.array(tails[1][1]), tails[1][0], tails[0][0])
@@ -241,8 +267,8 @@ def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBi
     return together.take(pa.array(np.argsort(rows, kind="stable")))
 
 
-def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
-                      ) -> list[Texts]:
+def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits,
+                      unstated: bool = False) -> list[Texts]:
     """cash, cash_possible, cash_<payer>…, eligible, needs_info, missing: as `Writer`
     writes them (cash and its payers' parts count a range at its least, cash_possible at
     its most)."""
@@ -252,12 +278,14 @@ def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
     by_payer = {payer: np.zeros(size, dtype=np.int64) for payer in payers}
     present = {payer: np.zeros(size, dtype=bool) for payer in payers}
     missing = np.zeros(size, dtype=np.int64)
+    left_open = np.zeros(size, dtype=np.int64)  # awards of an amount the text leaves open
     city = assessed.city.id
     statuses: list[tuple[tuple[Any, ...], str, np.ndarray, np.ndarray]] = []
     for slot in range(len(assessed.primary)):
         for result, rows in assessed.chosen(slot):
             rule = result.rule
             missing |= np.where(rows, result.missing, 0)
+            left_open += rows & result.open_rows()
             statuses.append((order_key(rule, city), rule.id, rows, result.status))
             if rule.kind != "cash" or result.amount_known is None:
                 continue
@@ -281,6 +309,8 @@ def institution_tails(assessed: Assessed, payers: list[str], bits: FactBits
                         present[payer] |= counted
     everyone = np.ones(size, dtype=bool)
     cells = [money_coded(total, everyone), money_coded(possible, everyone)]
+    if unstated:
+        cells.append(coded(left_open, everyone, str))
     cells += [money_coded(by_payer[p], present[p]) for p in payers]
     cells += _status_ids(statuses, size)
     cells.append(missing_coded(missing, bits))

@@ -40,6 +40,7 @@ from incentives.model.conditions import (
     BoolLeaf,
     BoolOp,
     Compare,
+    ConditionRef,
     Const,
     DateRef,
     FactRef,
@@ -355,6 +356,10 @@ def _bool_leaf(node: BoolLeaf, frame: Frame) -> Cond:
     return condition(node.inner, frame)
 
 
+def _named(node: ConditionRef, frame: Frame) -> Cond:
+    return condition(node.inner, frame)
+
+
 def _not(node: Not, frame: Frame) -> Cond:
     return negate(condition(node.a, frame))
 
@@ -385,6 +390,7 @@ _HANDLERS: dict[type, Callable[[Any, Frame], Num | Cond | Other]] = {
     MinMax: _minmax,
     Compare: _compare,
     BoolLeaf: _bool_leaf,
+    ConditionRef: _named,
     Not: _not,
     BoolOp: _bool_op,
 }

@@ -111,12 +111,12 @@ def test_check_and_compare_run_the_new_city_through_the_cli(tmp_path: Path) -> N
     profile.write_text('city = "湖滨市"\ndistrict = "东湖区"\nsponsor = "social"\n'
                        'newly_built = true\nbeds = 120\nleased_premises = true\n'
                        'opened_on = 2025-03-01\n', encoding="utf-8")
-    code, out = run("check", "--rules", CITIES, profile, "--as-of", "2025-06-01",
+    code, out = run("check", "--rules", CITIES / "lakeside", profile, "--as-of", "2025-06-01",
                     "--format", "json")
     assert code == 0, out
     report = json.loads(out)
     assert report["city"] == "lakeside" and report["totals"]["cash"] == "600000.00"
-    code, out = run("compare", "--rules", CITIES, profile, "--as-of", "2025-06-01",
+    code, out = run("compare", "--rules", CITIES / "lakeside", profile, "--as-of", "2025-06-01",
                     "--format", "json")
     assert code == 0, out
     comparison = json.loads(out)

@@ -51,10 +51,12 @@ class InputError(Exception):
 class ExprError(ValueError):
     """An expression that can't be accepted; `column` points into its source."""
 
-    def __init__(self, message: str, column: int = 0) -> None:
+    def __init__(self, message: str, column: int = 0, follow_on: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.column = column
+        # it uses a named condition whose own problem is reported already: not told again
+        self.follow_on = follow_on
 
 
 class MoneyError(ValueError):

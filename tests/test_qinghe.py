@@ -212,3 +212,26 @@ def test_both_batch_engines_agree_on_a_registry_of_qinghe(tmp_path: Path) -> Non
     rows = list(csv.DictReader(outputs[0].decode("utf-8").splitlines()))
     talent = [r for r in rows if r["rule"] == "qinghe.talent-award" and r["status"] == "eligible"]
     assert talent and all(r["amount"] == "" and r["amount_unstated"] for r in talent)
+
+
+@pytest.mark.parametrize(("when", "problem"), [
+    ("beds_added_in_force", "condition 'social_hospital' uses itself (social_hospital → "
+     "beds_added_in_force → social_hospital)"),
+    ("sponsr == 'social'", "condition 'social_hospital': when: unknown name 'sponsr'; did you "
+     "mean 'sponsor'?"),
+])
+def test_a_broken_named_condition_is_told_once_not_in_every_rule_that_uses_it(
+        tmp_path: Path, when: str, problem: str) -> None:
+    folder = tmp_path / "qinghe"
+    folder.mkdir()
+    for name in ("facts.toml", "rules.toml", "city.toml"):
+        (folder / name).write_text((FOLDER / name).read_text(encoding="utf-8"), "utf-8")
+    city = folder / "city.toml"
+    text = city.read_text(encoding="utf-8")
+    shared = "when = \"sponsor == 'social' and kind not in ['clinic', 'outpatient']\""
+    assert shared in text
+    city.write_text(text.replace(shared, f'when = "{when}"'), encoding="utf-8")
+    code, out = run("rules", "check", folder)
+    assert code == 2
+    problems = [line for line in out.splitlines() if line.startswith(f"  {folder}")]
+    assert len(problems) == 1 and problem in problems[0]

@@ -21,23 +21,25 @@ MAX_CONDITIONS = 200
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def named_conditions(source: SourceFile, env: Env, reserved: frozenset[str]
-                     ) -> dict[str, NamedCondition]:
-    """The folder's named conditions, compiled in the order they use each other."""
+def named_conditions(source: SourceFile, env: Env, reserved: frozenset[str]) -> Env:
+    """`env` with the folder's named conditions, compiled in the order they use each other,
+    and the names of those refused (a rule using one is not refused for it again)."""
     table = (source.data or {}).get("conditions") or {}
     if not isinstance(table, dict) or len(table) > MAX_CONDITIONS:
         source.problem(_line(source, ""), f"[conditions] must be at most {MAX_CONDITIONS} "
                        "tables [conditions.NAME] with when, zh and en")
-        return {}
+        return env
     entries = {name: entry for name, entry in table.items()
                if _usable(source, name, entry, env, reserved)}
     uses = {name: expression_names(entry["when"]) & set(entries)
             for name, entry in entries.items()}
     compiled: dict[str, NamedCondition] = {}
     failed: set[str] = set()
+    refused = replace(env, broken=frozenset(str(name) for name in table if name not in entries))
     for name in entries:
-        _compile(name, entries, uses, source, env, compiled, failed, [])
-    return compiled
+        _compile(name, entries, uses, source, refused, compiled, failed, [])
+    broken = frozenset(str(name) for name in table if name not in compiled)
+    return replace(env, conditions=compiled, broken=broken)
 
 
 def _line(source: SourceFile, name: str) -> int:
@@ -96,13 +98,15 @@ def _compile(name: str, entries: dict[str, Any], uses: dict[str, set[str]],
     try:
         expression = compile_expression(entry["when"], replace(env, conditions=compiled))
     except ExprError as error:
+        failed.add(name)
+        if error.follow_on:  # it uses a refused condition, whose problem is told
+            return False
         text = entry["when"]
         if len(text) > MAX_SOURCE_CHARS:
             text = text[:60].replace("\n", " ") + "…"
         source.problem(source.key_line(line, "when", within_rule=False),
                        f"condition {name!r}: when: {error.message}",
                        f"    {text}\n    {' ' * error.column}^")
-        failed.add(name)
         return False
     compiled[name] = NamedCondition(name, entry["zh"].strip(), entry["en"].strip(),
                                     expression, line)

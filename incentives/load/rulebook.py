@@ -142,9 +142,9 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
     for folder, place, constants in declared:
         if place is not None:
             env = Env(book.schema, book.param_names(), constants, suggestions)
-            conditions = named_conditions(SourceFile(folder / "city.toml", problems), env,
-                                          RESERVED_NAMES)
-            _load_rules(folder, place, replace(env, conditions=conditions), book, problems)
+            env = named_conditions(SourceFile(folder / "city.toml", problems), env,
+                                   RESERVED_NAMES)
+            _load_rules(folder, place, env, book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
     if problems:

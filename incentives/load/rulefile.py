@@ -278,6 +278,9 @@ class _RuleReader:
                 return compile_expression(source, self.env)
             return compile_expression(source, self.env, expect)
         except ExprError as error:
+            if error.follow_on:
+                self.ok = False
+                return None
             caret = " " * error.column + "^"
             if len(source) > MAX_SOURCE_CHARS:  # refused for its length: quote its start
                 source = source[:60].replace("\n", " ") + "…"

@@ -157,6 +157,7 @@ class Env:
     constants: Mapping[str, Any] = field(default_factory=dict)
     suggestions: Suggestions = field(default_factory=Suggestions)  # shared by a whole load
     conditions: Mapping[str, NamedCondition] = field(default_factory=dict)  # the folder's
+    broken: frozenset[str] = frozenset()  # named conditions declared but refused
 
 
 @dataclass
@@ -639,6 +640,8 @@ class _Compiler:
             return self.constant(node, self.env.constants[name])
         if name in self.env.conditions:
             return ConditionRef(self.env.conditions[name]), BOOL
+        if name in self.env.broken:
+            raise ExprError(f"condition {name!r} is refused", 0, follow_on=True)
         candidates = chain(self.env.schema.facts, self.env.params, self.env.constants,
                            self.env.conditions, RESERVED_DATES)
         hint = self.env.suggestions.did_you_mean(name, candidates)

@@ -10,8 +10,10 @@ before a byte is read, and the read itself stops at the limit (the file may grow
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -39,11 +41,14 @@ def atomic_writes(paths: list[Path], encoding: str = "utf-8", newline: str | Non
     OSError in writing one of them has `filename` set to that file's path."""
     handles: list[IO[str]] = []
     temporaries: list[str] = []
+    locks: list[int] = []
     try:
         for path in paths:
+            remove_stale(path)
             handle, temporary = _temporary(path, encoding, newline)
             handles.append(handle)
             temporaries.append(temporary)
+            locks.append(_lock(temporary))
         yield handles
         for handle in handles:
             handle.close()
@@ -57,6 +62,55 @@ def atomic_writes(paths: list[Path], encoding: str = "utf-8", newline: str | Non
         for temporary in temporaries:
             Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        for lock in locks:
+            os.close(lock)
+
+
+def _lock(temporary: str) -> int:
+    """A descriptor holding an exclusive lock on the temporary file while its writer lives
+    (the kernel lets go when the process dies, however it dies)."""
+    descriptor = os.open(temporary, os.O_RDONLY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+STALE_AFTER = 2.0  # seconds: a temporary younger than this may not be locked yet
+
+
+def remove_stale(path: Path) -> list[Path]:
+    """Remove the temporary files a killed writer of `path` left beside it (`.NAME.*.tmp`
+    that no living process holds locked); the ones removed. A file another run is still
+    writing is locked, and left alone."""
+    import time
+
+    directory = path.parent if str(path.parent) else Path(".")
+    removed = []
+    own = re.compile(rf"\.{re.escape(path.name)}\.[A-Za-z0-9_]+\.tmp")  # mkstemp's names
+    for candidate in directory.glob(f".{glob_escape(path.name)}.*.tmp"):
+        if not own.fullmatch(candidate.name):
+            continue  # another file's (out.csv.errors.csv's beside out.csv's)
+        try:
+            descriptor = os.open(candidate, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or time.time() - info.st_mtime < STALE_AFTER:
+                continue
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # held by a writer that is alive
+        else:
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+        finally:
+            os.close(descriptor)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
 
 
 class _Named(io.FileIO):

@@ -18,6 +18,8 @@ summary in `batch_summary.py`; neither this module nor those import click or ric
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +62,7 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
     out_format = file_format(output, "output")
     summary = Summary(options.as_of, overrides=dict(options.overrides))
     job = Job(book, options, out_format, payers_in(book), unstated_in(book))
+    before = identity(source)
     with readable(source, options.encoding) as path, \
             Registry(path, book.schema, options.keep, shown=source) as registry, \
             atomic_outputs(output, errors_path) as (final, err), \
@@ -81,6 +84,10 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
                 if progress is not None:
                     progress(registry.bytes_read, registry.size, summary.read)
         check_counts(summary, registry)
+        if identity(source) != before:
+            raise RegistryError([f"input {source}: changed while it was read (its size, "
+                                 "modification time or file changed); nothing was written: "
+                                 "run again once the file is complete"])
         if progress is not None:
             progress(registry.size, registry.size, summary.read)
     return summary
@@ -98,6 +105,19 @@ def check_counts(summary: Summary, registry: Registry) -> None:
         wrong.append(f"read {read:,} != assessed {assessed:,} + rejected {rejected:,}")
     if wrong:
         raise Miscount("the rows do not add up: " + "; ".join(wrong))
+
+
+def identity(path: Path) -> tuple[int, ...] | None:
+    """What tells a file apart from the same name written again: its device and inode, size,
+    modification and change times (a write changes the change time, which no one can set
+    back); None for what is not a regular file (a pipe is read once, as it comes)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _columnar_plan(job: Job, registry: Registry) -> Plan | None:

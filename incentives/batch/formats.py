@@ -10,7 +10,9 @@ engines give the same results whatever the format, and the messages name the use
   charset-normalizer), and `--encoding` says what it is. A file is never read in a guessed
   encoding other than these.
 - An `.xlsx` registry is its first sheet (python-calamine): numbers as Excel shows them
-  (86500000, 0.5), dates as ISO dates, yes/no cells as true/false.
+  (86500000, 0.5), dates as ISO dates, yes/no cells as true/false. An empty row between
+  rows of data is a row (rejected, as `,,` in a CSV is); the empty rows below the last row
+  with data are the sheet's formatting, not rows.
 - An `.xlsx` output is the CSV the engines wrote, a sheet row per line (xlsxwriter in
   constant-memory mode): money columns as numbers with two decimals where an Excel number
   holds them to the fen (under 10^13 yuan), else as text; everything else as text.

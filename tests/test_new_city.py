@@ -185,10 +185,17 @@ def test_rules_check_reports_overlapping_versions(tmp_path: Path) -> None:
     assert "rules.toml:" in out and "overlapping effective period" in out
 
 
-def test_a_city_twice_is_refused_unless_the_bundled_rules_are_left_out() -> None:
-    code, out = run("check", "--rules", ROOT / "rules" / "zhengzhou",
-                    ROOT / "examples" / "3a-general-hospital.toml")
+def test_a_city_twice_is_refused_unless_the_bundled_rules_are_left_out(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "zhengzhou"
+    shutil.copytree(ROOT / "rules" / "zhengzhou", copy)
+    code, out = run("check", "--rules", copy, ROOT / "examples" / "3a-general-hospital.toml")
     assert code == 2 and "declared twice" in out and "--no-bundled" in out
+    # the bundled folder itself, named again, is the same folder: read once
+    code, out = run("check", "--rules", ROOT / "rules" / "zhengzhou",
+                    ROOT / "examples" / "3a-general-hospital.toml", "--format", "json")
+    assert code == 0, out
     code, out = run("check", "--no-bundled", "--rules", ROOT / "rules",
                     ROOT / "examples" / "3a-general-hospital.toml", "--format", "json")
     assert code == 0, out

@@ -103,3 +103,72 @@ def rules_check(folders: tuple[Path, ...], no_bundled: bool, with_bundled: bool)
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+@rules.command("test")
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False,
+                                                    path_type=Path))
+def rules_test(folders: tuple[Path, ...]) -> None:
+    """Run the cases in each rule folder's tests/*.toml (default: the bundled folders'):
+    every failure as expected vs got, with the rule's explain. A folder of a bundled city
+    (an edited copy) is tested in place of the bundled one. Exit 1 if a case fails, 2 if a
+    case file can't be used."""
+    from incentives.assessment.cases import run_case
+    from incentives.errors import RuleFileError, RuleProblem
+    from incentives.load.cases import case_files, load_cases
+    from incentives.load.rulebook import bundled_rules_dir, load_rulebook
+
+    try:  # a copy of a bundled city, edited, is tested in its place
+        book = load_rulebook(list(folders) or None, bundled=True, replacing=True)
+    except RuleFileError as error:
+        raise UsageProblems([str(p) for p in error.problems]) from None
+    problems: list[RuleProblem] = []
+    files = [path for folder in (folders or (bundled_rules_dir(),))
+             for path in case_files(folder)]
+    cases = [case for path in files for case in load_cases(path, problems)]
+    if problems:
+        raise UsageProblems([str(p) for p in problems])
+    if not cases:
+        raise UsageProblems(["no cases: a rule folder's cases are its tests/*.toml files"])
+    outcomes = [run_case(case, book) for case in cases]
+    console = make_console(110)
+    for outcome in outcomes:
+        _show_outcome(outcome, book, console)
+    failed = sum(not o.passed for o in outcomes)
+    click.echo(f"{len(outcomes)} cases in {len(files)} files: {len(outcomes) - failed} "
+               f"passed, {failed} failed")
+    if any(o.unusable for o in outcomes):
+        raise UsageProblems([f"{o.case.file}:{o.case.line}: case {o.case.name!r}: {p}"
+                             for o in outcomes for p in o.unusable])
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _show_outcome(outcome, book, console) -> None:  # type: ignore[no-untyped-def]
+    case = outcome.case
+    if outcome.passed:
+        click.echo(f"✓ {case.name}")
+        return
+    click.echo(f"✗ {case.name}  ({case.file}:{case.line})")
+    for m in outcome.mismatches:
+        click.echo(f"    {m.rule}: {m.key}: expected {_shown(m.expected)}, got {_shown(m.got)}")
+    if outcome.assessment is None:
+        return
+    from incentives.assessment.explain import explain
+    from incentives.render.explain import render_explanation
+
+    for rule_id in dict.fromkeys(m.rule for m in outcome.mismatches if m.key != "rule"):
+        explanation = explain(outcome.assessment, book, rule_id, outcome.overrides)
+        console.print(render_explanation(explanation, book.schema, book.param_names()))
+
+
+def _shown(value: object) -> str:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    return str(value)

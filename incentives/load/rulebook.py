@@ -117,16 +117,26 @@ def _versions_on(rules: list[Rule], as_of: date) -> list[Rule]:
     return list(chosen.values())
 
 
-def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> RuleBook:
+def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
+                  replacing: bool = False) -> RuleBook:
     """Load and check rule folders: those under `roots`, with the bundled ones too if
-    `bundled` (with no roots, the bundled ones). RuleFileError lists every problem.
+    `bundled` (with no roots, the bundled ones); with `replacing`, a folder of `roots`
+    takes the place of the bundled folder of the same city (an edited copy of it).
+    RuleFileError lists every problem.
 
     Every folder is read and every rule compiled, whichever command loads them: `check`,
     `batch` and `rules check` accept exactly the same folders."""
     tops = ([bundled_rules_dir()] if bundled or not roots else []) + list(roots or [])
     book = RuleBook(FactSchema(dict(load_base_schema().facts)))
     problems: list[RuleProblem] = []
-    folders = list(_rule_folders(tops, problems))
+    # a folder named twice (rules/zhengzhou beside the bundled rules it is part of) is one
+    folders = list({folder.resolve(): folder for folder in _rule_folders(tops, problems)}
+                   .values())
+    if replacing and roots:
+        given = {_city_id(f) for f in _rule_folders(list(roots), [])} - {None}
+        inside = bundled_rules_dir().resolve()
+        folders = [f for f in folders if not (f.resolve().is_relative_to(inside)
+                                              and _city_id(f) in given)]
     names = _Names(book.schema)
     declared = [(folder, *_declare_folder(folder, book, names, problems)) for folder in folders]
     _scope_facts(declared, book, names)
@@ -150,6 +160,12 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False) -> Rul
     if problems:
         raise RuleFileError(_at_most(problems, MAX_PROBLEMS))
     return book
+
+
+def _city_id(folder: Path) -> str | None:
+    """The id a folder's city.toml declares, if it can be read (else the load says why)."""
+    city = (SourceFile(folder / "city.toml", []).data or {}).get("city")
+    return str(city["id"]) if isinstance(city, dict) and "id" in city else None
 
 
 def _at_most(problems: list[RuleProblem], limit: int) -> list[RuleProblem]:

@@ -101,3 +101,21 @@ def test_an_unusable_case_file_exits_2_naming_its_line(tmp_path: Path) -> None:
     assert code == 2
     assert f"{folder / 'tests' / 'bad.toml'}:1: case 'no date': as_of:" in out
     assert "unknown key 'colour'" in out
+
+
+def test_coverage_names_what_no_case_exercises() -> None:
+    """Qinghe's cases all use one leased hospital: its own-premises branch and the note on
+    short leases are never reached, and the coverage says so by name."""
+    import json
+
+    code, out = run("rules", "test", CITIES / "qinghe", "--coverage", "--format", "json")
+    assert code == 0, out
+    found = {entry["rule"]: entry for entry in json.loads(out[out.index("["):])}
+    assert set(found) == {r.id for r in BOOK.rules["qinghe"]}
+    subsidy = found["qinghe.bed-subsidy"]
+    assert "not premises_leased is true" in subsidy["not_exercised"]
+    assert "amount case 3" in subsidy["not_exercised"]  # a general hospital, own premises
+    assert "amount case 1" not in subsidy["not_exercised"]  # general, leased: reached
+    assert any(part.startswith("note 1 (when premises_leased and lease_years < 5")
+               for part in subsidy["not_exercised"])
+    assert 0 < subsidy["percent"] < 100

@@ -108,7 +108,12 @@ def _count(number: int, noun: str) -> str:
 @rules.command("test")
 @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False,
                                                     path_type=Path))
-def rules_test(folders: tuple[Path, ...]) -> None:
+@click.option("--coverage", is_flag=True, help="Also report, rule by rule, which amount "
+              "cases, condition checks (true and false), notes and schedule entries no "
+              "case exercises.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="The coverage as a table, or as JSON.")
+def rules_test(folders: tuple[Path, ...], coverage: bool, fmt: str) -> None:
     """Run the cases in each rule folder's tests/*.toml (default: the bundled folders'):
     every failure as expected vs got, with the rule's explain. A folder of a bundled city
     (an edited copy) is tested in place of the bundled one. Exit 1 if a case fails, 2 if a
@@ -132,16 +137,51 @@ def rules_test(folders: tuple[Path, ...]) -> None:
         raise UsageProblems(["no cases: a rule folder's cases are its tests/*.toml files"])
     outcomes = [run_case(case, book) for case in cases]
     console = make_console(110)
-    for outcome in outcomes:
-        _show_outcome(outcome, book, console)
+    if not (coverage and fmt == "json"):
+        for outcome in outcomes:
+            _show_outcome(outcome, book, console)
     failed = sum(not o.passed for o in outcomes)
     click.echo(f"{len(outcomes)} cases in {len(files)} files: {len(outcomes) - failed} "
-               f"passed, {failed} failed")
+               f"passed, {failed} failed", err=coverage and fmt == "json")
+    if coverage:
+        _show_coverage(book, folders, outcomes, fmt, console)
     if any(o.unusable for o in outcomes):
         raise UsageProblems([f"{o.case.file}:{o.case.line}: case {o.case.name!r}: {p}"
                              for o in outcomes for p in o.unusable])
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _show_coverage(book, folders, outcomes, fmt: str, console) -> None:  # type: ignore[no-untyped-def]
+    from incentives.assessment.coverage import coverage
+
+    roots = [folder.resolve() for folder in folders]
+    rules = [r for r in book.all_rules()
+             if not roots or any(Path(r.file).resolve().is_relative_to(root) for root in roots)]
+    if not roots:
+        from incentives.load.rulebook import bundled_rules_dir
+
+        inside = bundled_rules_dir().resolve()
+        rules = [r for r in rules if Path(r.file).resolve().is_relative_to(inside)]
+    found = coverage(rules, outcomes)
+    if fmt == "json":
+        from incentives.model.jsonable import dumps
+
+        click.echo(dumps([entry.to_dict() for entry in found], indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title="Coverage: what the cases exercise")
+    table.add_column("rule", no_wrap=True)
+    table.add_column("%", justify="right")
+    table.add_column("not exercised by any case", overflow="fold")
+    for entry in found:
+        table.add_row(entry.rule.id, str(entry.percent()), "; ".join(entry.missed()) or "—")
+    console.print(table)
+    total = sum(len(e.parts()) for e in found)
+    missed = sum(len(e.missed()) for e in found)
+    click.echo(f"coverage: {total - missed} of {total} parts of {len(found)} rules "
+               f"({100 * (total - missed) // max(total, 1)}%)")
 
 
 def _show_outcome(outcome, book, console) -> None:  # type: ignore[no-untyped-def]

@@ -133,10 +133,11 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
     folders = list({folder.resolve(): folder for folder in _rule_folders(tops, problems)}
                    .values())
     if replacing and roots:
-        given = {_city_id(f) for f in _rule_folders(list(roots), [])} - {None}
+        named = {f.resolve() for f in _rule_folders(list(roots), [])}
+        given = {_city_id(f) for f in named} - {None}
         inside = bundled_rules_dir().resolve()
-        folders = [f for f in folders if not (f.resolve().is_relative_to(inside)
-                                              and _city_id(f) in given)]
+        folders = [f for f in folders if f.resolve() in named or not (
+            f.resolve().is_relative_to(inside) and _city_id(f) in given)]
     names = _Names(book.schema)
     declared = [(folder, *_declare_folder(folder, book, names, problems)) for folder in folders]
     _scope_facts(declared, book, names)

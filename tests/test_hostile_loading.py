@@ -272,7 +272,7 @@ def test_a_stranger_loaded_first_is_named_when_the_real_city_is_refused(tmp_path
     folder = rule_folder(tmp_path, "aaa", **{"city.toml": city, "r.toml": RULE})
     result = invoke("rules", "check", "--no-bundled", folder, ZHENGZHOU)
     assert result.exit_code == 2, result.output
-    assert (f"{ZHENGZHOU / 'city.toml'}:7: city 'zhengzhou': alias '郑州市' is already that of "
+    assert (f"{ZHENGZHOU / 'city.toml'}:8: city 'zhengzhou': alias '郑州市' is already that of "
             f"city 'hostile' (in {folder / 'city.toml'})") in result.output
 
 

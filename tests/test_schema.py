@@ -3,6 +3,8 @@ before it is read, each problem at its file and line in the project's words."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import tomllib
 from datetime import date
@@ -10,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 
+from incentives.cli import cli
 from incentives.errors import RuleFileError, RuleProblem
 from incentives.load.rulebook import bundled_rules_dir, load_rulebook
 from incentives.load.schema import MODELS
@@ -156,3 +160,57 @@ def test_the_new_keys_of_issue_13_are_accepted() -> None:
 def test_the_new_keys_are_checked_too(kind: str, data: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         MODELS[kind].model_validate(data)
+
+
+# --- the exported schemas and the #:schema lines ----------------------------------------------
+
+SCHEMAS = ROOT / "schemas"
+EXPORTED = ("rules", "city", "facts", "params", "profile")
+
+
+def schema_printed(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["schema", *args])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
+
+
+@pytest.mark.parametrize("name", EXPORTED)
+def test_the_committed_schemas_are_what_the_command_prints(name: str) -> None:
+    assert json.loads((SCHEMAS / f"{name}.json").read_text("utf-8")) == schema_printed(name)
+
+
+def schema_files() -> list[tuple[Path, str]]:
+    """Every bundled file that names a schema, and the schema it should name."""
+    found = [(path, kind_of(path)) for path in sorted(bundled_rules_dir().rglob("*.toml"))]
+    found.append((ROOT / "incentives" / "facts.toml", "facts"))
+    return found + [(path, "profile") for path in sorted((ROOT / "examples").glob("*.toml"))]
+
+
+@pytest.mark.parametrize(("path", "kind"), schema_files(), ids=lambda p: str(p)[-40:])
+def test_every_bundled_file_names_its_schema_on_its_first_line(path: Path, kind: str) -> None:
+    first = path.read_text("utf-8").split("\n", 1)[0]
+    assert first == f"#:schema {os.path.relpath(SCHEMAS / f'{kind}.json', path.parent)}"
+
+
+def test_the_profile_schema_gives_each_facts_names_type_values_and_unit() -> None:
+    facts = schema_printed("profile")["properties"]
+    assert facts["sponsor"]["title"] == "举办主体 / Who runs it"
+    social = facts["sponsor"]["anyOf"][0]
+    assert social["title"] == "social" and "社会办" in social["enum"]
+    assert "社会办" in social["description"]
+    assert facts["fixed_asset_investment"]["anyOf"][0] == {"type": "integer", "minimum": 0}
+    assert facts["land_area"]["description"] == "数字 / a number; 单位 / unit: m²"
+    assert "division_type" not in facts  # worked out, never written
+    assert "only in Baotou" in facts["medical_elderly_care"]["description"]
+
+
+def test_a_citys_profile_schema_has_its_own_facts_and_places_only() -> None:
+    baotou, zhengzhou = schema_printed("profile", "--city", "baotou"), \
+        schema_printed("profile", "--city", "zhengzhou")
+    assert "medical_elderly_care" in baotou["properties"]
+    assert "medical_elderly_care" not in zhengzhou["properties"]
+    assert "郑州市" not in baotou["properties"]["city"]["enum"]
+    assert "金水区" in zhengzhou["properties"]["district"]["enum"]
+    result = CliRunner().invoke(cli, ["schema", "profile", "--city", "atlantis"])
+    assert result.exit_code == 2 and "not a loaded city" in result.output
+

@@ -67,6 +67,8 @@ class RuleBook:
     rules: dict[str, list[Rule]] = field(default_factory=dict)
     params: dict[str, ParamTable] = field(default_factory=dict)
     city_params: dict[str, dict[str, ParamTable]] = field(default_factory=dict)
+    # the jurisdiction whose folder's facts.toml declares a fact (the common ones: none)
+    fact_owners: dict[str, str] = field(default_factory=dict)
 
     def param_tables(self, city_id: str) -> dict[str, ParamTable]:
         """The parameters in force for a city: its own, then those shared by every city."""
@@ -247,7 +249,9 @@ def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[
     if _present(folder / "facts.toml"):
         facts = SourceFile(folder / "facts.toml", problems, "facts")
         validate(facts)
+        known = set(book.schema.facts)
         _declare_facts(facts, book.schema, names)
+        book.fact_owners.update(dict.fromkeys(set(book.schema.facts) - known, city.id))
     return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
 
 

@@ -438,3 +438,10 @@ class ParamsFile(RootModel[dict[str, ParamTable]]):
 MODELS: dict[str, type[BaseModel]] = {
     "rules": RuleFile, "city": CityFile, "facts": FactsFile, "params": ParamsFile,
 }
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a kind of file (rules, city, facts, params), as taplo and editors
+    read it."""
+    return {"$schema": DIALECT, **MODELS[kind].model_json_schema()}

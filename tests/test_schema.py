@@ -91,6 +91,8 @@ def test_a_city_out_of_shape_is_told_whole_and_its_folder_is_not_read() -> None:
          "years"),
         ("city.toml", 10, document + "signed_on: '2020-01-01' is not a date; write it bare, "
          "e.g. 2018-08-06"),
+        ("city.toml", 20, "[[documents]] '坏〔2020〕2号': repealed_by needs repealed_on, the day "
+         "it was repealed"),
         ("city.toml", 15, "division type 'borough' is not one of district, county, "
          "county_city, banner, development_zone"),
         ("city.toml", 18, "constant 'KINDS' must be text, true/false or a list of texts"),

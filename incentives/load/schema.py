@@ -17,7 +17,8 @@ from collections.abc import Callable
 from datetime import date as Day  # a rule has a key named date
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag, model_validator
+from pydantic_core import PydanticCustomError
 
 from incentives.model.facts import FACT_TYPES
 from incentives.model.place import DIVISION_TYPES
@@ -26,6 +27,8 @@ from incentives.model.rule import KINDS, PAYERS, TIMINGS
 MAX_RULES_PER_FILE = 500
 # A tag of a union's branch starts with TAG: it is left out of a location in a message.
 TAG = "~"
+# The types of the errors these models raise themselves, in the project's words already.
+OWN_ERRORS = frozenset({"wrong_form", "needs_key"})
 
 
 def pick(message: str, *branches: tuple[str, Callable[[Any], bool]]) -> Discriminator:
@@ -292,7 +295,8 @@ class Duration(Shape):
 class Document(Shape):
     """规则所依据的文件 / A document rules cite."""
 
-    model_config = ConfigDict(title="文件 Document")
+    model_config = ConfigDict(title="文件 Document", json_schema_extra={
+        "dependentRequired": {"repealed_by": ["repealed_on"]}})
     id: NonEmpty = described("文号", "its number")
     title: str | None = described("标题", "title", default=None)
     issued_by: str | None = described("发文机关", "issued by", default=None)
@@ -303,8 +307,15 @@ class Document(Shape):
                                            "effective_from", default=None)
     repealed_on: Day | None = described("废止日期（当日起失效）", "repealed from this day",
                                          default=None)
-    repealed_by: str | None = described("废止文件", "the document that repealed it",
-                                        default=None)
+    repealed_by: str | None = described("废止文件（需有 repealed_on）", "the document that "
+                                        "repealed it (needs repealed_on)", default=None)
+
+    @model_validator(mode="after")
+    def _repealed_on_a_day(self) -> Document:
+        if self.repealed_by is not None and self.repealed_on is None:
+            raise PydanticCustomError("needs_key", "repealed_by needs repealed_on, the day "
+                                      "it was repealed")
+        return self
 
 
 class Division(Shape):

@@ -10,6 +10,7 @@ cache does not know as valid.
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from typing import TYPE_CHECKING, Any
@@ -213,11 +214,13 @@ def _path(parts: Loc) -> str:
 def _what(model: type[BaseModel], loc: Loc, error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        keys = ", ".join(sorted(_keys_at(model, loc[:-1])))
+        keys = ", ".join(_keys_at(model, tuple(p for p in loc[:-1] if isinstance(p, str))))
         owner = "a rule" if model.__name__ == "RuleFile" and len(loc) == 3 else "it"
         return f"unknown key; {owner} has {keys}"
     if kind not in WORDING:  # our own (a union's one message), else a plain fallback
-        if kind != "wrong_form":
+        from incentives.load.schema import OWN_ERRORS
+
+        if kind not in OWN_ERRORS:
             return OTHERWISE
         found = error.get("input")
         return error["msg"] if isinstance(found, dict | list) else \
@@ -239,17 +242,18 @@ def _expected(error: ErrorDetails) -> str:
     return ", ".join(quoted)
 
 
-def _keys_at(model: type[BaseModel], loc: Loc) -> set[str]:
-    """The keys the table at `loc` may have (what an unknown key there is told)."""
+@functools.cache
+def _keys_at(model: type[BaseModel], loc: tuple[str, ...]) -> list[str]:
+    """The keys the table at `loc` (its keys, without list indices) may have, in order of
+    name: what an unknown key there is told."""
     current = _models_in(model.model_fields["root"].annotation) if "root" in model.model_fields \
         else {model}
     for part in loc:
-        if not isinstance(part, str):
-            continue
         inner = {found for each in current for name, field in each.model_fields.items()
                  if (field.alias or name) == part for found in _models_in(field.annotation)}
         current = inner or current  # a key of a table of tables (a fact's name) stays
-    return {field.alias or name for each in current for name, field in each.model_fields.items()}
+    return sorted({field.alias or name for each in current
+                   for name, field in each.model_fields.items()})
 
 
 def _models_in(annotation: Any) -> set[type[BaseModel]]:

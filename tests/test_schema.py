@@ -216,3 +216,16 @@ def test_a_citys_profile_schema_has_its_own_facts_and_places_only() -> None:
     result = CliRunner().invoke(cli, ["schema", "profile", "--city", "atlantis"])
     assert result.exit_code == 2 and "not a loaded city" in result.output
 
+
+
+def test_a_sub_table_of_a_later_rule_is_told_at_its_own_line(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "city.toml").write_text('[city]\nid = "t"\n\n[[documents]]\nid = "D"\n', "utf-8")
+    rule = ('[[rule]]\nid = "{id}"\ndocument = "D"\narticle = "一"\nquote = "…"\ntitle = "t"\n'
+            'effective_from = 2018-08-06\nkind = "tax_exemption"\n\n[rule.period]\n'
+            'years = {years}\n\n')
+    (folder / "r.toml").write_text(rule.format(id="a", years=3) + rule.format(id="b", years=300),
+                                   "utf-8")
+    assert told(problems_of(folder)) == [
+        ("r.toml", 23, "rule 'b': period: years: 300 is above 100, the most allowed")]

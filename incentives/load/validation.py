@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import typing
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Any
 
 from incentives.load.cache import record_valid
@@ -143,18 +144,33 @@ def _table_at(data: Any, loc: Loc) -> dict[str, Any] | None:
 def _line(source: SourceFile, loc: Loc, kind: str) -> int:
     """The line of the key an error is about (for a missing key, of its table)."""
     parts = loc[:-1] if kind == "missing" else loc
-    line, path = 1, list[str]()
+    line = outer = parent = 1  # the line of the key, of its table, and of the one that holds it
+    path: list[str] = []
     for part in parts:
-        if isinstance(part, int):
-            headers = source.header_lines(".".join(path))
-            line = headers[part] if part < len(headers) else line
-            continue
         if part == "[key]":
             continue
+        if isinstance(part, int):  # the part-th [[path]] of the table that holds them
+            headers = _headers_within(source, path, parent)
+            line = outer = headers[part] if part < len(headers) else line
+            continue
         path.append(part)
-        headers = source.header_lines(".".join(path))
+        parent, headers = outer, _headers_within(source, path, outer)
         line = headers[0] if headers else source.key_line(line, part, within_rule=line > 1)
+        outer = line if headers else outer
     return line
+
+
+def _headers_within(source: SourceFile, path: list[str], line: int) -> list[int]:
+    """The lines of the `[path]` or `[[path]]` headers of the table that starts at `line`:
+    after it, and before the next top-level `[[…]]` (the `[rule.period]` of the third
+    [[rule]] is the first one after that rule's header)."""
+    starts = source.index.rule_headers
+    after = bisect_right(starts, line)
+    end = starts[after] if after < len(starts) and line > 1 else None
+    headers = source.header_lines(".".join(path))
+    first = bisect_left(headers, line)
+    last = bisect_left(headers, end) if end is not None else len(headers)
+    return headers[first:last]
 
 
 def _message(kind: str, data: dict[str, Any], model: type[BaseModel], loc: Loc,

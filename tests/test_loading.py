@@ -151,3 +151,14 @@ def test_a_profile_keeps_its_decimals_through_the_cache(monkeypatch: pytest.Monk
     assert first == second == tomllib.loads(text, parse_float=Decimal)
     assert str(second["rate"]) == "0.10" and isinstance(second["rate"], Decimal)
     assert parse_toml(text) == {"rate": 0.1, "beds": 120, "opened_on": date(2016, 9, 1)}
+
+
+def test_the_version_the_cache_is_keyed_on_is_the_packages() -> None:
+    from importlib.metadata import version
+
+    import incentives
+
+    assert incentives.__version__ == version("incentives")
+    from incentives.load.cache import validity_key
+
+    assert validity_key().startswith(f"{incentives.__version__}+")

@@ -19,6 +19,7 @@ from incentives.load.profile_file import read_profile_file
 from incentives.load.rulebook import RuleBook, load_rulebook
 from incentives.model.profile import Profile, parse_profile
 from incentives.model.result import Assessment, Result
+from incentives.version import __version__
 
 __all__ = [
     "Assessment",
@@ -27,6 +28,7 @@ __all__ = [
     "Result",
     "RuleBook",
     "RuleFileError",
+    "__version__",
     "assess",
     "load_profile",
     "load_rulebook",

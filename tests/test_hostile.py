@@ -320,13 +320,17 @@ def test_a_fact_may_not_shadow_a_builtin(tmp_path: Path, name: str) -> None:
     assert f"fact {name!r} is declared already or is not a usable name" in problem.message
 
 
-@pytest.mark.parametrize("declared", ['type = "bool"\nsigned = true', 'type = "money"\nsigned = 1'])
-def test_signed_is_for_an_amount_and_is_true_or_false(tmp_path: Path, declared: str) -> None:
+@pytest.mark.parametrize(("declared", "told"), [
+    ('type = "bool"\nsigned = true', "signed = true is for a money or number fact only"),
+    ('type = "money"\nsigned = 1', "fact 'loss': signed: must be true or false"),  # the schema
+])
+def test_signed_is_for_an_amount_and_is_true_or_false(tmp_path: Path, declared: str,
+                                                       told: str) -> None:
     folder = folder_with(tmp_path, "newly_built")
     (folder / "facts.toml").write_text(f'[loss]\n{declared}\nzh = "x"\nen = "x"\n',
                                        encoding="utf-8")
     problem = the_problem(refused(folder), folder / "facts.toml")
-    assert "signed = true is for a money or number fact only" in problem.message
+    assert told in problem.message
 
 
 @pytest.mark.parametrize("name", ["open", "compile", "max"])

@@ -272,7 +272,7 @@ def test_a_stranger_loaded_first_is_named_when_the_real_city_is_refused(tmp_path
     folder = rule_folder(tmp_path, "aaa", **{"city.toml": city, "r.toml": RULE})
     result = invoke("rules", "check", "--no-bundled", folder, ZHENGZHOU)
     assert result.exit_code == 2, result.output
-    assert (f"{ZHENGZHOU / 'city.toml'}:7: city 'zhengzhou': alias '郑州市' is already that of "
+    assert (f"{ZHENGZHOU / 'city.toml'}:8: city 'zhengzhou': alias '郑州市' is already that of "
             f"city 'hostile' (in {folder / 'city.toml'})") in result.output
 
 
@@ -320,10 +320,7 @@ def forged(text: str, tables: dict[str, Any]) -> str:
     """An entry for `text` holding other tables, with every digest right."""
     from incentives.load import cache
 
-    canonical = cache._canonical(tables)
-    return json.dumps({"format": cache.FORMAT, "source": cache._sha256(text),
-                       "parsed": cache._sha256(canonical), "tables": json.loads(canonical)},
-                      ensure_ascii=False)
+    return cache.entry_text(cache._sha256(text), tables, [])
 
 
 def inflated(text: str) -> dict[str, Any]:
@@ -588,8 +585,8 @@ def test_a_rule_text_with_an_escape_code_is_refused_at_its_line(tmp_path: Path,
 @pytest.mark.parametrize(("title", "code", "told"), [
     ('{ en = "Award" }', 0, ""),
     ('{ zh = "奖励" }', 0, ""),
-    ('{ zh = 1, en = "Award" }', 2, "title: must be text or a table"),
-    ("{ fr = \"Prix\" }", 2, "title: must be text or a table"),
+    ('{ zh = 1, en = "Award" }', 2, "rule 'hostile.r': title: zh: must be text"),
+    ("{ fr = \"Prix\" }", 2, "rule 'hostile.r': title: fr: unknown key; it has en, zh"),
 ])
 def test_a_title_in_one_language_stands_for_both_and_a_bad_one_is_named(
         tmp_path: Path, title: str, code: int, told: str) -> None:

@@ -192,21 +192,25 @@ def test_both_engines_agree_on_document_status(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("document", "expected"), [
-    ('valid_for = { years = "five" }', "valid_for: must be a table such as { years = 5 }"),
-    ('valid_for = { weeks = 2 }', "valid_for: must be a table such as { years = 5 }"),
-    ('repealed_by = "河政〔2019〕9号"', "repealed_by: needs repealed_on"),
+    ('valid_for = { years = "five" }', "valid_for: years: must be a whole number"),
+    ('valid_for = { weeks = 2 }', "valid_for: weeks: unknown key; it has days, months, years"),
+    ('repealed_by = "河政〔2019〕9号"', "repealed_by needs repealed_on, the day it was repealed"),
     ('repealed_on = "2019-05-01"', "repealed_on: '2019-05-01' is not a date"),
     ('repealed_on = 2019-01-01', "repealed_on: is not after the day it took effect"),
 ])
 def test_a_bad_document_status_is_refused_at_its_line(tmp_path: Path, document: str,
                                                       expected: str) -> None:
+    """One problem each, at the key's line (a key that needs another: at its document's)."""
     extra = ('\n[[documents]]\nid = "河政〔2019〕10号"\ntitle = "…"\nsigned_on = 2019-06-01\n'
              f"{document}\n")
     folder = folder_with(tmp_path, extra)
     lines = (folder / "city.toml").read_text("utf-8").split("\n")
     line = len(lines) - lines[::-1].index(document)  # the added one, the last
-    assert load_problems(folder) == [f"city.toml:{line}: document '河政〔2019〕10号': {expected}"
-                                     + load_problems(folder)[0].split(expected, 1)[1]]
+    if document.startswith("repealed_by"):
+        line = len(lines) - lines[::-1].index("[[documents]]")
+    [problem] = load_problems(folder)
+    assert problem.startswith(f"city.toml:{line}: ")
+    assert "'河政〔2019〕10号'" in problem and expected in problem
 
 
 # --- 3. several documents, quotes and their sources -------------------------------------------
@@ -263,7 +267,7 @@ def test_reports_show_every_document_and_where_each_quote_was_read(
     ('document = "河政〔2020〕1号"\nquote = [{ text = "…", document = "河政〔2015〕1号" }]',
      "quote: document '河政〔2015〕1号' is not one the rule cites"),
     ('document = "河政〔2020〕1号"\nquote = "…"\nsource = { report = "河屯日报" }',
-     "source: source must be { report ="),
+     "source: published_on: missing"),
     ('document = "河政〔2020〕1号"\nquote = [{ text = "…", source = { report = "报", '
      'published_on = 2020-01-01, url = "javascript:x" } }]',
      "quote: source url 'javascript:x' is not an http(s) address"),
@@ -422,7 +426,7 @@ def test_both_engines_agree_on_calendar_windows(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("entry", "expected"), [
-    ('{ share = "100%", month = 13 }', "month 13 is not a month from 1 to 12"),
+    ('{ share = "100%", month = 13 }', "month: 13 is above 12, the most allowed"),
     ('{ share = "100%", month = 3, years = 1 }', "years does not go with it"),
     ('{ share = "100%", month = 3, timing = "no_later_than" }', "timing does not go with it"),
     ('{ share = "100%", month = 3, from = "sponsor" }', "from: 'sponsor' is not a date fact"),

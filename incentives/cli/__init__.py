@@ -31,7 +31,7 @@ ISSUES_HINT = ("This is a bug in incentives {version}, not a problem with your i
 # Each command's module is imported only when that command runs (or help lists them), so
 # `incentives check` does not load batch, explore, init and rules.
 COMMANDS = {"batch": "batch", "check": "check", "compare": "explore", "explain": "explore",
-            "init": "init", "rules": "rules", "whatif": "explore"}
+            "init": "init", "rules": "rules", "schema": "schema", "whatif": "explore"}
 
 
 class _Commands(click.Group):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import tomllib
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from incentives.errors import DuplicateKey, InputError, Problem
 from incentives.files import NotReadable, read_bounded
 from incentives.load import strict_json
+from incentives.load.cache import parse_toml
 
 MAX_PROFILE_BYTES = 1_000_000
 
@@ -28,20 +27,24 @@ def read_profile_file(path: Path) -> dict[str, Any]:
     kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
     try:
         text = data.decode("utf-8-sig")
-        if kind == "JSON":
-            raw = strict_json.loads(text)
-        else:
-            raw = tomllib.loads(text, parse_float=Decimal)
+        # a TOML profile seen before is read from the cache
+        raw = strict_json.loads(text) if kind == "JSON" else parse_toml(text, decimals=True)
     except UnicodeDecodeError:
         raise InputError([Problem(where, "file is not UTF-8 text")]) from None
     except DuplicateKey as error:
         raise InputError([Problem(where, str(error))]) from None
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
-        message = str(error) if len(str(error)) <= 200 else str(error)[:199] + "…"
-        raise InputError([Problem(where, f"not valid {kind}: {message}")]) from None
-    except ValueError:  # int() refuses a number of more than 4300 digits
-        raise InputError([Problem(where, f"not valid {kind}: a number in it is far too long")]
-                         ) from None
+    except (ValueError, RecursionError) as error:
+        raise InputError([Problem(where, f"not valid {kind}: {_why(error)}")]) from None
     if not isinstance(raw, dict):
         raise InputError([Problem(where, "a profile must be a table of facts")])
     return raw
+
+
+def _why(error: ValueError | RecursionError) -> str:
+    """Why a text is not JSON or TOML; a ValueError of neither parser is int() refusing a
+    number of more than 4300 digits."""
+    import tomllib  # imported already if it raised the error
+
+    if isinstance(error, json.JSONDecodeError | tomllib.TOMLDecodeError | RecursionError):
+        return str(error) if len(str(error)) <= 200 else str(error)[:199] + "…"
+    return "a number in it is far too long"

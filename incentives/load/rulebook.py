@@ -26,6 +26,7 @@ from incentives.load.facts import FACTS_FILE, load_base_schema
 from incentives.load.named import named_conditions
 from incentives.load.rulefile import load_rule_file
 from incentives.load.source import SourceFile
+from incentives.load.validation import validate
 from incentives.model.conditions import Env
 from incentives.model.facts import (
     EARLIEST_DATE,
@@ -71,6 +72,8 @@ class RuleBook:
     rules: dict[str, list[Rule]] = field(default_factory=dict)
     params: dict[str, ParamTable] = field(default_factory=dict)
     city_params: dict[str, dict[str, ParamTable]] = field(default_factory=dict)
+    # the jurisdiction whose folder's facts.toml declares a fact (the common ones: none)
+    fact_owners: dict[str, str] = field(default_factory=dict)
 
     def param_tables(self, city_id: str) -> dict[str, ParamTable]:
         """The parameters in force for a city: its own, then those shared by every city."""
@@ -248,7 +251,8 @@ def city_names(city: City) -> dict[str, str]:
 def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[RuleProblem]
                     ) -> tuple[City | None, dict[str, Any]]:
     """Read a folder's city.toml and facts.toml: its jurisdiction, constants and new facts."""
-    source = SourceFile(folder / "city.toml", problems)
+    source = SourceFile(folder / "city.toml", problems, "city")
+    validate(source)
     if source.data is None:
         return None, {}
     city, covers_all = _read_city(source)
@@ -268,7 +272,11 @@ def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[
     names.claim("city", city_names(city), city.id, source.name)
     (book.layers if covers_all else book.cities)[city.id] = city
     if _present(folder / "facts.toml"):
-        _declare_facts(SourceFile(folder / "facts.toml", problems), book.schema, names)
+        facts = SourceFile(folder / "facts.toml", problems, "facts")
+        validate(facts)
+        known = set(book.schema.facts)
+        _declare_facts(facts, book.schema, names)
+        book.fact_owners.update(dict.fromkeys(set(book.schema.facts) - known, city.id))
     return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
 
 
@@ -468,7 +476,8 @@ def _check_restatements(book: RuleBook, problems: list[RuleProblem]) -> None:
 
 def _load_params(path: Path, into: dict[str, ParamTable], book: RuleBook,
                  problems: list[RuleProblem]) -> None:
-    source = SourceFile(path, problems)
+    source = SourceFile(path, problems, "params")
+    validate(source)
     for name, table in (source.data or {}).items():
         line = source.key_line(1, name, within_rule=False)
         if name in into or name in book.schema or name in RESERVED_NAMES:

@@ -10,6 +10,7 @@ from typing import Any
 
 from incentives.errors import ExprError, MoneyError, RuleProblem
 from incentives.load.source import SourceFile
+from incentives.load.validation import validate
 from incentives.model.conditions import (
     MAX_SOURCE_CHARS,
     NUMBER,
@@ -49,7 +50,8 @@ REQUIRED_KEYS = ("id", "document", "article", "quote", "title", "effective_from"
 
 
 def load_rule_file(path: Path, city: City, env: Env, problems: list[RuleProblem]) -> list[Rule]:
-    source = SourceFile(path, problems)
+    source = SourceFile(path, problems, "rules")
+    validate(source)
     if source.data is None:
         return []
     extra = set(source.data) - {"rule"}
@@ -64,6 +66,8 @@ def load_rule_file(path: Path, city: City, env: Env, problems: list[RuleProblem]
     rules = []
     for index, table in enumerate(tables):
         line = lines[index] if index < len(lines) else 1
+        if table is None:
+            continue  # refused by its schema, every problem in it reported
         if not isinstance(table, dict):
             source.problem(line, "a rule must be a [[rule]] table")
             continue

@@ -7,14 +7,13 @@ anywhere is recorded, never raised at once, so that a user sees every problem to
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import Any
 
 from incentives.errors import RuleProblem
 from incentives.files import NotReadable, read_bounded
-from incentives.load.cache import parse_toml
+from incentives.load.cache import read_toml
 
 MAX_RULE_FILE_BYTES = 512 * 1024
 MAX_TOML_NESTING = 24
@@ -32,13 +31,17 @@ _DOTTED = re.compile(r"(?<![\w\"'-])(?:(?:[\w-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]
 
 
 class SourceFile:
-    """A TOML file's text and table, with a way to find the line of a rule's key."""
+    """A TOML file's text and table, with a way to find the line of a rule's key. `kind`
+    (rules, city, facts, params) names the schema it is checked against (validation.py);
+    `valid` says the cache knows it passed."""
 
-    def __init__(self, path: Path, problems: list[RuleProblem]) -> None:
+    def __init__(self, path: Path, problems: list[RuleProblem], kind: str = "") -> None:
         self.path = path
         self.name = str(path)
+        self.kind = kind
         self.text = ""
         self.data: dict[str, Any] | None = None
+        self.valid = False
         self.problems = problems
         self._index: _LineIndex | None = None
         self.read()
@@ -59,22 +62,25 @@ class SourceFile:
             self.problem(1, too_deep)
             return
         try:
-            data = parse_toml(self.text)
-        except tomllib.TOMLDecodeError as error:
-            line = re.search(r"line (\d+)", str(error))
-            self.problem(int(line.group(1)) if line else 1, f"not valid TOML: {brief(error)}")
-            return
-        except ValueError:  # int() refuses a number of more than 4300 digits
-            self.problem(1, "not valid TOML: a number in it is far too long")
+            parsed = read_toml(self.text, self.kind)
+        except ValueError as error:  # not TOML, or int() refusing 4300 digits and more
+            import tomllib  # imported already: it raised the error
+
+            if isinstance(error, tomllib.TOMLDecodeError):
+                line = re.search(r"line (\d+)", str(error))
+                self.problem(int(line.group(1)) if line else 1,
+                             f"not valid TOML: {brief(error)}")
+            else:
+                self.problem(1, "not valid TOML: a number in it is far too long")
             return
         except RecursionError:
             self.problem(1, "not valid TOML: nested too deeply")
             return
-        depth = _data_depth(data)  # the pre-scan misses nothing, but the data decides
+        depth = _data_depth(parsed.tables)  # the pre-scan misses nothing, but the data decides
         if depth > MAX_TOML_NESTING:
             self.problem(1, f"tables nested {depth} deep (the limit is {MAX_TOML_NESTING})")
             return
-        self.data = data
+        self.data, self.valid = parsed.tables, parsed.valid
 
     def problem(self, line: int, message: str, detail: str = "") -> None:
         self.problems.append(RuleProblem(self.name, line, message, detail))

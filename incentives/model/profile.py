@@ -24,8 +24,8 @@ Value = bool | Decimal | date | str
 # 2025年4月28日, and 2025/4/28 or 2025-4-28 or 2025.4.28 as Excel and people write them
 _CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$"
                            r"|^\s*(\d{4})([/.-])(\d{1,2})\5(\d{1,2})\s*$")
-_TRUE_WORDS = {"true", "yes", "y", "1", "是", "有"}
-_FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "没有"}
+TRUE_WORDS = {"true", "yes", "y", "1", "是", "有"}
+FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "没有"}
 
 
 class _Short(reprlib.Repr):
@@ -202,9 +202,9 @@ def _to_bool(fact: Fact, value: Any, _: Mapping[str, City]) -> bool:
         return value
     if isinstance(value, str):
         word = value.strip()
-        if word in fact.true_names or word.casefold() in _TRUE_WORDS:
+        if word in fact.true_names or word.casefold() in TRUE_WORDS:
             return True
-        if word in fact.false_names or word.casefold() in _FALSE_WORDS:
+        if word in fact.false_names or word.casefold() in FALSE_WORDS:
             return False
     names = ", ".join(["true", "false", *fact.true_names, *fact.false_names])
     raise FactError(f"not yes or no; write one of {names}", f"不是“是”或“否”；可写 {names}")

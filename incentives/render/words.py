@@ -44,6 +44,20 @@ class Word:
 
 
 WORDS: dict[str, Word] = {
+    # the profile's JSON Schema (`incentives schema profile`): its title and each fact type
+    "profile_schema": Word("机构档案：一个机构的事实", "Profile: the facts of one institution"),
+    "profile_schema_city": Word("适用于", "for"),
+    "fact_type_bool": Word("是或否", "yes or no"),
+    "fact_type_money": Word("金额（元，可写 万、亿）", "an amount in yuan (万 and 亿 allowed)"),
+    "fact_type_number": Word("数字", "a number"),
+    "fact_type_date": Word("日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"),
+    "fact_type_enum": Word("取值之一", "one of the values"),
+    "fact_type_text": Word("文本", "text"),
+    "fact_type_city": Word("城市", "a city"),
+    "fact_type_division": Word("县级行政区", "a county-level division"),
+    "fact_unit": Word("单位", "unit"),
+    "fact_signed": Word("可为负数", "may be below zero"),
+    "fact_declared_by": Word("仅适用于", "only in"),
     # statuses (model.result), as a report's section headings
     ELIGIBLE: Word("符合条件", "Eligible"),
     NEEDS_INFO: Word("需补充信息", "Needs information", short_en="Needs info"),

@@ -235,3 +235,17 @@ def test_a_broken_named_condition_is_told_once_not_in_every_rule_that_uses_it(
     assert code == 2
     problems = [line for line in out.splitlines() if line.startswith(f"  {folder}")]
     assert len(problems) == 1 and problem in problems[0]
+
+
+def test_a_cash_rule_with_an_empty_list_of_amounts_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "qinghe"
+    folder.mkdir()
+    for name in ("facts.toml", "city.toml", "rules.toml"):
+        (folder / name).write_text((FOLDER / name).read_text(encoding="utf-8"), "utf-8")
+    rules = folder / "rules.toml"
+    text = rules.read_text(encoding="utf-8")
+    assert 'amount = "500万"' in text
+    rules.write_text(text.replace('amount = "500万"', "amount = []"), encoding="utf-8")
+    code, out = run("rules", "check", folder)
+    assert code == 2
+    assert "rule 'qinghe.accreditation-award': amount: an empty list" in out

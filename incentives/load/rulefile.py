@@ -295,6 +295,10 @@ class _RuleReader:
         value = self.table.get("amount")
         if value is None:
             return []
+        if value == []:
+            self.problem("amount", "an empty list; give the amount, or its cases "
+                         "[{ when, value }, …]")
+            return []
         entries = value if isinstance(value, list) else [{"value": value}]
         cases = []
         for entry in entries:

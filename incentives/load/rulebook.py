@@ -147,17 +147,16 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
     for params_dir in _params_dirs(tops):
         for path in sorted(params_dir.glob("*.toml")):
             _load_params(path, book.params, book, problems)
-    for folder, place, _ in declared:
+    for folder, place, *_ in declared:
         if place is not None and (folder / "params").is_dir():
             scoped = book.city_params.setdefault(place.id, {})
             for path in sorted((folder / "params").glob("*.toml")):
                 _load_params(path, scoped, book, problems)
     suggestions = Suggestions()
-    for folder, place, constants in declared:
-        if place is not None:
+    for folder, place, constants, city_file in declared:
+        if place is not None and city_file is not None:
             env = Env(book.schema, book.param_names(), constants, suggestions)
-            env = named_conditions(SourceFile(folder / "city.toml", problems), env,
-                                   RESERVED_NAMES)
+            env = named_conditions(city_file, env, RESERVED_NAMES)
             _load_rules(folder, place, env, book, problems)
     _check_versions(book.all_rules(), problems)
     _check_restatements(book, problems)
@@ -249,26 +248,27 @@ def city_names(city: City) -> dict[str, str]:
 
 
 def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[RuleProblem]
-                    ) -> tuple[City | None, dict[str, Any]]:
-    """Read a folder's city.toml and facts.toml: its jurisdiction, constants and new facts."""
+                    ) -> tuple[City | None, dict[str, Any], SourceFile | None]:
+    """Read a folder's city.toml and facts.toml: its jurisdiction, constants and new facts,
+    and city.toml as read (its named conditions are compiled from it later)."""
     source = SourceFile(folder / "city.toml", problems, "city")
     validate(source)
     if source.data is None:
-        return None, {}
+        return None, {}, None
     city, covers_all = _read_city(source)
     if city is None:
-        return None, {}
+        return None, {}, None
     if city.id in book.cities or city.id in book.layers:
         first = names.held[("city", city.id)][1]
         source.problem(source.table_key_line("city", "id"), f"city {city.id!r} is declared "
                        f"twice (first in {first}); to replace the bundled rules, use --no-bundled")
-        return None, {}
+        return None, {}, None
     clash = names.clash("city", city_names(city))
     if clash:
         what, message = clash
         line = source.table_key_line("city", "id" if what == "id" else "aliases")
         source.problem(line, f"city {city.id!r}: {message}")
-        return None, {}
+        return None, {}, None
     names.claim("city", city_names(city), city.id, source.name)
     (book.layers if covers_all else book.cities)[city.id] = city
     if _present(folder / "facts.toml"):
@@ -277,14 +277,14 @@ def _declare_folder(folder: Path, book: RuleBook, names: _Names, problems: list[
         known = set(book.schema.facts)
         _declare_facts(facts, book.schema, names)
         book.fact_owners.update(dict.fromkeys(set(book.schema.facts) - known, city.id))
-    return city, _read_constants(source, source.data.get("constants") or {}, book.schema)
+    return city, _read_constants(source, source.data.get("constants") or {}, book.schema), source
 
 
-def _scope_facts(declared: list[tuple[Path, City | None, dict[str, Any]]], book: RuleBook,
-                 names: _Names) -> None:
+def _scope_facts(declared: list[tuple[Path, City | None, dict[str, Any], SourceFile | None]],
+                 book: RuleBook, names: _Names) -> None:
     """Each fact a city's folder declares belongs to that city alone (a layer's, to all):
     a profile of another city may not give it."""
-    city_of = {str(folder / "facts.toml"): place.id for folder, place, _ in declared
+    city_of = {str(folder / "facts.toml"): place.id for folder, place, *_ in declared
                if place is not None and place.id in book.cities}
     for (kind, name), (whose, where) in names.held.items():
         if kind == "fact" and name == whose and where in city_of:

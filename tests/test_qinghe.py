@@ -214,6 +214,19 @@ def test_both_batch_engines_agree_on_a_registry_of_qinghe(tmp_path: Path) -> Non
     assert talent and all(r["amount"] == "" and r["amount_unstated"] for r in talent)
 
 
+def changed_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the Qinghe folder with `old` written `new` in one of its files."""
+    folder = tmp_path / "qinghe"
+    folder.mkdir()
+    for each in ("facts.toml", "rules.toml", "city.toml"):
+        text = (FOLDER / each).read_text(encoding="utf-8")
+        if each == name:
+            assert old in text
+            text = text.replace(old, new)
+        (folder / each).write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.mark.parametrize(("when", "problem"), [
     ("beds_added_in_force", "condition 'social_hospital' uses itself (social_hospital → "
      "beds_added_in_force → social_hospital)"),
@@ -222,15 +235,8 @@ def test_both_batch_engines_agree_on_a_registry_of_qinghe(tmp_path: Path) -> Non
 ])
 def test_a_broken_named_condition_is_told_once_not_in_every_rule_that_uses_it(
         tmp_path: Path, when: str, problem: str) -> None:
-    folder = tmp_path / "qinghe"
-    folder.mkdir()
-    for name in ("facts.toml", "rules.toml", "city.toml"):
-        (folder / name).write_text((FOLDER / name).read_text(encoding="utf-8"), "utf-8")
-    city = folder / "city.toml"
-    text = city.read_text(encoding="utf-8")
     shared = "when = \"sponsor == 'social' and kind not in ['clinic', 'outpatient']\""
-    assert shared in text
-    city.write_text(text.replace(shared, f'when = "{when}"'), encoding="utf-8")
+    folder = changed_copy(tmp_path, "city.toml", shared, f'when = "{when}"')
     code, out = run("rules", "check", folder)
     assert code == 2
     problems = [line for line in out.splitlines() if line.startswith(f"  {folder}")]
@@ -238,14 +244,7 @@ def test_a_broken_named_condition_is_told_once_not_in_every_rule_that_uses_it(
 
 
 def test_a_cash_rule_with_an_empty_list_of_amounts_is_refused(tmp_path: Path) -> None:
-    folder = tmp_path / "qinghe"
-    folder.mkdir()
-    for name in ("facts.toml", "city.toml", "rules.toml"):
-        (folder / name).write_text((FOLDER / name).read_text(encoding="utf-8"), "utf-8")
-    rules = folder / "rules.toml"
-    text = rules.read_text(encoding="utf-8")
-    assert 'amount = "500万"' in text
-    rules.write_text(text.replace('amount = "500万"', "amount = []"), encoding="utf-8")
+    folder = changed_copy(tmp_path, "rules.toml", 'amount = "500万"', "amount = []")
     code, out = run("rules", "check", folder)
     assert code == 2
     assert "rule 'qinghe.accreditation-award': amount: an empty list" in out

@@ -119,3 +119,20 @@ def test_coverage_names_what_no_case_exercises() -> None:
     assert any(part.startswith("note 1 (when premises_leased and lease_years < 5")
                for part in subsidy["not_exercised"])
     assert 0 < subsidy["percent"] < 100
+
+
+def test_a_failing_case_exits_1_from_the_installed_command(tmp_path: Path) -> None:
+    """The exit status a shell or CI sees, not only CliRunner's."""
+    import os
+    import subprocess
+    import sys
+
+    folder = copy_of_zhengzhou(tmp_path)
+    awards = folder / "awards.toml"
+    awards.write_text(awards.read_text(encoding="utf-8").replace(
+        '{ payer = "city", share = 4 }', '{ payer = "city", share = 6 }', 1), "utf-8")
+    done = subprocess.run([sys.executable, "-m", "incentives", "rules", "test", str(folder)],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "24 passed, 2 failed" in done.stdout  # the 三级甲等 and 二级甲等 splits

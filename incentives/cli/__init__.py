@@ -73,7 +73,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main() -> None:
     """Run the command line; a bug exits 1 with a short message (a traceback with --debug)."""
     try:
-        cli.main(standalone_mode=False)
+        status = cli.main(standalone_mode=False)
+        if isinstance(status, int) and status:  # a command's ctx.exit(N) or Exit(N)
+            sys.exit(status)
     except Failed as error:
         error.show()
         # A dead worker leaves the process pool broken; its exit hook would print a

@@ -17,7 +17,7 @@ from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
-from incentives.render.sentences import fact_name, result_sentences
+from incentives.render.sentences import fact_name, money_words, result_sentences
 from incentives.render.wording import summary_text
 from incentives.render.words import (
     citation_texts,
@@ -64,6 +64,44 @@ def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> 
     blocks += _citation_blocks(assessment.results, lang)
     blocks.append(Block("para", label("generated", lang)))
     return blocks
+
+
+def summary_lines(assessment: Assessment, schema: FactSchema, lang: str) -> list[str]:
+    """The answer first, short enough for one 80-column screen: cash certain and possible
+    by payer, the tax an exemption saves, the next dates, the facts still to supply."""
+    total, by_payer = assessment.cash_totals()
+    most, most_by_payer = assessment.cash_totals(most=True)
+    names = {p.payer: p.label for r in assessment.results for extent in (r.end(False), r.end(True))
+             if extent for p in extent.payers}
+    lines = [f"{label('certain', lang)}: {money_words(total)}",
+             *(f"    {names.get(p, p)} {money_words(a)}" for p, a in by_payer.items())]
+    if most != total:
+        lines += [f"{label('possible', lang)}: {money_words(most)}",
+                  *(f"    {names.get(p, p)} {money_words(a)}" for p, a in most_by_payer.items())]
+    saved = sum(savings_by_year(assessment).values(), Decimal(0))
+    if saved:
+        lines.append(f"{label('tax_saved', lang)}: {money_words(saved)}")
+    upcoming = [e for e in timeline(assessment) if not e.past][:3]
+    for event in upcoming:
+        amount = f" {money_words(event.amount)}" if event.amount is not None else ""
+        lines.append(f"{label('next_date', lang)}: {event.day.isoformat()}{amount} "
+                     f"{pick(event.label, lang)}")
+    missing = list(dict.fromkeys(n for r in assessment.results for n in r.missing))
+    if missing:
+        lines.append(f"{label('to_supply', lang)}: "
+                     + ", ".join(fact_name(n, schema, lang) for n in missing))
+    return [_fit(line) for line in lines]
+
+
+def _fit(line: str, width: int = 78) -> str:
+    """A summary line cut to the screen (a Chinese character is two columns)."""
+    used, out = 0, list[str]()
+    for char in line:
+        used += 2 if "\u2e80" <= char <= "\uffef" else 1
+        if used > width - 1:
+            return "".join(out) + "…"
+        out.append(char)
+    return line
 
 
 def money_blocks(assessment: Assessment, lang: str) -> list[Block]:

@@ -25,6 +25,7 @@ from incentives.render.document import (
     parameter_lines,
     range_lines,
     saving_lines,
+    summary_lines,
     timeline_blocks,
 )
 from incentives.render.sentences import fact_name, result_sentences
@@ -46,7 +47,9 @@ SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_I
 
 def render(assessment: Assessment, schema: FactSchema, lang: str = "en") -> RenderableType:
     """The whole report as one rich renderable."""
-    parts: list[RenderableType] = [_header(assessment, lang)]
+    parts: list[RenderableType] = [_header(assessment, lang),
+                                   RichText(f"{label('summary', lang)}", style="bold")]
+    parts += [RichText(f"  {line}") for line in summary_lines(assessment, schema, lang)]
     for status, mark, style in SECTIONS:
         results = [r for r in assessment.results if r.status == status]
         if results:

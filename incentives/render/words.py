@@ -166,6 +166,8 @@ WORDS: dict[str, Word] = {
     "and": Word("以下全部满足（且）", "all of these (and)"),
     "or": Word("满足其一（或）", "any of these (or)"),
     "not": Word("不满足以下条件", "not"),
+    "summary": Word("概要", "Summary"),
+    "next_date": Word("下一日期", "Next"),
     # the parameters a report used, stated as assumptions
     "param_since": Word("自 {day} 起执行", "in force from {day}"),
     "param_source": Word("来源", "source"),

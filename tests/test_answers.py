@@ -105,4 +105,4 @@ def test_an_award_for_an_event_before_the_policy_says_what_it_would_give(tmp_pat
     assert found["by_year"]["cash"] == {}  # nothing lands in a 2012 column
     text = report(tmp_path, profile)
     assert "If events before the policy counted: 10,000,000.00 元" in text
-    assert "grade_attained_on >= 2018-08-06" in text
+    assert "Date the grade was awarded 2012-05-01 ≥ 2018-08-06 ✗" in text

@@ -347,12 +347,18 @@ def test_every_option_for_any_profile_applies_and_numbers_are_tight(facts: dict[
 
 def test_check_table_has_a_within_reach_section() -> None:
     result = CliRunner().invoke(cli, ["check", str(EXAMPLES / "new-rehabilitation-hospital.toml"),
-                                      "--as-of", AS_OF.isoformat()])
+                                      "--as-of", AS_OF.isoformat(), "--lang", "zh"])
     assert result.exit_code == 0, result.output
-    section = result.output[result.output.index("Within reach"):]
+    section = result.output[result.output.index("差一点就符合"):]
     assert "✦ ZZ-1 等级奖励" in section
-    assert "with 医院等级 2A 二级甲等 (now ungraded 未定级), this pays 500万" in section
-    assert "with 医院等级 3A 三级甲等 (now ungraded 未定级), this pays 1,000万" in section
+    assert "若医院等级为 二级甲等（现为 未定级），可得 500万元" in section
+    assert "若医院等级为 三级甲等（现为 未定级），可得 1,000万元" in section
+    english = CliRunner().invoke(cli, ["check", str(EXAMPLES / "new-rehabilitation-hospital.toml"),
+                                       "--as-of", AS_OF.isoformat(), "--lang", "en"]).output
+    section = english[english.index("Within reach"):]
+    assert "✦ ZZ-1 Grade award" in section and "差一点" not in section
+    assert "with Hospital grade 2A or 3A (now ungraded)" not in section  # each its own amount
+    assert "with Hospital grade 2A (now ungraded), this pays 500万元" in section
 
 
 def test_check_json_has_a_within_reach_key_and_keeps_the_contract(tmp_path: Path) -> None:

@@ -175,7 +175,7 @@ def test_compare_reports(tmp_path: Path) -> None:
     assert code == 0 and "| Benefit |" in out and "1,038,000.00 元" in out
     code, _ = run("compare", REHAB, "--as-of", "2026-11-22", "--format", "html",
                   "-o", tmp_path / "c.html")
-    assert code == 0 and "包头市 Baotou" in (tmp_path / "c.html").read_text("utf-8")
+    assert code == 0 and "Baotou" in (tmp_path / "c.html").read_text("utf-8")
 
 
 def test_an_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:

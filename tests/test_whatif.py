@@ -30,7 +30,8 @@ D = Decimal
 
 
 def run(profile: Path, *args: str) -> Result:
-    result = CliRunner().invoke(cli, ["whatif", str(profile), *args, "--as-of", AS_OF])
+    result = CliRunner().invoke(cli, ["whatif", str(profile), *args, "--as-of", AS_OF,
+                                      "--lang", "en"])
     assert "Traceback" not in result.output
     return result
 
@@ -62,8 +63,8 @@ def test_attaining_3a_adds_the_grade_award() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     # reaching 3A is taken to happen on the as-of date, so the award counts as new and is dated
-    assert ("What if 假如:\n  grade = 3A 三级甲等 (was ungraded 未定级)\n"
-            "  grade_attained_on = 2026-11-22 (was unknown)\n") in out
+    assert ("What if:\n  Hospital grade [grade] = 3A (was ungraded)\n"
+            "  Date the grade was awarded [grade_attained_on] = 2026-11-22 (was unknown)\n") in out
     assert "郑州康宁康复医院 · as of 2026-11-22" in out
     assert cells(out, "zhengzhou.grade-award") == [
         "ZZ-1 zhengzhou.grade-award", "✗ not eligible", "✓ eligible · 10,000,000.00",
@@ -73,14 +74,15 @@ def test_attaining_3a_adds_the_grade_award() -> None:
     # 三级甲等 is 三级, which gains the simpler approval
     approval = row(out, "zhengzhou.simplified-approval")
     assert "✓ eligible · 1 item" in approval and "✓ eligible · 2 items" in approval
-    assert "zhengzhou.simplified-approval: + 进一步简化三级医院的设置审批" in out
+    assert ("zhengzhou.simplified-approval: + simpler establishment approval for level-3 "
+            "hospitals") in out
     assert "二级及以下医疗机构设置审批与执业登记" not in out
     assert "11 other provisions unchanged." in out
     totals = out[out.index("Cash totals"):].splitlines()
     assert [line.split() for line in totals if "│" in line] == [
         ["郑州市财政", "│", "519,000.00", "│", "4,519,000.00", "│", "+4,000,000.00"],
         ["二七区财政", "│", "519,000.00", "│", "6,519,000.00", "│", "+6,000,000.00"],
-        ["total", "合计", "│", "1,038,000.00", "│", "11,038,000.00", "│", "+10,000,000.00"],
+        ["total", "│", "1,038,000.00", "│", "11,038,000.00", "│", "+10,000,000.00"],
     ]
 
 
@@ -88,21 +90,22 @@ def test_one_fen_short_of_the_threshold_loses_the_investment_reward() -> None:
     result = run(REHAB, "--set", "fixed_asset_investment=49999999.99")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "  fixed_asset_investment = 49,999,999.99 元 (was 8,650万)" in out
+    assert ("  Fixed-asset investment excluding land [fixed_asset_investment] = 49,999,999.99 元"
+            " (was 8,650万元)") in out
     reward = row(out, "zhengzhou.investment-reward")
     assert "✓ eligible · 1,038,000.00" in reward
     assert "✗ not eligible" in reward
     assert reward.rstrip().endswith("−1,038,000.00")
     assert "12 other provisions unchanged." in out
-    assert "total 合计   │ 1,038,000.00 │       0.00 │   −1,038,000.00" in out
+    assert "total      │ 1,038,000.00 │  0.00 │ −1,038,000.00" in out
 
 
 def test_chinese_names_and_several_changes() -> None:
     result = run(REHAB, "--set", "for_profit=非营利性", "--set", "kind=综合医院")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "for_profit = false 非营利性 (was true 营利性)" in out
-    assert "kind = general 综合医院 (was rehabilitation 康复医院)" in out
+    assert "For-profit rather than non-profit [for_profit] = no (was yes)" in out
+    assert "Type of institution [kind] = general (was rehabilitation)" in out
     assert cells(out, "zhengzhou.investment-reward") == [  # 1.2% of 8650万 → 1%
         "ZZ-2 zhengzhou.investment-reward", "✓ eligible · 1,038,000.00",
         "✓ eligible · 865,000.00", "−173,000.00"]
@@ -116,7 +119,7 @@ def test_chinese_names_and_several_changes() -> None:
 def test_a_blank_value_makes_a_fact_unknown() -> None:
     result = run(GENERAL, "--set", "grade=")
     assert result.exit_code == 0, result.output
-    assert "grade = unknown (was 3A 三级甲等)" in result.stdout
+    assert "Hospital grade [grade] = unknown (was 3A)" in result.stdout
     award = row(result.stdout, "zhengzhou.grade-award")
     assert "? needs info" in award
     assert award.rstrip().endswith("unknown")
@@ -125,7 +128,7 @@ def test_a_blank_value_makes_a_fact_unknown() -> None:
 def test_setting_a_fact_to_its_own_value_changes_nothing() -> None:
     result = run(REHAB, "--set", "kind=rehabilitation")
     assert result.exit_code == 0, result.output
-    assert "What if 假如: no fact changes" in result.stdout
+    assert "What if: no fact changes" in result.stdout
     assert "Nothing changes." in result.stdout
     assert "13 other provisions unchanged." in result.stdout
 

@@ -28,6 +28,6 @@ def test_a_status_in_each_form() -> None:
 
 
 def test_a_word_not_yet_translated_reads_in_english() -> None:
-    assert label("and", "zh") == "all of these (and)"
-    assert both("and") == "all of these (and)"
+    assert label("and", "zh") == "以下全部满足（且）"
     assert Word("", "x").text("zh") == "x"
+    assert both("as_of") == "As of 评估日期"

@@ -71,7 +71,7 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[Assignment, ...],
 
     console = make_console(110)
     print_report(assessment, book.schema, console, report_lang(lang))
-    _print_reach(book, assessment, overrides, console)
+    _print_reach(book, assessment, overrides, console, report_lang(lang))
 
 
 def _check_json(book, assessment, overrides) -> str:  # type: ignore[no-untyped-def]
@@ -86,13 +86,13 @@ def _check_json(book, assessment, overrides) -> str:  # type: ignore[no-untyped-
     return dumps(payload, indent=2)
 
 
-def _print_reach(book, assessment, overrides, console) -> None:  # type: ignore[no-untyped-def]
+def _print_reach(book, assessment, overrides, console, lang: str) -> None:  # type: ignore[no-untyped-def]
     from incentives.assessment.reach import within_reach
     from incentives.render.explain import render_reach
 
     reaches = within_reach(assessment, book, overrides)
     if reaches:
-        console.print(render_reach(reaches, book.schema))
+        console.print(render_reach(reaches, book.schema, lang))
 
 
 def _ask_and_save(book, assessment, overrides, ask: bool, save: Path | None,  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from incentives.cli.common import (
     choose_cities,
     completes,
     emit,
+    lang_option,
     load_rules,
     make_console,
     output_options,
@@ -44,9 +45,10 @@ def _assess_profile(book, profile_path: Path, as_of: date, params: tuple[Assignm
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="For people, or JSON for programs.")
 @param_option
+@lang_option
 @rules_option
 def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[Assignment, ...],
-            rules: tuple[Path, ...]) -> None:
+            rules: tuple[Path, ...], lang: str | None = None) -> None:
     """Show why RULE_ID (a rule's id, or its provision code as reports print it: ZZ-2) gives
     PROFILE what it gives: the condition as a tree, the
     parameters, the amount step by step, the split and instalments, the quote, the notes,
@@ -71,7 +73,8 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[As
     from incentives.render.explain import render_explanation
 
     console = make_console(110)
-    console.print(render_explanation(explanation, book.schema, book.param_names()))
+    console.print(render_explanation(explanation, book.schema, book.param_names(),
+                                     report_lang(lang)))
 
 
 @click.command()
@@ -85,9 +88,11 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[As
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="For people, or JSON for programs.")
 @param_option
+@lang_option
 @rules_option
 def whatif(profile: Path, assignments: tuple[Assignment, ...], as_of: date, fmt: str,
-           params: tuple[Assignment, ...], rules: tuple[Path, ...]) -> None:
+           params: tuple[Assignment, ...], rules: tuple[Path, ...], lang: str | None = None
+           ) -> None:
     """Assess PROFILE as it is and with the facts changed by --set, and show what changes,
     rule by rule and in the totals: before, after, difference."""
     from incentives.assessment.whatif import whatif as compare
@@ -112,7 +117,7 @@ def whatif(profile: Path, assignments: tuple[Assignment, ...], as_of: date, fmt:
 
     from incentives.render.explain import render_whatif
 
-    make_console(110).print(render_whatif(result, book.schema))
+    make_console(110).print(render_whatif(result, book.schema, report_lang(lang)))
 
 
 @click.command()
@@ -143,11 +148,13 @@ def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
         return
     if fmt in ("markdown", "html"):
         from incentives.render.document import comparison_blocks
+        from incentives.render.words import label
 
-        blocks = comparison_blocks(comparison, report_lang(lang))
-        emit(render_document(blocks, fmt, "incentives compare", report_lang(lang)), output)
+        blocks = comparison_blocks(comparison, book.schema, report_lang(lang))
+        title = label("compare_title", report_lang(lang))
+        emit(render_document(blocks, fmt, title, report_lang(lang)), output)
         return
 
     from incentives.render.compare import render_comparison
 
-    make_console(140).print(render_comparison(comparison, report_lang(lang)))
+    make_console(140).print(render_comparison(comparison, book.schema, report_lang(lang)))

@@ -13,8 +13,10 @@ from incentives.cli.common import (
     UsageProblems,
     choose_cities,
     completes,
+    lang_option,
     load_rules,
     make_console,
+    report_lang,
     rules_option,
 )
 
@@ -50,8 +52,9 @@ def rules_list(cities: tuple[str, ...], fmt: str, rules: tuple[Path, ...]) -> No
 
 @rules.command("show")
 @click.argument("rule_id", shell_complete=completes("rule_ids"))
+@lang_option
 @rules_option
-def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
+def rules_show(rule_id: str, rules: tuple[Path, ...], lang: str | None = None) -> None:
     """A rule in full (by its id or provision code): quote, condition, figures, payers,
     dates, notes, where it is written."""
     from incentives.errors import did_you_mean
@@ -64,7 +67,7 @@ def rules_show(rule_id: str, rules: tuple[Path, ...]) -> None:
     if not versions:
         hint = did_you_mean(rule_id, sorted({r.id for r in book.all_rules()}), 3)
         raise UsageProblems([f"no rule {rule_id!r}{hint}"])
-    make_console(120).print(render_rule(versions))
+    make_console(120).print(render_rule(versions, report_lang(lang)))
 
 
 @rules.command("check")

@@ -41,6 +41,8 @@ class ParamUse:
     overridden: bool = False
     notes: tuple[str, ...] = ()
     assumed: bool = False
+    title: tuple[str, str] = ("", "")  # the parameter's name, (zh, en)
+    stale: bool = False  # the newest value of a figure that moves: a newer one may exist
 
 
 @dataclass
@@ -70,7 +72,8 @@ class ParamTable:
         if self.check_age and index == len(self.values) - 1:
             notes.append(self.staleness(entry, as_of))
         return ParamUse(self.name, entry.value, entry.start, entry.source, notes=tuple(notes),
-                        assumed=entry.assumed)
+                        assumed=entry.assumed, title=(self.zh, self.en),
+                        stale=self.check_age and index == len(self.values) - 1)
 
     def shown(self, value: Decimal) -> str:
         """A value as a user writes it: 4.35% for a rate, 15.75 yuan/m² otherwise."""
@@ -111,7 +114,10 @@ def resolve(
     uses: dict[str, ParamUse] = {}
     for name in sorted(names):
         if name in overrides:
-            uses[name] = ParamUse(name, overrides[name], None, "set by the user (--param)", True)
+            table = tables.get(name)
+            title = (table.zh, table.en) if table else ("", "")
+            uses[name] = ParamUse(name, overrides[name], None, "set by the user (--param)", True,
+                                  title=title)
             continue
         table = tables.get(name)
         use = table.value_on(as_of) if table else None

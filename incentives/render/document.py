@@ -7,6 +7,7 @@ quotes) and then written as Markdown or as a self-contained HTML page that print
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,10 +17,13 @@ from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
+from incentives.render.sentences import fact_name, money_words, result_sentences
 from incentives.render.wording import summary_text
 from incentives.render.words import (
     citation_texts,
+    city_name,
     ended_text,
+    english,
     label,
     note_if,
     open_awards,
@@ -43,7 +47,7 @@ class Block:
 
 def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> list[Block]:
     city = assessment.city
-    where = f"{city.name_zh} {city.name_en}"
+    where = f"{city_name(city, lang)}"
     if "district" in assessment.profile.facts:
         where += f" · {assessment.profile.facts['district']}"
     blocks = [Block("heading", assessment.profile.name or label("institution", lang), 1),
@@ -60,6 +64,44 @@ def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> 
     blocks += _citation_blocks(assessment.results, lang)
     blocks.append(Block("para", label("generated", lang)))
     return blocks
+
+
+def summary_lines(assessment: Assessment, schema: FactSchema, lang: str) -> list[str]:
+    """The answer first, short enough for one 80-column screen: cash certain and possible
+    by payer, the tax an exemption saves, the next dates, the facts still to supply."""
+    total, by_payer = assessment.cash_totals()
+    most, most_by_payer = assessment.cash_totals(most=True)
+    names = {p.payer: p.label for r in assessment.results for extent in (r.end(False), r.end(True))
+             if extent for p in extent.payers}
+    lines = [f"{label('certain', lang)}: {money_words(total)}",
+             *(f"    {names.get(p, p)} {money_words(a)}" for p, a in by_payer.items())]
+    if most != total:
+        lines += [f"{label('possible', lang)}: {money_words(most)}",
+                  *(f"    {names.get(p, p)} {money_words(a)}" for p, a in most_by_payer.items())]
+    saved = sum(savings_by_year(assessment).values(), Decimal(0))
+    if saved:
+        lines.append(f"{label('tax_saved', lang)}: {money_words(saved)}")
+    upcoming = [e for e in timeline(assessment) if not e.past][:3]
+    for event in upcoming:
+        amount = f" {money_words(event.amount)}" if event.amount is not None else ""
+        lines.append(f"{label('next_date', lang)}: {event.day.isoformat()}{amount} "
+                     f"{pick(event.label, lang)}")
+    missing = list(dict.fromkeys(n for r in assessment.results for n in r.missing))
+    if missing:
+        lines.append(f"{label('to_supply', lang)}: "
+                     + ", ".join(fact_name(n, schema, lang) for n in missing))
+    return [_fit(line) for line in lines]
+
+
+def _fit(line: str, width: int = 78) -> str:
+    """A summary line cut to the screen (a Chinese character is two columns)."""
+    used, out = 0, list[str]()
+    for char in line:
+        used += 2 if "\u2e80" <= char <= "\uffef" else 1
+        if used > width - 1:
+            return "".join(out) + "…"
+        out.append(char)
+    return line
 
 
 def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
@@ -122,7 +164,7 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     lines += range_lines(result, schema, lang)
     if result.past:
         lines.append(label("past_item", lang))
-    lines += saving_lines(result, lang)
+    lines += saving_lines(result, schema, lang)
     lines += _reason_lines(result, schema, lang)
     lines += if_counted_lines(result, lang)
     lines += [f"{label('note', lang)}: {pick(note, lang)}" for note in result.notes]
@@ -199,13 +241,14 @@ def _answer(value: object, lang: str) -> str:
     return str(value)
 
 
-def saving_lines(result: Result, lang: str) -> list[str]:
+def saving_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
     """What an exemption spares, per year and over its window; or the facts it needs."""
     lines = []
     for estimate in result.savings:
         name = f"{pick(estimate.label, lang)} ({label('estimate', lang)})"
         if estimate.per_year is None:
-            lines.append(f"{name}: {label('give', lang)} {', '.join(estimate.missing)}")
+            missing = ", ".join(f"{fact_name(n, schema, lang)} [{n}]" for n in estimate.missing)
+            lines.append(f"{name}: {label('give', lang)} {missing}")
             continue
         over = f"; {label('over_window', lang)} {yuan(estimate.total, lang)}" \
             if estimate.total is not None else ""
@@ -226,28 +269,14 @@ def _reason_lines(result: Result, schema: FactSchema, lang: str) -> list[str]:
     if result.ended is not None:
         return [f"{result.ended.document} {ended_text(result.ended, lang)}"]
     if result.status == NEEDS_INFO:
-        names = [f"{n} ({schema[n].zh if lang == 'zh' else schema[n].en})" if n in schema else n
-                 for n in result.missing]
-        return [f"{label('give', lang)}: " + ", ".join(names)]
-    if result.status == ELIGIBLE:
-        checks = [c for c in result.checks
-                  if c.decisive and c.outcome and c.values.keys() - {"as_of"}]
-        word = label("because", lang)
-    else:
-        checks = [c for c in result.checks if c.decisive and c.outcome is False]
-        word = label("fails", lang)
-    return [f"{word}: `{c.expr}` (" + ", ".join(f"{n} = {_plain(v)}" for n, v in c.values.items())
-            + ")" for c in checks]
-
-
-def _plain(value: object) -> str:
-    if value is None:
-        return "?"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return f"{value:,f}"
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+        names = [f"{fact_name(n, schema, lang)} [{n}]" for n in result.missing]
+        return [f"{label('give', lang)}: " + ", ".join(names),
+                *result_sentences(result, schema, lang, held=False)]
+    held = result.status == ELIGIBLE
+    sentences = result_sentences(result, schema, lang, held)
+    if not sentences:
+        return []
+    return [f"{label('because' if held else 'fails', lang)}: " + " · ".join(sentences)]
 
 
 def timeline_blocks(assessment: Assessment, lang: str) -> list[Block]:
@@ -271,18 +300,40 @@ def _uses(results: list[Result]) -> list[ParamUse]:
 
 
 def _assumption_blocks(assessment: Assessment, lang: str) -> list[Block]:
-    uses = _uses(assessment.results)
-    if not uses:
-        return []
-    items = []
-    for use in uses:
-        flag = label("overridden", lang) if use.overridden else \
-            label("assumed", lang) if use.assumed else ""
-        since = f", {use.start.isoformat()}" if use.start else ""
-        value = format_rate(use.value) if use.value < 1 else f"{use.value:f}"
-        items.append(f"{use.name} = {value}{since}{f' ({flag})' if flag else ''} — {use.source}"
-                     + "".join(f" {note}" for note in use.notes))
-    return [Block("heading", label("assumptions", lang), 2), Block("items", items=items)]
+    items = parameter_lines(_uses(assessment.results), lang)
+    return [Block("heading", label("assumptions", lang), 2), Block("items", items=items)
+            ] if items else []
+
+
+def parameter_lines(uses: list[ParamUse], lang: str) -> list[str]:
+    """Each dated parameter a report used, stated as what it is: the published figure in
+    force (with its source), the report's assumption, or the figure given for it."""
+    return [_parameter_line(use, lang) for use in uses]
+
+
+def _parameter_line(use: ParamUse, lang: str) -> str:
+    name = (use.title[0] if lang == "zh" else english(use.title[1])) or use.name
+    value = format_rate(use.value) if use.value < 1 else f"{use.value:f}"
+    parts = [label("param_since", lang).format(day=use.start.isoformat())] if use.start else []
+    if use.overridden:
+        parts.append(label("param_given", lang))
+    else:
+        parts.append(f"{label('param_source', lang)}: {no_instruction(use.source)}")
+    if use.assumed:
+        parts.append(label("param_assumed", lang))
+    if use.stale and use.start:
+        parts.append(label("param_stale", lang).format(day=use.start.isoformat()))
+    if lang == "en":  # the rule data's notes are English; never an instruction to a client
+        parts += [no_instruction(note) for note in use.notes
+                  if not note.startswith(f"{use.name}:")]
+    return f"{name} [{use.name}]: {value} (" + "; ".join(p for p in parts if p) + ")"
+
+
+def no_instruction(text: str) -> str:
+    """A source or note without its sentences telling a command-line user what to type
+    (`Override with --param …`): a client's report states the assumption, not the flag."""
+    sentences = re.split(r"(?<=[.;。；])\s*", text)
+    return " ".join(s for s in sentences if s and "--param" not in s).strip()
 
 
 def _citation_blocks(results: list[Result], lang: str) -> list[Block]:
@@ -294,12 +345,13 @@ def _citation_blocks(results: list[Result], lang: str) -> list[Block]:
     return blocks
 
 
-def comparison_blocks(comparison: Comparison, lang: str) -> list[Block]:
+def comparison_blocks(comparison: Comparison, schema: FactSchema, lang: str) -> list[Block]:
     cities = list(comparison.assessments)
-    names = {c: comparison.assessments[c].city for c in cities}
-    rows = [[label("benefit", lang), *(f"{names[c].name_zh} {names[c].name_en}" for c in cities)]]
+    names = {c: city_name(comparison.assessments[c].city, lang) for c in cities}
+    rows = [[label("benefit", lang), *(names[c] for c in cities)]]
     rows += [[pick(row.title.rule.title, lang),
-              *(summary_text(row.results[c], lang) for c in cities)] for row in comparison.rows]
+              *(summary_text(row.results[c], schema, lang) for c in cities)]
+             for row in comparison.rows]
     totals = comparison.cash_totals()
     rows.append([label("totals", lang), *(yuan(totals[c][0], lang) for c in cities)])
     blocks = [Block("heading", label("compare_title", lang), 1),
@@ -307,12 +359,13 @@ def comparison_blocks(comparison: Comparison, lang: str) -> list[Block]:
               Block("table", rows=rows)]
     for city, only in comparison.only_in().items():
         if only:
-            blocks.append(Block("para", f"{label('only_in', lang)} — {names[city].name_zh}: "
+            blocks.append(Block("para", f"{label('only_in', lang)} — {names[city]}: "
                                 + "; ".join(pick(r.title.rule.title, lang) for r in only)))
     for city, facts in comparison.to_supply.items():
         if facts:
-            blocks.append(Block("para", f"{label('to_supply', lang)} — {names[city].name_zh}: "
-                                + ", ".join(facts)))
+            blocks.append(Block("para", f"{label('to_supply', lang)} — {names[city]}: "
+                                + ", ".join(f"{fact_name(f, schema, lang)} [{f}]"
+                                            for f in facts)))
     blocks.append(Block("para", label("generated", lang)))
     return blocks
 

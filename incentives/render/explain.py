@@ -1,11 +1,13 @@
 """Explanations, the within-reach section of `check` and what-if comparisons, for a terminal.
 
-Rendering only (rich): the figures come from explain.py, reach.py and whatif.py; the titles,
-statuses and marks from words.py (these views write English, then Chinese).
+Rendering only (rich): the figures come from explain.py, reach.py and whatif.py; every word
+from words.py, in the one language asked for (`lang`). `explain` keeps each condition's
+expression (with the facts' values) beside its outcome; the other views read as sentences.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,15 +26,17 @@ from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
 from incentives.render.document import decider_lines, open_texts, range_lines
-from incentives.render.wording import number_text, reach_lines, value_text
+from incentives.render.sentences import fact_name, fact_value, reach_sentences
+from incentives.render.wording import number_text
 from incentives.render.words import (
     MARK,
     STATUS_MARK,
-    both,
     ended_text,
+    english,
     inline,
     label,
     note_if,
+    pick,
     source_text,
     when_due,
     yuan_text,
@@ -41,52 +45,55 @@ from incentives.render.words import (
 AMOUNT_KINDS = ("cash", "cap", "deduction")
 
 
-def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str]
-                       ) -> RenderableType:
+def render_explanation(e: Explanation, schema: FactSchema, params: frozenset[str],
+                       lang: str = "en") -> RenderableType:
     """`incentives explain`: condition tree, parameters, amount, split, schedule, quote, notes."""
     rule, result = e.rule, e.result
     mark, style = STATUS_MARK[result.status]
-    words = both(result.status, lower=True)
     head = Text(f"{rule.provision} " if rule.provision else "", style="bold")
-    head.append(rule.title.zh, style="bold")
-    head.append(f"  {rule.title.en}")
+    head.append(pick(rule.title, lang), style="bold")
     who = f" · {e.institution}" if e.institution else ""
-    head.append(f"\n{rule.id} · {rule.kind}{who} · as of {e.as_of.isoformat()}", style="dim")
-    past = f" · {both('past', lower=True)}" if result.past else ""
-    parts: list[RenderableType] = [head, Text(f"{mark} {words}{past}", style=f"bold {style}")]
-    parts += _section(both("condition"), [_condition(e, schema, params)])
-    parts += _section(both("parameters_section"), _parameters(e))
-    parts += _section(both("amount"), _amount(e, schema))
-    parts += _section(both("split"), _split(e))
-    parts += _section(both("instalments"), _instalments(e))
-    parts += _section(both("period"), _dates(e))
-    parts += _section(both("components"), _components(e))
+    head.append(f"\n{rule.id} · {label(rule.kind, lang)}{who} · {label('as_of', lang)} "
+                f"{e.as_of.isoformat()}", style="dim")
+    past = f" · {inline('past', lang)}" if result.past else ""
+    parts: list[RenderableType] = [head, Text(f"{mark} {inline(result.status, lang)}{past}",
+                                              style=f"bold {style}")]
+    parts += _section(label("condition", lang), [_condition(e, schema, params, lang)])
+    parts += _section(label("parameters_section", lang), _parameters(e, lang))
+    parts += _section(label("amount", lang), _amount(e, schema, lang))
+    parts += _section(label("split", lang), _split(e, lang))
+    parts += _section(label("instalments", lang), _instalments(e, lang))
+    parts += _section(label("period", lang), _dates(e, lang))
+    parts += _section(label("components", lang), _components(e, lang))
     if result.missing:
-        parts += _section(both("to_settle"), [Text(", ".join(
-            f"{name} ({schema[name].zh})" if name in schema else name for name in result.missing),
+        parts += _section(label("to_settle", lang), [Text(", ".join(
+            f"{fact_name(name, schema, lang)} [{name}]" for name in result.missing),
             style="yellow")])
     if e.reach is not None:
-        parts += _section(both("within_reach"), [Text(line)
-                                                 for line in reach_lines(e.reach.options, schema)])
+        parts += _section(label("within_reach", lang), [
+            Text(line) for line in reach_sentences(e.reach.options, schema, lang)])
+    parts += _section(label("quote", lang), _quotes(e, lang))
+    notes = [Text(f"• {pick(n, lang)}") for n in result.notes]
+    notes += [Text(f"• ({note_if(n.depends_on, lang)}) {pick(n.text, lang)}")
+              for n in result.open_notes]
+    parts += _section(label("explain_notes", lang), notes)
+    for other in e.also:
+        parts += _section(f"{label('also_cites', lang)} {other.rule.id}",
+                          [Padding(render_explanation(other, schema, params, lang),
+                                   (0, 0, 0, 2))])
+    return Group(*parts)
+
+
+def _quotes(e: Explanation, lang: str) -> list[Text]:
     cites = []
-    for quote in rule.quotes:
+    for quote in e.rule.quotes:
         cite = Text(f"{quote.document} {quote.article}: ", style="cyan")
         cite.append(f"“{quote.text}”")
         if quote.source is not None:
-            cite.append(f"  ({source_text(quote.source, 'en')} · "
-                        f"{source_text(quote.source, 'zh')})", style="dim")
+            cite.append(f"  ({source_text(quote.source, lang)})", style="dim")
         cites.append(cite)
-    cites += [Text(f"{both('rests_on')}: {doc.id} {doc.title}", style="cyan")
-              for doc in rule.unquoted]
-    parts += _section(both("quote"), cites)
-    notes = [Text(f"• {n.en}\n  {n.zh}") for n in result.notes]
-    notes += [Text(f"• ({note_if(n.depends_on, 'en')}) {n.text.en}\n  "
-                   f"（{note_if(n.depends_on, 'zh')}）{n.text.zh}") for n in result.open_notes]
-    parts += _section(both("explain_notes"), notes)
-    for other in e.also:
-        parts += _section(f"{both('also_cites')} {other.rule.id}",
-                          [Padding(render_explanation(other, schema, params), (0, 0, 0, 2))])
-    return Group(*parts)
+    return cites + [Text(f"{label('rests_on', lang)}: {doc.id} {doc.title}", style="cyan")
+                    for doc in e.rule.unquoted]
 
 
 def _section(title: str, body: list[Any]) -> list[RenderableType]:
@@ -95,126 +102,147 @@ def _section(title: str, body: list[Any]) -> list[RenderableType]:
     return [Text(f"\n{title}", style="bold"), Padding(Group(*body), (0, 0, 0, 2))]
 
 
-def _condition(e: Explanation, schema: FactSchema, params: frozenset[str]) -> RenderableType:
+def _condition(e: Explanation, schema: FactSchema, params: frozenset[str], lang: str
+               ) -> RenderableType:
     lines: list[RenderableType] = []
     for check in e.dated:
         mark, style = MARK[check.outcome]
-        lines.append(Text(f"{mark} {check.expr}", style=style))
+        text = check.expr
+        if check.expr == e.rule.in_force_text:
+            last = e.rule.last_day.isoformat() if e.rule.last_day else label("open_end", lang)
+            text = label("in_force_check", lang).format(start=e.rule.first_day.isoformat(),
+                                                         end=last)
+        lines.append(Text(f"{mark} {text}", style=style))
     ended = e.result.ended
     if ended is not None:
-        lines.append(Text(f"{ended.document} {ended_text(ended, 'en')} · "
-                          f"{ended_text(ended, 'zh')}", style="red"))
+        lines.append(Text(f"{ended.document} {ended_text(ended, lang)}", style="red"))
     if e.in_force is not None and e.in_force.outcome is False and e.condition is not None:
-        lines.append(Text("not in force on this date: the condition is shown for information",
-                          style="dim"))
+        lines.append(Text(label("not_in_force", lang), style="dim"))
     if e.condition is None:
-        lines.append(Text("no condition: applies to every institution in force", style="dim"))
+        lines.append(Text(label("no_condition", lang), style="dim"))
     else:
-        show_decisive = e.condition.outcome is not True
-        tree = Tree(_node(e.condition, schema, params, show_decisive), guide_style="dim")
-        _grow(tree, e.condition, schema, params, show_decisive)
+        show = _Show(schema, params, lang, e.condition.outcome is not True)
+        tree = Tree(_node(e.condition, show), guide_style="dim")
+        _grow(tree, e.condition, show)
         lines.append(tree)
     return Group(*lines)
 
 
-def _grow(tree: Tree, step: Step, schema: FactSchema, params: frozenset[str], decisive: bool
-          ) -> None:
+class _Show:
+    """How the condition tree is drawn: the facts, the parameters, the language."""
+
+    def __init__(self, schema: FactSchema, params: frozenset[str], lang: str, decisive: bool
+                 ) -> None:
+        self.schema, self.params, self.lang, self.decisive = schema, params, lang, decisive
+
+
+def _grow(tree: Tree, step: Step, show: _Show) -> None:
     for child in step.children:
-        _grow(tree.add(_node(child, schema, params, decisive)), child, schema, params, decisive)
+        _grow(tree.add(_node(child, show)), child, show)
 
 
-def _node(step: Step, schema: FactSchema, params: frozenset[str], show_decisive: bool) -> Text:
+def _node(step: Step, show: _Show) -> Text:
     mark, style = MARK[step.outcome]
     line = Text(f"{mark} ", style=style)
+    outcome = f" → {_outcome(step.outcome, show.lang)}"
     if step.op == "named" and step.label is not None:
         line.append(step.text, style="bold")
-        line.append(f" ({step.label[1]})")
-        line.append(f" → {_outcome(step.outcome)}", style=style)
+        line.append(f" ({step.label[0] if show.lang == 'zh' else english(step.label[1])})")
+        line.append(outcome, style=style)
         return line
     if step.op != "leaf":
-        line.append(label(step.op, "en"), style="bold")
-        line.append(f" → {_outcome(step.outcome)}", style=style)
+        line.append(label(step.op, show.lang), style="bold")
+        line.append(outcome, style=style)
         return line
     line.append(step.text, style="bold")
-    line.append(f" → {_outcome(step.outcome)}", style=style)
+    line.append(outcome, style=style)
     if step.values:
-        shown = ", ".join(f"{name} = {_fact_value(name, value, schema, params)}"
+        shown = ", ".join(f"{name} = {_fact_value(name, value, show)}"
                           for name, value in step.values.items())
         line.append(f"  ({shown})", style="dim")
-    if show_decisive and step.decisive:
-        line.append("  ← decisive", style="italic")
+    if show.decisive and step.decisive:
+        line.append(f"  {label('decisive', show.lang)}", style="italic")
     return line
 
 
-def _outcome(outcome: bool | None) -> str:
-    return {True: "true", False: "false", None: "unknown"}[outcome]
+def _outcome(outcome: bool | None, lang: str) -> str:
+    return label({True: "outcome_true", False: "outcome_false", None: "unknown"}[outcome], lang)
 
 
-def _fact_value(name: str, value: Any, schema: FactSchema, params: frozenset[str]) -> str:
-    if name in params and isinstance(value, Decimal):
+def _fact_value(name: str, value: Any, show: _Show) -> str:
+    if name in show.params and isinstance(value, Decimal):
         return format_rate(value)
-    return value_text(name, value, schema)
+    return fact_value(name, value, show.schema, show.lang)
 
 
-def _parameters(e: Explanation) -> list[Text]:
+def _parameters(e: Explanation, lang: str) -> list[Text]:
     if not e.parameters:
-        return [Text("none: this rule uses no dated parameter", style="dim")]
+        return [Text(label("param_none", lang), style="dim")]
     lines = []
     for use in e.parameters:
-        since = f", in force from {use.start.isoformat()}" if use.start else ""
-        flag = " (overridden with --param)" if use.overridden else ""
+        since = f", {label('param_since', lang).format(day=use.start.isoformat())}" \
+            if use.start else ""
+        flag = f" ({label('param_overridden', lang)})" if use.overridden else ""
         line = Text(f"{use.name} = {format_rate(use.value)}{since}{flag}", style="bold")
-        line.append(f" — source: {use.source}")
+        line.append(f" — {label('param_source', lang)}: {use.source}")
         if not e.parameters_used:
-            line.append(" (not used: the rule does not apply)", style="dim")
+            line.append(f" ({label('param_not_used', lang)})", style="dim")
         lines.append(line)
-        lines += [Text(f"  {note}", style="dim") for note in use.notes]
+        if lang == "en":  # the rule data's notes are written in English
+            lines += [Text(f"  {note}", style="dim") for note in use.notes]
+        elif use.stale and use.start:
+            lines.append(Text(f"  {label('param_stale', lang).format(day=use.start.isoformat())}",
+                              style="dim"))
     return lines
 
 
-def _amount(e: Explanation, schema: FactSchema) -> list[Text]:
+def _amount(e: Explanation, schema: FactSchema, lang: str) -> list[Text]:
     lines = []
     undecided = False  # an earlier case whose condition is unknown
     for number, case in enumerate(e.cases, 1):
-        lines += _case(number, case, len(e.cases), undecided)
+        lines += _case(number, case, len(e.cases), undecided, lang)
         undecided = undecided or (case.when is not None and case.when.outcome is None)
     if e.result.amount is not None and e.cases:
-        lines.append(Text(f"amount = {yuan_text(e.result.amount)}", style="bold"))
+        lines.append(Text(label("amount_is", lang).format(amount=yuan_text(e.result.amount)),
+                          style="bold"))
     elif e.result.range is not None:  # open, but bounded: its least, most and deciders
-        lines += [Text(range_lines(e.result, schema, "en")[0], style="bold"),
-                  *(Text(line, style="yellow") for line in decider_lines(e.result, schema, "en"))]
+        lines += [Text(range_lines(e.result, schema, lang)[0], style="bold"),
+                  *(Text(line, style="yellow") for line in decider_lines(e.result, schema, lang))]
     elif e.cases:
-        lines.append(Text("amount unknown: give " + ", ".join(e.result.missing), style="yellow"))
+        lines.append(Text(label("amount_unknown", lang).format(
+            facts=", ".join(e.result.missing)), style="yellow"))
     if e.result.open is not None:  # cash the text grants without a figure
-        lines.append(Text(f"{label('amount_open', 'en')} · {label('amount_open', 'zh')}: "
-                          f"{e.result.open.text.en} · {e.result.open.text.zh}", style="bold"))
-        lines += [Text(line) for line in open_texts(e.result, "en")[1:]]
+        lines.append(Text(f"{label('amount_open', lang)}: {pick(e.result.open.text, lang)}",
+                          style="bold"))
+        lines += [Text(line) for line in open_texts(e.result, lang)[1:]]
     return lines
 
 
-def _case(number: int, case: CaseWorking, count: int, undecided: bool) -> list[Text]:
-    label = f" — {case.label.en}" if case.label else ""
+def _case(number: int, case: CaseWorking, count: int, undecided: bool, lang: str
+          ) -> list[Text]:
+    named = f" — {pick(case.label, lang)}" if case.label else ""
+    title = label("case", lang).format(n=number)
     if not case.reached:
-        why = "applies if the cases above do not" if undecided else "an earlier case applies"
-        return [Text(f"case {number}{label}: not reached ({why})", style="dim")]
+        why = label("if_above_fail" if undecided else "earlier_case", lang)
+        return [Text(f"{title}{named}: {label('not_reached', lang)} ({why})", style="dim")]
     if case.when is None:
-        head = "otherwise" if count > 1 else "the amount"
-        line = Text(f"case {number} ({head}){label}", style="bold" if case.chosen else "dim")
+        head = label("otherwise" if count > 1 else "the_amount", lang)
+        line = Text(f"{title} ({head}){named}", style="bold" if case.chosen else "dim")
     else:
         mark, style = MARK[case.when.outcome]
-        line = Text(f"case {number}: ", style="bold" if case.chosen else "")
+        line = Text(f"{title}: ", style="bold" if case.chosen else "")
         line.append(f"{mark} {case.when.text}", style=style)
-        line.append(f"{label}{' — used' if case.chosen else ''}")
+        line.append(f"{named}{' — ' + label('used', lang) if case.chosen else ''}")
     lines = [line]
     held = [leaf for leaf in case.when.leaves() if leaf.decisive and leaf.outcome] if (
         case.when is not None and case.chosen) else []
     if held:
-        lines.append(Text("    because " + " · ".join(
+        lines.append(Text(f"    {label('because_lower', lang)} " + " · ".join(
             f"{leaf.text} ({', '.join(f'{n} = {v}' for n, v in leaf.values.items())})"
             for leaf in held), style="dim"))
     lines += [Text(f"    {calc_text(calc)}") for calc in case.steps]
     if case.value is not None and to_fen(case.value) != case.value:
-        lines.append(Text(f"    rounded to the fen: {format_yuan(case.value)}"))
+        lines.append(Text(f"    {label('rounded', lang).format(amount=format_yuan(case.value))}"))
     return lines
 
 
@@ -246,115 +274,127 @@ def _number(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(exponent, int) and exponent >= -2 else f"{value:,f}"
 
 
-def _split(e: Explanation) -> list[Text]:
+def _split(e: Explanation, lang: str) -> list[Text]:
     payers = e.result.payers
     if not payers or e.result.amount is None:
         return []
     parts = " / ".join(f"{p.label} {format_rate(p.share, 0)} {format_yuan(p.amount)}"
                        for p in payers)
-    return [Text(f"{format_yuan(e.result.amount)} split {e.shares}: {parts}")]
+    return [Text(label("split_by", lang).format(amount=format_yuan(e.result.amount),
+                                                shares=e.shares, parts=parts))]
 
 
-def _instalments(e: Explanation) -> list[Text]:
+def _instalments(e: Explanation, lang: str) -> list[Text]:
     lines = []
     for d in e.instalments:
-        when = when_due(d.timing, d.due, d.until, "en") if d.due else \
-            f"{label(d.timing, 'en')} date unknown"
-        base = _base_text(d.base_fact, d.base, d.offset)
+        when = when_due(d.timing, d.due, d.until, lang) if d.due else \
+            f"{label(d.timing, lang)} {label('date_unknown', lang)}"
+        base = _base_text(d.base_fact, d.base, d.offset, lang)
         payers = " / ".join(f"{p.label} {format_yuan(p.amount)}" for p in d.payers)
         lines.append(Text(f"{format_rate(d.share, 0)} {when} ({base}): "
-                          f"{format_yuan(d.amount)} ({payers}) — {d.label.en}"))
+                          f"{format_yuan(d.amount)} ({payers}) — {pick(d.label, lang)}"))
     return lines
 
 
-def _base_text(fact: str | None, base: date | None, offset: str) -> str:
+def _base_text(fact: str | None, base: date | None, offset: str, lang: str) -> str:
     name = fact or "effective_from"
-    value = base.isoformat() if base else "unknown"
-    return f"{name} {value}{' ' + offset if offset else ''}"
+    value = base.isoformat() if base else label("unknown", lang)
+    return f"{name} {value}{' ' + _offset_words(offset, lang) if offset else ''}"
 
 
-def _dates(e: Explanation) -> list[Text]:
+def _offset_words(offset: str, lang: str) -> str:
+    """`+ 2 years` in the language: `+ 2年`."""
+    def one(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return label(f"{match.group(2)}s", lang, short=n == 1).format(n=n)
+
+    return re.sub(r"(\d+) (year|month|day)s?", one, offset)
+
+
+def _dates(e: Explanation, lang: str) -> list[Text]:
     d = e.dates
     if d is None:
         return []
-    base = _base_text(d.base_fact, d.base, d.offset)
-    start = d.start.isoformat() if d.start else "unknown"
+    base = _base_text(d.base_fact, d.base, d.offset, lang)
+    start = d.start.isoformat() if d.start else label("unknown", lang)
     if e.rule.kind == "eligibility_date":
-        return [Text(f"{inline('may_apply_from', 'en')} {start} ({base})")]
-    end = f"{d.end.isoformat()} ({label('last_day_included', 'en')})" if d.end else \
-        label("no_end", "en")
-    return [Text(f"{start} – {end}; from {base}")]
+        return [Text(f"{inline('may_apply_from', lang)} {start} ({base})")]
+    end = f"{d.end.isoformat()} ({label('last_day_included', lang)})" if d.end else \
+        label("no_end", lang)
+    return [Text(f"{start} – {end}; {label('from_base', lang).format(base=base)}")]
 
 
-def _components(e: Explanation) -> list[Text]:
+def _components(e: Explanation, lang: str) -> list[Text]:
     lines = []
     for c in e.components:
         mark, style = MARK[c.applies]
-        line = Text(f"{mark} {c.label.zh} — {c.label.en}", style=style)
+        line = Text(f"{mark} {pick(c.label, lang)}", style=style)
         if c.when is not None:
-            line.append(f"  (when {c.when.text})", style="dim")
+            line.append(f"  ({label('when_cond', lang).format(when=c.when.text)})", style="dim")
         lines.append(line)
         lines += [Text(f"    {calc_text(calc)}") for calc in c.steps]
     amounts = [c.amount for c in e.components if c.applies and c.amount is not None]
     if amounts and e.result.amount is not None and not e.cases:
         added = " + ".join(format_yuan(a) for a in amounts)
-        lines.append(Text(f"total: {added} = {yuan_text(e.result.amount)}", style="bold"))
+        lines.append(Text(label("total_sum", lang).format(
+            added=added, amount=yuan_text(e.result.amount)), style="bold"))
     return lines
 
 
-def render_reach(reaches: list[Reach], schema: FactSchema) -> RenderableType:
+def render_reach(reaches: list[Reach], schema: FactSchema, lang: str = "en") -> RenderableType:
     """The "within reach" section of the `check` report."""
-    parts: list[RenderableType] = [Text(f"\n{both('within_reach_check')} ({len(reaches)})",
+    parts: list[RenderableType] = [Text(f"\n{label('within_reach_check', lang)} ({len(reaches)})",
                                         style="bold magenta")]
     for reach in reaches:
         rule = reach.result.rule
         head = Text("✦ ", style="bold magenta")
-        head.append(f"{rule.provision} {rule.title.zh}".strip(), style="bold")
-        head.append(f"  {rule.title.en}")
-        lines = [Text(line) for line in reach_lines(reach.options, schema)]
+        head.append(f"{rule.provision} {pick(rule.title, lang)}".strip(), style="bold")
+        lines = [Text(line) for line in reach_sentences(reach.options, schema, lang)]
         parts += [head, Padding(Group(*lines), (0, 0, 0, 4))]
     return Group(*parts)
 
 
-def render_whatif(w: WhatIf, schema: FactSchema) -> RenderableType:
+def render_whatif(w: WhatIf, schema: FactSchema, lang: str = "en") -> RenderableType:
     """`incentives whatif`: the changes, the rules whose outcome changed, the cash totals."""
-    title = Text(f"{both('what_if')}:", style="bold")
+    title = Text(f"{label('what_if', lang)}:", style="bold")
     for c in w.changes:
-        title.append(f"\n  {c.fact} = {value_text(c.fact, c.after, schema)} "
-                     f"(was {value_text(c.fact, c.before, schema)})")
+        was = label("was", lang).format(before=fact_value(c.fact, c.before, schema, lang))
+        title.append(f"\n  {fact_name(c.fact, schema, lang)} [{c.fact}] = "
+                     f"{fact_value(c.fact, c.after, schema, lang)} ({was})")
     if not w.changes:
-        title.append(" no fact changes")
-    name = w.before.profile.name or label("unnamed", "en")
-    title.append(f"\n{name} · as of {w.before.as_of.isoformat()}", style="dim")
-    table = Table(show_edge=False, title_justify="left", title=both("rules_that_change"))
-    table.add_column("rule", no_wrap=True)
-    table.add_column(both("before", lower=True))
-    table.add_column(both("after", lower=True))
-    table.add_column(both("difference", lower=True), justify="right")
+        title.append(f" {label('no_changes', lang)}")
+    name = w.before.profile.name or label("unnamed", lang)
+    title.append(f"\n{name} · {inline('as_of', lang)} {w.before.as_of.isoformat()}", style="dim")
+    table = Table(show_edge=False, title_justify="left", title=label("rules_that_change", lang))
+    table.add_column(label("rule", lang), no_wrap=True)
+    table.add_column(inline("before", lang))
+    table.add_column(inline("after", lang))
+    table.add_column(inline("difference", lang), justify="right")
     for row in w.rows:
         rule = row.result.rule
-        difference = _signed(row.difference) if rule.kind in AMOUNT_KINDS else "—"
-        table.add_row(f"{rule.provision} {rule.id}".strip(), _side(row.before),
-                      _side(row.after), difference)
+        difference = _signed(row.difference, lang) if rule.kind in AMOUNT_KINDS else "—"
+        table.add_row(f"{rule.provision} {rule.id}".strip(), _side(row.before, lang),
+                      _side(row.after, lang), difference)
     parts: list[RenderableType] = [title]
-    parts.append(Padding(table, (1, 0, 0, 0)) if w.rows else Text("\nNothing changes."))
+    parts.append(Padding(table, (1, 0, 0, 0)) if w.rows else
+                 Text(f"\n{label('nothing_changes', lang)}"))
     for row in w.rows:
         gained, lost = row.items()
-        parts += [Text(f"{row.result.rule.id}: {sign} {item.zh} — {item.en}")
+        parts += [Text(f"{row.result.rule.id}: {sign} {pick(item, lang)}")
                   for sign, items in (("+", gained), ("−", lost)) for item in items]
         if row.after is not None and row.after.missing:
-            parts.append(Text(f"{row.result.rule.id}: to complete it, give "
-                              + ", ".join(row.after.missing), style="yellow"))
-    parts.append(Text(f"{w.unchanged} other provisions unchanged.", style="dim"))
-    parts.append(Padding(_totals(w), (1, 0, 0, 0)))
+            parts.append(Text(f"{row.result.rule.id}: " + label("to_complete", lang).format(
+                facts=", ".join(row.after.missing)), style="yellow"))
+    parts.append(Text(label("unchanged", lang).format(n=w.unchanged), style="dim"))
+    parts.append(Padding(_totals(w, lang), (1, 0, 0, 0)))
     return Group(*parts)
 
 
-def _side(result: Result | None) -> str:
+def _side(result: Result | None, lang: str) -> str:
     if result is None:
         return "—"
     mark, _ = STATUS_MARK[result.status]
-    text = f"{mark} {inline(result.status, 'en', short=True)}"
+    text = f"{mark} {inline(result.status, lang, short=True)}"
     if result.amount is not None:
         text += f" · {format_yuan(result.amount)}"
     elif result.range is not None:
@@ -365,27 +405,28 @@ def _side(result: Result | None) -> str:
         text += f" · {start.isoformat()}" + (f" – {end.isoformat()}" if end else "")
     applying = [c for c in result.components if c.applies]
     if applying and result.amount is None:
-        text += f" · {len(applying)} item{'s' if len(applying) != 1 else ''}"
+        text += " · " + label("items", lang, short=len(applying) == 1).format(n=len(applying))
     return text
 
 
-def _signed(amount: Decimal | None) -> str:
+def _signed(amount: Decimal | None, lang: str) -> str:
     if amount is None:
-        return "unknown"
+        return label("unknown", lang)
     if amount == 0:
         return "0.00"
     return ("+" if amount > 0 else "−") + format_yuan(abs(amount))
 
 
-def _totals(w: WhatIf) -> Table:
-    table = Table(title=f"{both('totals')} ({inline(ELIGIBLE, 'en')})", title_justify="left",
-                  show_edge=False)
+def _totals(w: WhatIf, lang: str) -> Table:
+    table = Table(title=f"{label('totals', lang)} ({inline(ELIGIBLE, lang)})",
+                  title_justify="left", show_edge=False)
     for key in ("payer", "before", "after", "difference"):
-        table.add_column(both(key, lower=True), justify="left" if key == "payer" else "right")
+        table.add_column(inline(key, lang), justify="left" if key == "payer" else "right")
     (before, after, difference), by_payer = w.totals()
     labels = {p.payer: p.label for a in (w.before, w.after) for r in a.results for p in r.payers}
     for payer, (b, a, d) in by_payer.items():
-        table.add_row(labels.get(payer, payer), format_yuan(b), format_yuan(a), _signed(d))
-    table.add_row(both("total", lower=True), format_yuan(before), format_yuan(after),
-                  _signed(difference), style="bold")
+        table.add_row(labels.get(payer, payer), format_yuan(b), format_yuan(a),
+                      _signed(d, lang))
+    table.add_row(inline("total", lang), format_yuan(before), format_yuan(after),
+                  _signed(difference, lang), style="bold")
     return table

@@ -12,7 +12,7 @@ from incentives.load.rulebook import RuleBook
 from incentives.model.jsonable import day
 from incentives.model.money import format_rate
 from incentives.model.rule import Offset, Rule
-from incentives.render.words import citation_texts, label
+from incentives.render.words import citation_texts, label, pick
 
 
 def rule_summaries(book: RuleBook, cities: list[str]) -> list[dict[str, Any]]:
@@ -54,55 +54,63 @@ def render_list(summaries: list[dict[str, Any]]) -> RenderableType:
     return table
 
 
-def render_rule(versions: list[Rule]) -> RenderableType:
-    """Every version of one rule, newest first."""
+def render_rule(versions: list[Rule], lang: str = "en") -> RenderableType:
+    """Every version of one rule, newest first; expressions as written, in `backticks`."""
     parts: list[RenderableType] = []
     for rule in sorted(versions, key=lambda r: r.effective_from, reverse=True):
         parts.append(RichText(f"{rule.id}  {rule.provision}", style="bold"))
-        parts.extend(RichText(f"  {line}") for line in _lines(rule))
+        parts.extend(RichText(f"  {line}") for line in _lines(rule, lang))
     return Group(*parts)
 
 
-def _lines(rule: Rule) -> list[str]:
-    until = rule.effective_to.isoformat() if rule.effective_to else label("no_end", "en")
+def _lines(rule: Rule, lang: str) -> list[str]:
+    def word(key: str) -> str:
+        return label(f"show_{key}", lang)
+
+    until = rule.effective_to.isoformat() if rule.effective_to else label("no_end", lang)
     lines = [
-        f"{rule.title.zh} — {rule.title.en}",
-        f"kind: {rule.kind}; in force {rule.effective_from.isoformat()} – {until}",
-        *citation_texts(rule, "en"),
-        f"applies when: {rule.when.source if rule.when else '(always)'}",
+        pick(rule.title, lang),
+        f"{word('kind')}: {label(rule.kind, lang)}; {word('in_force')} "
+        f"{rule.effective_from.isoformat()} – {until}",
+        *citation_texts(rule, lang),
+        f"{word('applies_when')}: " + (f"`{rule.when.source}`" if rule.when else word("always")),
     ]
     if rule.restates:
-        lines.append(f"restates: {rule.restates}")
+        lines.append(f"{word('restates')}: {rule.restates}")
     for case in rule.amount:
         if case.when:
-            when = f"when {case.when.source}: "
+            when = f"{word('when')} `{case.when.source}`: "
         else:
-            when = "otherwise: " if len(rule.amount) > 1 else ""
-        named = f"  ({case.label.en})" if case.label else ""
-        lines.append(f"amount: {when}{case.value.source}{named}")
+            when = f"{word('otherwise')}: " if len(rule.amount) > 1 else ""
+        named = f"  ({pick(case.label, lang)})" if case.label else ""
+        lines.append(f"{label('amount', lang)}: {when}`{case.value.source}`{named}")
     if rule.payers:
         whole = sum(share for _, share in rule.payers)
-        lines.append("paid by: " + ", ".join(f"{payer} {format_rate(share / whole, 0)}"
-                                             for payer, share in rule.payers))
-    lines += [f"instalment: {format_rate(i.share, 0)} {label(i.timing, 'en')} "
-              f"{_offset(i.due)} — {i.label.en}" for i in rule.schedule]
+        lines.append(f"{label('paid_by', lang)}: " + ", ".join(
+            f"[{payer}] {format_rate(share / whole, 0)}" for payer, share in rule.payers))
+    lines += [f"{label('instalment', lang)}: {format_rate(i.share, 0)} {label(i.timing, lang)} "
+              f"{_offset(i.due, lang)} — {pick(i.label, lang)}" for i in rule.schedule]
     if rule.period is not None:
-        lines.append(f"period: {_offset(rule.period, period=True)}")
+        lines.append(f"{label('period', lang)}: {_offset(rule.period, lang, period=True)}")
     if rule.date is not None:
-        lines.append(f"{label('eligibility_date', 'en')}: {_offset(rule.date)}")
-    lines += [f"part: {c.label.en}" + (f" — when {c.when.source}" if c.when else "")
-              + (f" — up to {c.amount.source}" if c.amount else "") for c in rule.components]
-    lines += [f"note: {n.text.en}" + (f" (when {n.when.source})" if n.when else "")
-              for n in rule.notes]
-    lines.append(f"written in {rule.file}:{rule.line}")
+        lines.append(f"{label('eligibility_date', lang)}: {_offset(rule.date, lang)}")
+    lines += [f"{word('part')}: {pick(c.label, lang)}"
+              + (f" — {word('when')} `{c.when.source}`" if c.when else "")
+              + (f" — {word('up_to')} `{c.amount.source}`" if c.amount else "")
+              for c in rule.components]
+    lines += [f"{label('note', lang)}: {pick(n.text, lang)}"
+              + (f" ({word('when')} `{n.when.source}`)" if n.when else "") for n in rule.notes]
+    lines.append(f"{word('written_in')} {rule.file}:{rule.line}")
     return lines
 
 
-def _offset(offset: Offset, period: bool = False) -> str:
-    start = offset.start or "the date the rule took effect"
-    counts = [f"{n} {unit}" for n, unit in ((offset.years, "years"), (offset.months, "months"),
-                                           (offset.days, "days")) if n]
+def _offset(offset: Offset, lang: str, period: bool = False) -> str:
+    start = f"[{offset.start}]" if offset.start else label("show_took_effect", lang)
+    joiner = "" if lang == "zh" else ", "
+    counts = joiner.join(label(unit, lang, short=n == 1).format(n=n)
+                         for n, unit in ((offset.years, "years"), (offset.months, "months"),
+                                         (offset.days, "days")) if n)
     if period:
-        return f"from {start} for {', '.join(counts)}" if offset.bounded else \
-            f"from {start}, no end"
-    return f"{start} + {', '.join(counts)}" if counts else start
+        key = "show_for" if offset.bounded else "show_from_no_end"
+        return label(key, lang).format(start=start, counts=counts)
+    return f"{start} + {counts}" if counts else start

@@ -8,10 +8,6 @@ article and quotes its sentence. Labels are in the language asked for (`lang`).
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-from typing import Any
-
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
@@ -20,20 +16,24 @@ from rich.text import Text as RichText
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan
 from incentives.model.params import ParamUse
-from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Check, Result
+from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
 from incentives.render.document import (
     Block,
     if_counted_lines,
     money_blocks,
     open_texts,
+    parameter_lines,
     range_lines,
     saving_lines,
+    summary_lines,
     timeline_blocks,
 )
+from incentives.render.sentences import fact_name, result_sentences
 from incentives.render.words import (
     STATUS_MARK,
     YUAN,
     citation_lines,
+    city_name,
     ended_text,
     label,
     note_if,
@@ -47,7 +47,9 @@ SECTIONS = tuple((status, *STATUS_MARK[status]) for status in (ELIGIBLE, NEEDS_I
 
 def render(assessment: Assessment, schema: FactSchema, lang: str = "en") -> RenderableType:
     """The whole report as one rich renderable."""
-    parts: list[RenderableType] = [_header(assessment, lang)]
+    parts: list[RenderableType] = [_header(assessment, lang),
+                                   RichText(f"{label('summary', lang)}", style="bold")]
+    parts += [RichText(f"  {line}") for line in summary_lines(assessment, schema, lang)]
     for status, mark, style in SECTIONS:
         results = [r for r in assessment.results if r.status == status]
         if results:
@@ -84,7 +86,7 @@ def rich_block(block: Block) -> RenderableType:
 def _header(assessment: Assessment, lang: str) -> RenderableType:
     facts = assessment.profile.facts
     city = assessment.city
-    where = f"{city.name_zh} {city.name_en}"
+    where = f"{city_name(city, lang)}"
     if "district" in facts:
         where += f" · {facts['district']}"
     title = RichText(assessment.profile.name or label("unnamed", lang), style="bold")
@@ -152,7 +154,7 @@ def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichTe
         amount = f": ≤ {yuan(component.amount, lang)}" if component.amount else ""
         maybe = f" ({label('may_apply', lang)})" if component.applies is None else ""
         lines.append(RichText(f"• {pick(component.label, lang)}{amount}{maybe}"))
-    lines += [RichText(line) for line in saving_lines(result, lang)]
+    lines += [RichText(line) for line in saving_lines(result, schema, lang)]
     deciding = {decider.fact for decider in result.range.deciders} if result.range else set()
     undated = [name for name in result.missing if name not in deciding]
     if undated:
@@ -162,14 +164,10 @@ def _benefit_lines(result: Result, schema: FactSchema, lang: str) -> list[RichTe
 
 
 def _because_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
-    held = [c for c in result.checks if c.decisive and c.outcome and c.values.keys() - {"as_of"}]
+    held = result_sentences(result, schema, lang, held=True)
     if not held:
         return []
-    line = RichText(f"{label('because', lang)}: ", style="dim")
-    for index, check in enumerate(held):
-        values = ", ".join(f"{n} = {_value(n, v, schema, lang)}" for n, v in check.values.items())
-        line.append(("" if index == 0 else " · ") + f"{check.expr} ({values})", style="dim")
-    return [line]
+    return [RichText(f"{label('because', lang)}: " + " · ".join(held), style="dim")]
 
 
 def _period_text(result: Result, lang: str) -> str:
@@ -184,44 +182,16 @@ def _period_text(result: Result, lang: str) -> str:
 
 
 def _missing_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
-    names = [f"{name} ({schema[name].zh if lang == 'zh' else schema[name].en})"
-             if name in schema else name for name in result.missing]
+    names = [f"{fact_name(name, schema, lang)} [{name}]" for name in result.missing]
     lines = [RichText(f"{label('give', lang)}: " + ", ".join(names), style="yellow")]
-    lines += [_check_line(c, schema, lang) for c in result.checks
-              if c.decisive and c.outcome is None]
-    return lines
+    return lines + [RichText(line) for line in result_sentences(result, schema, lang, False)]
 
 
 def _failed_lines(result: Result, schema: FactSchema, lang: str) -> list[RichText]:
     ended = ([RichText(f"{result.ended.document} {ended_text(result.ended, lang)}",
                        style="bold")] if result.ended else [])
-    return ended + [_check_line(c, schema, lang) for c in result.checks
-                    if c.decisive and c.outcome is False]
-
-
-def _check_line(check: Check, schema: FactSchema, lang: str) -> RichText:
-    outcome = {True: "holds", False: "fails", None: "unknown"}[check.outcome]
-    values = ", ".join(f"{name} = {_value(name, value, schema, lang)}"
-                       for name, value in check.values.items())
-    line = RichText(f"{check.expr}", style="bold")
-    line.append(f"  {label(outcome, lang)}")
-    if values:
-        line.append(f"  ({values})", style="dim")
-    return line
-
-
-def _value(name: str, value: Any, schema: FactSchema, lang: str) -> str:
-    if value is None:
-        return label("unknown", lang)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        if name not in schema:  # a dated parameter
-            return format_rate(value) if value < 1 else f"{value:,f}"
-        return yuan(value, lang) if schema[name].type == "money" else f"{value:,f}"
-    return str(value)
+    return ended + [RichText(line, style="bold")
+                    for line in result_sentences(result, schema, lang, held=False)]
 
 
 def _parameters(assessment: Assessment, lang: str) -> RenderableType | None:
@@ -232,11 +202,4 @@ def _parameters(assessment: Assessment, lang: str) -> RenderableType | None:
     if not uses:
         return None
     lines = [RichText(f"\n{label('parameters', lang)}", style="bold")]
-    for use in uses.values():
-        since = f" ({use.start.isoformat()})" if use.start else ""
-        flag = f" [{label('overridden', lang)}]" if use.overridden else \
-            f" [{label('assumed', lang)}]" if use.assumed else ""
-        value = format_rate(use.value) if use.value < 1 else f"{use.value:f}"
-        lines.append(RichText(f"{use.name} = {value}{since}{flag} — {use.source}"))
-        lines += [RichText(f"    {note}", style="dim") for note in use.notes]
-    return Group(*lines)
+    return Group(*lines, *(RichText(line) for line in parameter_lines(list(uses.values()), lang)))

@@ -17,6 +17,8 @@ from typing import Any
 from incentives.assessment.reach import Change, Option
 from incentives.model.facts import Fact, FactSchema
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Result
+from incentives.render.sentences import fact_name as short_name
+from incentives.render.sentences import result_sentences
 from incentives.render.words import STATUS_MARK, WAN, WAN_UNIT, label, yuan_range, yuan_text
 
 
@@ -148,15 +150,16 @@ def reach_lines(options: list[Option], schema: FactSchema) -> list[str]:
     return lines
 
 
-def summary_text(result: Result | None, lang: str = "en") -> str:
-    """A result in a few words: what it gives, what it needs, or why not."""
+def summary_text(result: Result | None, schema: FactSchema, lang: str = "en") -> str:
+    """A result in a few words: what it gives, what it needs, or why not (as sentences)."""
     if result is None:
         return f"— {label('no_such_rule', lang)}"
     if result.status == NEEDS_INFO:
-        return f"{STATUS_MARK[NEEDS_INFO][0]} {label('give', lang)}: {', '.join(result.missing)}"
+        needed = ", ".join(f"{short_name(n, schema, lang)} [{n}]" for n in result.missing)
+        return f"{STATUS_MARK[NEEDS_INFO][0]} {label('give', lang)}: {needed}"
     if result.status != ELIGIBLE:
-        failed = [c.expr for c in result.checks if c.decisive and c.outcome is False]
-        return f"{STATUS_MARK[NOT_ELIGIBLE][0]} {'; '.join(failed)[:60]}"
+        failed = result_sentences(result, schema, lang, held=False)
+        return f"{STATUS_MARK[NOT_ELIGIBLE][0]} {'; '.join(failed)}"
     return f"{STATUS_MARK[ELIGIBLE][0]} {_benefit(result, lang)}"
 
 

@@ -13,12 +13,13 @@ picking a rule's own text (`pick`), and amounts in 元 and 万元 (`yuan`, `yuan
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from incentives.model.money import format_yuan
-from incentives.model.place import DocumentEnd
+from incentives.model.place import City, DocumentEnd
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE
 from incentives.model.rule import Rule, Source, Text
 
@@ -175,10 +176,107 @@ WORDS: dict[str, Word] = {
     "before": Word("之前", "Before"),
     "after": Word("之后", "After"),
     "difference": Word("差额", "Difference"),
-    # how a condition tree joins its parts (Step.op); English only so far
-    "and": Word("", "all of these (and)"),
-    "or": Word("", "any of these (or)"),
-    "not": Word("", "not"),
+    # how a condition tree joins its parts (Step.op)
+    "and": Word("以下全部满足（且）", "all of these (and)"),
+    "or": Word("满足其一（或）", "any of these (or)"),
+    "not": Word("不满足以下条件", "not"),
+    "summary": Word("概要", "Summary"),
+    "next_date": Word("下一日期", "Next"),
+    # the parameters a report used, stated as assumptions
+    "param_since": Word("自 {day} 起执行", "in force from {day}"),
+    "param_source": Word("来源", "source"),
+    "param_assumed": Word("本报告的假设取值；实际数值不同时，金额随之变化",
+                          "an assumption of this report: if the actual figure differs, "
+                          "the amounts change with it"),
+    "param_given": Word("按本报告委托方提供的数值计算", "the figure given for this report"),
+    "param_stale": Word("表中最新数值自 {day} 起执行，此后可能已有调整",
+                        "the newest figure known is from {day}; a newer one may have been "
+                        "published"),
+    # within reach: what a change would give (render/sentences.py)
+    "gives_needs": Word("适用；需补充 {facts} 才能算出金额",
+                        "applies; to work out what it gives, give {facts}"),
+    "gives_open": Word("可得奖励，金额文件未作规定", "pays an amount the text leaves open"),
+    "gives_cash": Word("可得 {amount}", "pays {amount}"),
+    "gives_cap": Word("上限为 {amount}", "allows up to {amount}"),
+    "gives_deduction": Word("最多可扣除 {amount}", "deducts up to {amount}"),
+    "gives_date": Word("自 {day} 起可申请", "may be applied for from {day}"),
+    "gives_exempt": Word("自 {start} 起免税，无截止日期", "exempts from {start}, no end date"),
+    "gives_exempt_to": Word("自 {start} 至 {end} 免税", "exempts from {start} to {end}"),
+    "reach_short": Word("{name} {before}，距 {after} 还差 {gap}",
+                        "{name} {before} is {gap} short of {after}"),
+    "reach_over": Word("{name} {before}，超出 {after} {gap}",
+                       "{name} {before} is {gap} over {after}"),
+    "reach_days_before": Word("{name} {before}，比 {after} 早 {n} 天",
+                              "{name} {before} is {n} days before {after}",
+                              short_en="{name} {before} is {n} day before {after}"),
+    "reach_days_after": Word("{name} {before}，比 {after} 晚 {n} 天",
+                             "{name} {before} is {n} days after {after}",
+                             short_en="{name} {before} is {n} day after {after}"),
+    "reach_becomes": Word("{name}为 {after}（现为 {before}）", "{name} {after} (now {before})"),
+    "reach_and": Word("，且", " and "),
+    "reach_at": Word("{changes}；达到 {at} 时，{gives}", "{changes}; at {at} this {gives}"),
+    "reach_with": Word("若{changes}，{gives}", "with {changes}, this {gives}"),
+    "reach_list": Word("{some}或 {last}", "{some} or {last}"),
+    # explain and whatif, one language at a time
+    "not_in_force": Word("评估日期不在施行期内：以下条件仅供参考",
+                         "not in force on this date: the condition is shown for information"),
+    "no_condition": Word("无条件：施行期内适用于所有机构",
+                         "no condition: applies to every institution in force"),
+    "in_force_check": Word("评估日期在施行期内（{start} 至 {end}）",
+                           "in force on the as-of date ({start} … {end})"),
+    "open_end": Word("无截止日期", "open"),
+    "outcome_true": Word("满足", "true"),
+    "outcome_false": Word("不满足", "false"),
+    "decisive": Word("← 起决定作用", "← decisive"),
+    "param_none": Word("无：本规定不使用按日期变化的参数",
+                       "none: this rule uses no dated parameter"),
+    "param_overridden": Word("由 --param 设定", "overridden with --param"),
+    "param_not_used": Word("未使用：本规定不适用", "not used: the rule does not apply"),
+    "amount_is": Word("金额 = {amount}", "amount = {amount}"),
+    "amount_unknown": Word("金额未知：请补充 {facts}", "amount unknown: give {facts}"),
+    "case": Word("情形 {n}", "case {n}"),
+    "not_reached": Word("未采用", "not reached"),
+    "if_above_fail": Word("上述情形不适用时适用", "applies if the cases above do not"),
+    "earlier_case": Word("已适用前一情形", "an earlier case applies"),
+    "otherwise": Word("其他情形", "otherwise"),
+    "the_amount": Word("金额", "the amount"),
+    "used": Word("采用", "used"),
+    "because_lower": Word("依据", "because"),
+    "rounded": Word("按分取整：{amount}", "rounded to the fen: {amount}"),
+    "split_by": Word("{amount} 按 {shares} 分担：{parts}", "{amount} split {shares}: {parts}"),
+    "date_unknown": Word("日期未知", "date unknown"),
+    "from_base": Word("起算：{base}", "from {base}"),
+    "when_cond": Word("条件：{when}", "when {when}"),
+    "total_sum": Word("合计：{added} = {amount}", "total: {added} = {amount}"),
+    "was": Word("原为 {before}", "was {before}"),
+    "no_changes": Word("未改变任何信息", "no fact changes"),
+    "rule": Word("规定", "rule"),
+    "nothing_changes": Word("没有变化。", "Nothing changes."),
+    "to_complete": Word("需补充以下信息才能完整计算：{facts}", "to complete it, give {facts}"),
+    "unchanged": Word("其余 {n} 项规定不变。", "{n} other provisions unchanged."),
+    "items": Word("{n} 项", "{n} items", short_en="{n} item"),
+    # rules show
+    "show_kind": Word("类型", "kind"),
+    "show_in_force": Word("施行期", "in force"),
+    "show_applies_when": Word("适用条件", "applies when"),
+    "show_always": Word("（始终适用）", "(always)"),
+    "show_restates": Word("重述", "restates"),
+    "show_when": Word("条件", "when"),
+    "show_otherwise": Word("其他情形", "otherwise"),
+    "show_part": Word("组成部分", "part"),
+    "show_up_to": Word("上限", "up to"),
+    "show_written_in": Word("定义于", "written in"),
+    "show_took_effect": Word("政策施行之日", "the date the rule took effect"),
+    "show_for": Word("自 {start} 起 {counts}", "from {start} for {counts}"),
+    "show_from_no_end": Word("自 {start} 起，无截止日期", "from {start}, no end"),
+    # conditions as sentences (render/sentences.py)
+    "date_as_of": Word("评估日期", "As-of date"),
+    "date_effective_from": Word("政策施行日期", "Date the policy took effect"),
+    "date_effective_to": Word("政策截止日期", "Date the policy ends"),
+    "given": Word("已提供", "given"),
+    "not_given": Word("未提供", "not given"),
+    "one_of": Word("属于", "one of"),
+    "none_of": Word("不属于", "none of"),
 }
 
 # A mark and a colour for an outcome (True, False, unknown) and for each status.
@@ -216,8 +314,22 @@ def default_lang() -> str:
     return "en"
 
 
+def city_name(city: City, lang: str) -> str:
+    """`郑州市` or `Zhengzhou`."""
+    return city.name_zh if lang == "zh" else city.name_en
+
+
 def pick(text: Text, lang: str) -> str:
-    return text.zh if lang == "zh" else text.en
+    """A rule's own text in the language; the English without its Chinese glosses."""
+    return text.zh if lang == "zh" else english(text.en)
+
+
+_CJK_PAREN = re.compile(r"\s*[（(][^（()）]*[\u3400-\u9fff][^（()）]*[）)]")
+
+
+def english(text: str) -> str:
+    """English without the Chinese glosses in its parentheses: `run by social forces`."""
+    return _CJK_PAREN.sub("", text).strip()
 
 
 def yuan_text(amount: Decimal) -> str:

@@ -119,37 +119,6 @@ def option_text(option: Option, schema: FactSchema) -> str:
     return f"with {changes}, this {gives(option.result)}"
 
 
-def reach_lines(options: list[Option], schema: FactSchema) -> list[str]:
-    """The options of one rule in sentences; values of one fact that give the same are
-    listed together: `with 医院等级 2C 二级丙等, 2B 二级乙等 or 3A 三级甲等 (now …), this …`."""
-    groups: dict[tuple[str, str], list[Option]] = {}
-    order: list[tuple[str, str] | Option] = []
-    for option in options:
-        change = option.changes[0]
-        if len(option.changes) == 1 and change.difference is None:
-            key = (change.fact, gives(option.result))
-            if key not in groups:
-                order.append(key)
-            groups.setdefault(key, []).append(option)
-        else:
-            order.append(option)
-    lines = []
-    for entry in order:
-        if isinstance(entry, Option):
-            lines.append(option_text(entry, schema))
-            continue
-        group = groups[entry]
-        if len(group) == 1:
-            lines.append(option_text(group[0], schema))
-            continue
-        fact, what = entry
-        values = [value_text(fact, o.changes[0].after, schema) for o in group]
-        listed = ", ".join(values[:-1]) + f" or {values[-1]}"
-        before = value_text(fact, group[0].changes[0].before, schema)
-        lines.append(f"with {fact_label(fact, schema)} {listed} (now {before}), this {what}")
-    return lines
-
-
 def summary_text(result: Result | None, schema: FactSchema, lang: str = "en") -> str:
     """A result in a few words: what it gives, what it needs, or why not (as sentences)."""
     if result is None:

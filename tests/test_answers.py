@@ -31,7 +31,7 @@ def test_a_note_whose_condition_is_unknown_is_not_stated_as_a_fact(tmp_path: Pat
     # is told as one that may apply, naming the fact that decides it
     text = report(tmp_path, 'city = "zhengzhou"\nsponsor = "social"\n', "--format", "markdown")
     assert f"note: {BEFORE_THE_POLICY}" not in text
-    assert f"depends on grade_attained_on): {BEFORE_THE_POLICY}" in text
+    assert f"depends on grade\\_attained\\_on): {BEFORE_THE_POLICY}" in text
     r = result_of({"city": "zhengzhou", "sponsor": "social"}, "zhengzhou.grade-award", AS_OF)
     assert not any(BEFORE_THE_POLICY in note.en for note in r.notes)
     assert [n.depends_on for n in r.open_notes if BEFORE_THE_POLICY in n.text.en] == [

@@ -17,7 +17,7 @@ from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
-from incentives.render.sentences import fact_name, money_words, result_sentences
+from incentives.render.sentences import fact_name, fact_value, money_words, result_sentences
 from incentives.render.wording import summary_text
 from incentives.render.words import (
     citation_texts,
@@ -52,6 +52,9 @@ def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> 
         where += f" · {assessment.profile.facts['district']}"
     blocks = [Block("heading", assessment.profile.name or label("institution", lang), 1),
               Block("para", f"{where} · {label('as_of', lang)} {assessment.as_of.isoformat()}"),
+              Block("heading", label("summary", lang), 2),
+              Block("items", items=_joined(summary_lines(assessment, schema, lang))),
+              *_fact_blocks(assessment, schema, lang),
               *money_blocks(assessment, lang)]
     for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE):
         results = [r for r in assessment.results if r.status == status]
@@ -62,8 +65,45 @@ def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> 
     blocks += timeline_blocks(assessment, lang)
     blocks += _assumption_blocks(assessment, lang)
     blocks += _citation_blocks(assessment.results, lang)
-    blocks.append(Block("para", label("generated", lang)))
+    blocks.append(footer(assessment.as_of.isoformat(), lang))
     return blocks
+
+
+def _joined(lines: list[str]) -> list[str]:
+    """The summary's indented payer lines joined to the total they split."""
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("    ") and out:
+            out[-1] += ("；" if "：" in out[-1] or "（" in out[-1] else " · ") + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
+def footer(as_of: str, lang: str) -> Block:
+    """The as-of date, the rule set's version, and that the figures are an estimate."""
+    return Block("para", label("footer", lang).format(as_of=as_of, version=rules_version()))
+
+
+def rules_version() -> str:
+    """The installed package's version (the bundled rule set ships with it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("incentives")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _fact_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> list[Block]:
+    """The facts the assessment used, by their labels, with their values."""
+    rows = [[label("fact", lang), label("value", lang)]]
+    rows += [[fact_name(name, schema, lang),
+              city_name(assessment.city, lang) if name == "city" else
+              fact_value(name, value, schema, lang)]
+             for name, value in assessment.profile.facts.items()
+             if name in schema.facts and name != "name" and value is not None]
+    return [Block("heading", label("facts_used", lang), 2), Block("table", rows=rows)]
 
 
 def summary_lines(assessment: Assessment, schema: FactSchema, lang: str) -> list[str]:
@@ -150,7 +190,8 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     lines: list[str] = []
     if result.amount is not None:
         basis = f" — {pick(result.basis, lang)}" if result.basis else ""
-        lines.append(f"{label('amount', lang)}: {yuan(result.amount, lang)}{basis}")
+        word = "amount_cap" if rule.kind in ("cap", "deduction") else "amount"
+        lines.append(f"{label(word, lang)}: {yuan(result.amount, lang)}{basis}")
     if result.payers:
         lines.append(f"{label('paid_by', lang)}: " + "; ".join(
             f"{p.label} {yuan(p.amount, lang)} ({format_rate(p.share, 0)})" for p in result.payers))
@@ -354,9 +395,15 @@ def comparison_blocks(comparison: Comparison, schema: FactSchema, lang: str) -> 
              for row in comparison.rows]
     totals = comparison.cash_totals()
     rows.append([label("totals", lang), *(yuan(totals[c][0], lang) for c in cities)])
-    blocks = [Block("heading", label("compare_title", lang), 1),
-              Block("para", f"{label('as_of', lang)} {comparison.as_of.isoformat()}"),
+    first = next(iter(comparison.assessments.values()))
+    blocks = [Block("heading", first.profile.name or label("institution", lang), 1),
+              Block("para", f"{label('compare_title', lang)} · {label('as_of', lang)} "
+                            f"{comparison.as_of.isoformat()}"),
               Block("table", rows=rows)]
+    for city in cities:
+        assessment = comparison.assessments[city]
+        blocks += [Block("heading", names[city], 2),
+                   Block("items", items=_joined(summary_lines(assessment, schema, lang)))]
     for city, only in comparison.only_in().items():
         if only:
             blocks.append(Block("para", f"{label('only_in', lang)} — {names[city]}: "
@@ -366,27 +413,38 @@ def comparison_blocks(comparison: Comparison, schema: FactSchema, lang: str) -> 
             blocks.append(Block("para", f"{label('to_supply', lang)} — {names[city]}: "
                                 + ", ".join(f"{fact_name(f, schema, lang)} [{f}]"
                                             for f in facts)))
-    blocks.append(Block("para", label("generated", lang)))
+    results = [r for a in comparison.assessments.values() for r in a.results
+               if r.status != NOT_ELIGIBLE]
+    blocks += _citation_blocks(list({r.rule.id: r for r in results}.values()), lang)
+    blocks.append(footer(comparison.as_of.isoformat(), lang))
     return blocks
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 
+_MD = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def md(text: str) -> str:
+    """Text as Markdown shows it literally: HTML and Markdown's own characters escaped
+    (an institution named `<script>` or `**x**` reads as written)."""
+    return _MD.sub(r"\\\1", text.replace("&", "&amp;")).replace("\n", " ")
+
+
 def to_markdown(blocks: list[Block]) -> str:
     out: list[str] = []
     for block in blocks:
         if block.kind == "heading":
-            out.append(f"{'#' * block.level} {block.text}")
+            out.append(f"{'#' * block.level} {md(block.text)}")
         elif block.kind == "para":
-            out.append(block.text)
+            out.append(md(block.text))
         elif block.kind == "quote":
-            out.append(f"> {block.text}")
+            out.append(f"> {md(block.text)}")
         elif block.kind == "items":
-            out.append("\n".join(f"- {item}" for item in block.items))
+            out.append("\n".join(f"- {md(item)}" for item in block.items))
         elif block.kind == "table":
-            head, *body = [[cell.replace("|", "\\|").replace("\n", " ") for cell in row]
-                           for row in block.rows]
+            head, *body = [[md(cell) for cell in row] for row in block.rows]
             lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
             out.append("\n".join(lines + ["| " + " | ".join(row) + " |" for row in body]))
     return "\n\n".join(out) + "\n"
@@ -403,6 +461,7 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .92r
 th, td { border: 1px solid #bbb; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 td:not(:first-child) { font-variant-numeric: tabular-nums; }
+td.num { text-align: right; white-space: nowrap; }
 blockquote { margin: .4rem 0; padding: .2rem .8rem; border-left: 3px solid #999; color: #444;
              font-size: .9rem; }
 ul { margin: .2rem 0; }
@@ -427,8 +486,7 @@ def to_html(blocks: list[Block], title: str, lang: str) -> str:
         elif block.kind == "table":
             head, *rows = block.rows
             cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
-            trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                          for row in rows)
+            trs = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
             body.append(f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table>")
     return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
             f'<meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -436,6 +494,11 @@ def to_html(blocks: list[Block], title: str, lang: str) -> str:
 
 
 def _inline(text: str) -> str:
-    """Escape, then show `code` spans as code."""
-    parts = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return html.escape(text)
+
+
+def _cell(text: str) -> str:
+    """A table cell; an amount right-aligned."""
+    amount = bool(re.search(r"\d(\.\d\d)? ?(元|万元)\)?$", text))
+    cls = ' class="num"' if amount else ""
+    return f"<td{cls}>{html.escape(text)}</td>"

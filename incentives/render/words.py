@@ -181,6 +181,16 @@ WORDS: dict[str, Word] = {
     "or": Word("满足其一（或）", "any of these (or)"),
     "not": Word("不满足以下条件", "not"),
     "summary": Word("概要", "Summary"),
+    "amount_cap": Word("上限（最多可扣除或给予的数额，并非拨付金额）",
+                       "Cap (the most that may be deducted or given; not a payment)"),
+    "fact": Word("信息", "Fact"),
+    "value": Word("取值", "Value"),
+    "facts_used": Word("所依据的机构信息", "Facts used"),
+    "footer": Word("评估日期 {as_of} · 规则集版本 incentives {version} · 以上金额均为估算，"
+                   "以财政部门审核确认为准。金额为人民币元，精确到分。",
+                   "As of {as_of} · rule set: incentives {version} · every figure is an "
+                   "estimate, to be confirmed with the finance bureau. Amounts in yuan, exact "
+                   "to the fen."),
     "next_date": Word("下一日期", "Next"),
     # the parameters a report used, stated as assumptions
     "param_since": Word("自 {day} 起执行", "in force from {day}"),

@@ -104,8 +104,8 @@ def test_chinese_names_and_several_changes() -> None:
     result = run(REHAB, "--set", "for_profit=非营利性", "--set", "kind=综合医院")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "For-profit rather than non-profit [for_profit] = no (was yes)" in out
-    assert "Type of institution [kind] = general (was rehabilitation)" in out
+    assert "For-profit rather than non-profit [for_profit] = non-profit (was for-profit)" in out
+    assert "Type of institution [kind] = general hospital (was rehabilitation hospital)" in out
     assert cells(out, "zhengzhou.investment-reward") == [  # 1.2% of 8650万 → 1%
         "ZZ-2 zhengzhou.investment-reward", "✓ eligible · 1,038,000.00",
         "✓ eligible · 865,000.00", "−173,000.00"]

@@ -60,9 +60,11 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[Assignment, ...],
         emit(_check_json(book, assessment, overrides), output)
         return
     if fmt in ("markdown", "html"):
+        from incentives.assessment.reach import within_reach
         from incentives.render.document import assessment_blocks
 
-        blocks = assessment_blocks(assessment, book.schema, report_lang(lang))
+        blocks = assessment_blocks(assessment, book.schema, report_lang(lang),
+                                   within_reach(assessment, book, overrides))
         emit(render_document(blocks, fmt, assessment.profile.name or "incentives",
                              report_lang(lang)), output)
         return

@@ -563,5 +563,15 @@ def _param_value(entry: Any, series: dict[str, Any]) -> ParamValue:
     about = series.get(label, {})
     if not isinstance(about, dict):
         raise ValueError(f"series {label!r} is not a table")
-    return ParamValue(start, value, str(entry["source"]), str(about.get("name", label)),
-                      str(about.get("note", "")), bool(entry.get("assumed", False)))
+    source_zh, source = _texts(entry["source"])
+    note_zh, note = _texts(about.get("note", ""))
+    return ParamValue(start, value, source, str(about.get("name", label)), note,
+                      bool(entry.get("assumed", False)), source_zh=source_zh, note_zh=note_zh)
+
+
+def _texts(value: Any) -> tuple[str, str]:
+    """(zh, en) of a text or a { zh, en } table; one alone stands for both."""
+    if isinstance(value, dict):
+        zh, en = str(value.get("zh") or ""), str(value.get("en") or "")
+        return zh or en, en or zh
+    return "", str(value)

@@ -369,6 +369,9 @@ class EnumValue(Shape):
 
     model_config = ConfigDict(title="取值 Value")
     value: NonEmpty = described("取值", "the value")
+    en: str | None = described("英文名（用于英文报告；省略则用取值本身）", "its English name "
+                               "(English reports show the value itself without one)",
+                               default=None)
     names: list[str] = described("其他写法（中文名等）", "other ways to write it (its Chinese "
                                  "names…)", default=[])
     implies: dict[str, str] = described("隐含的其他枚举事实取值", "another enum fact's value "
@@ -393,6 +396,9 @@ class FactTable(Shape):
                              default=False)
     true_names: list[str] = described("“是”的其他写法", "other ways to write yes", default=[])
     false_names: list[str] = described("“否”的其他写法", "other ways to write no", default=[])
+    yes_no_en: list[str] | None = described("英文报告中“是”和“否”的说法", "how an English "
+                                            "report says yes and no", default=None,
+                                            min_length=2, max_length=2)
 
 
 class FactsFile(RootModel[dict[str, FactTable]]):
@@ -406,8 +412,8 @@ class Series(Shape):
 
     model_config = ConfigDict(title="系列 Series")
     name: str | None = described("名称", "name", default=None)
-    note: str | None = described("使用该系列时显示的说明", "shown whenever a value of it is "
-                                 "used", default=None)
+    note: Text | None = described("使用该系列时显示的说明", "shown whenever a value of it is "
+                                  "used", default=None)
 
 
 class ParamValue(Shape):
@@ -417,7 +423,8 @@ class ParamValue(Shape):
     from_: Day = described("起始日期", "from", alias="from")
     value: Share = described("取值（比率写 %）", "the value (a rate with %)")
     series: str | None = described("所属系列", "its series", default=None)
-    source: NonEmpty = described("出处", "where the figure comes from")
+    source: Text = described("出处（可分中英文）", "where the figure comes from (in Chinese "
+                             "and English, or one text for both)")
     assumed: bool = described("是假设而非公布数字", "an assumption, not a published figure",
                               default=False)
 

@@ -51,7 +51,9 @@ class Fact:
     implies: dict[str, dict[str, str]] = field(default_factory=dict)
     true_names: tuple[str, ...] = ()
     false_names: tuple[str, ...] = ()
+    yes_no_en: tuple[str, str] = ("", "")  # how English says its yes and no ("for-profit")
     scope: str | None = None  # the city whose folder declares it; None: every city's
+    english: dict[str, str] = field(default_factory=dict)  # an enum value -> its English name
 
     @property
     def value_type(self) -> str:
@@ -141,9 +143,12 @@ def fact_from_table(name: str, table: dict[str, object]) -> Fact:
     values: list[str] = []
     aliases: dict[str, str] = {}
     implies: dict[str, dict[str, str]] = {}
+    english: dict[str, str] = {}
     for entry in table.get("values", []) or []:  # type: ignore[attr-defined]
         value = str(entry["value"])
         values.append(value)
+        if entry.get("en"):
+            english[value] = str(entry["en"])
         for alias in entry.get("names", []):
             aliases[str(alias)] = value
         aliases[value.casefold()] = value
@@ -161,8 +166,17 @@ def fact_from_table(name: str, table: dict[str, object]) -> Fact:
         derived=bool(table.get("derived", False)),
         signed=bool(signed),
         implies=implies,
+        english=english,
         true_names=tuple(str(n) for n in table.get("true_names", []) or []),  # type: ignore[attr-defined]
         false_names=tuple(str(n) for n in table.get("false_names", []) or []),  # type: ignore[attr-defined]
+        yes_no_en=_pair(table.get("yes_no_en")),
     )
 
 
+
+
+def _pair(value: object) -> tuple[str, str]:
+    """A two-item list of texts as a pair; ("", "") for anything else."""
+    if isinstance(value, list) and len(value) == 2:
+        return str(value[0]), str(value[1])
+    return "", ""

@@ -24,10 +24,12 @@ class ParamValue:
 
     start: date
     value: Decimal
-    source: str
+    source: str  # in English, or the one text written for both languages
     series: str = ""
     note: str = ""
     assumed: bool = False  # not a published figure: a stated assumption the user may override
+    source_zh: str = ""  # the source in Chinese, where the file gives one
+    note_zh: str = ""
 
 
 @dataclass
@@ -43,6 +45,12 @@ class ParamUse:
     assumed: bool = False
     title: tuple[str, str] = ("", "")  # the parameter's name, (zh, en)
     stale: bool = False  # the newest value of a figure that moves: a newer one may exist
+    source_zh: str = ""
+    notes_zh: tuple[str, ...] = ()  # the series' note in Chinese (staleness is told by words)
+
+    def source_in(self, lang: str) -> str:
+        """Where the figure comes from, in `lang` where the file gives it."""
+        return self.source_zh if lang == "zh" and self.source_zh else self.source
 
 
 @dataclass
@@ -73,7 +81,9 @@ class ParamTable:
             notes.append(self.staleness(entry, as_of))
         return ParamUse(self.name, entry.value, entry.start, entry.source, notes=tuple(notes),
                         assumed=entry.assumed, title=(self.zh, self.en),
-                        stale=self.check_age and index == len(self.values) - 1)
+                        stale=self.check_age and index == len(self.values) - 1,
+                        source_zh=entry.source_zh,
+                        notes_zh=(entry.note_zh or entry.note,) if entry.note else ())
 
     def shown(self, value: Decimal) -> str:
         """A value as a user writes it: 4.35% for a rate, 15.75 yuan/m² otherwise."""

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from incentives.assessment.compare import Comparison
+from incentives.assessment.reach import Reach
 from incentives.assessment.timeline import UNDATED, cash_by_year, savings_by_year, timeline
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate
 from incentives.model.params import ParamUse
 from incentives.model.result import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Assessment, Result
-from incentives.render.sentences import fact_name, fact_value, money_words, result_sentences
+from incentives.render.sentences import (
+    fact_name,
+    fact_value,
+    money_words,
+    reach_sentences,
+    result_sentences,
+)
 from incentives.render.wording import summary_text
 from incentives.render.words import (
     citation_texts,
@@ -31,6 +39,7 @@ from incentives.render.words import (
     when_due,
     yuan,
     yuan_range,
+    yuan_wan,
 )
 
 
@@ -45,7 +54,10 @@ class Block:
     items: list[str] = field(default_factory=list)
 
 
-def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> list[Block]:
+def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str,
+                      reaches: Sequence[Reach] = ()) -> list[Block]:
+    """A check report: the summary, the facts used, the money by year, each result, what
+    is within reach, the facts to supply, the dates, the assumptions and the citations."""
     city = assessment.city
     where = f"{city_name(city, lang)}"
     if "district" in assessment.profile.facts:
@@ -53,7 +65,7 @@ def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> 
     blocks = [Block("heading", assessment.profile.name or label("institution", lang), 1),
               Block("para", f"{where} · {label('as_of', lang)} {assessment.as_of.isoformat()}"),
               Block("heading", label("summary", lang), 2),
-              Block("items", items=_joined(summary_lines(assessment, schema, lang))),
+              Block("items", items=_joined(summary_lines(assessment, schema, lang, None))),
               *_fact_blocks(assessment, schema, lang),
               *money_blocks(assessment, lang)]
     for status in (ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE):
@@ -62,11 +74,43 @@ def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> 
             blocks.append(Block("heading", f"{label(status, lang)} ({len(results)})", 2))
             for result in results:
                 blocks += _result_blocks(result, schema, lang)
+    blocks += reach_blocks(reaches, schema, lang)
+    blocks += supply_blocks(assessment, schema, lang)
     blocks += timeline_blocks(assessment, lang)
     blocks += _assumption_blocks(assessment, lang)
     blocks += _citation_blocks(assessment.results, lang)
     blocks.append(footer(assessment.as_of.isoformat(), lang))
     return blocks
+
+
+def reach_blocks(reaches: Sequence[Reach], schema: FactSchema, lang: str) -> list[Block]:
+    """Each rule not met that a change of facts would meet, and what it would give."""
+    if not reaches:
+        return []
+    blocks = [Block("heading", f"{label('within_reach_check', lang)} ({len(reaches)})", 2)]
+    for reach in reaches:
+        rule = reach.result.rule
+        blocks += [Block("heading", f"{rule.provision} {pick(rule.title, lang)}".strip(), 3),
+                   Block("items", items=reach_sentences(reach.options, schema, lang,
+                                                            keys=False))]
+    return blocks
+
+
+def supply_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> list[Block]:
+    """Each fact still to supply and the rules its answer decides."""
+    deciding: dict[str, list[str]] = {}
+    for result in assessment.results:
+        for name in result.missing:
+            rule = result.rule
+            deciding.setdefault(name, []).append(
+                f"{rule.provision} {pick(rule.title, lang)}".strip())
+    if not deciding:
+        return []
+    joiner = "；" if lang == "zh" else "; "
+    items = [f"{fact_name(name, schema, lang)} — "
+             + label("supply_decides", lang).format(rules=joiner.join(rules))
+             for name, rules in deciding.items()]
+    return [Block("heading", label("to_supply", lang), 2), Block("items", items=items)]
 
 
 def _joined(lines: list[str]) -> list[str]:
@@ -106,9 +150,11 @@ def _fact_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> list[
     return [Block("heading", label("facts_used", lang), 2), Block("table", rows=rows)]
 
 
-def summary_lines(assessment: Assessment, schema: FactSchema, lang: str) -> list[str]:
+def summary_lines(assessment: Assessment, schema: FactSchema, lang: str,
+                  width: int | None = 78) -> list[str]:
     """The answer first, short enough for one 80-column screen: cash certain and possible
-    by payer, the tax an exemption saves, the next dates, the facts still to supply."""
+    by payer, the tax an exemption saves, the next dates, the facts still to supply. With
+    a `width`, a line is cut to it, but the facts to supply are wrapped: none is dropped."""
     total, by_payer = assessment.cash_totals()
     most, most_by_payer = assessment.cash_totals(most=True)
     names = {p.payer: p.label for r in assessment.results for extent in (r.end(False), r.end(True))
@@ -126,22 +172,44 @@ def summary_lines(assessment: Assessment, schema: FactSchema, lang: str) -> list
         amount = f" {money_words(event.amount)}" if event.amount is not None else ""
         lines.append(f"{label('next_date', lang)}: {event.day.isoformat()}{amount} "
                      f"{pick(event.label, lang)}")
+    if width is not None:
+        lines = [_fit(line, width) for line in lines]
     missing = list(dict.fromkeys(n for r in assessment.results for n in r.missing))
     if missing:
-        lines.append(f"{label('to_supply', lang)}: "
-                     + ", ".join(fact_name(n, schema, lang) for n in missing))
-    return [_fit(line) for line in lines]
+        facts = [fact_name(n, schema, lang) for n in missing]
+        lines += _wrapped(f"{label('to_supply', lang)}: ", facts, width)
+    return lines
 
 
-def _fit(line: str, width: int = 78) -> str:
-    """A summary line cut to the screen (a Chinese character is two columns)."""
+def _columns(text: str) -> int:
+    """How wide `text` is on a terminal (a Chinese character is two columns)."""
+    return sum(2 if "\u2e80" <= char <= "\uffef" else 1 for char in text)
+
+
+def _fit(line: str, width: int) -> str:
+    """A summary line cut to the screen."""
     used, out = 0, list[str]()
     for char in line:
-        used += 2 if "\u2e80" <= char <= "\uffef" else 1
+        used += _columns(char)
         if used > width - 1:
             return "".join(out) + "…"
         out.append(char)
     return line
+
+
+def _wrapped(head: str, names: list[str], width: int | None) -> list[str]:
+    """`head` and every name, over as many lines of `width` as they need (the later ones
+    indented past the head); one line without a width."""
+    if width is None:
+        return [head + ", ".join(names)]
+    lines, line = [], head
+    for index, name in enumerate(names):
+        piece = name + ("," if index < len(names) - 1 else "")
+        if line.strip() and line != head and _columns(line + piece) > width:
+            lines.append(line.rstrip())
+            line = "  "
+        line += piece + " "
+    return [*lines, line.rstrip()]
 
 
 def money_blocks(assessment: Assessment, lang: str) -> list[Block]:
@@ -191,12 +259,12 @@ def _result_blocks(result: Result, schema: FactSchema, lang: str) -> list[Block]
     if result.amount is not None:
         basis = f" — {pick(result.basis, lang)}" if result.basis else ""
         word = "amount_cap" if rule.kind in ("cap", "deduction") else "amount"
-        lines.append(f"{label(word, lang)}: {yuan(result.amount, lang)}{basis}")
+        lines.append(f"{label(word, lang)}: {yuan_wan(result.amount)}{basis}")
     if result.payers:
         lines.append(f"{label('paid_by', lang)}: " + "; ".join(
-            f"{p.label} {yuan(p.amount, lang)} ({format_rate(p.share, 0)})" for p in result.payers))
+            f"{p.label} {yuan_wan(p.amount)} ({format_rate(p.share, 0)})" for p in result.payers))
     lines += [f"{when_due(d.timing, d.due, d.until, lang)}:"
-              f" {yuan(d.amount, lang)} — {pick(d.label, lang)}" for d in result.schedule]
+              f" {yuan_wan(d.amount)} — {pick(d.label, lang)}" for d in result.schedule]
     lines += open_texts(result, lang)
     if result.period:
         lines.append(_period_line(result, lang))
@@ -359,22 +427,23 @@ def _parameter_line(use: ParamUse, lang: str) -> str:
     if use.overridden:
         parts.append(label("param_given", lang))
     else:
-        parts.append(f"{label('param_source', lang)}: {no_instruction(use.source)}")
+        parts.append(f"{label('param_source', lang)}: {no_instruction(use.source_in(lang))}")
     if use.assumed:
         parts.append(label("param_assumed", lang))
     if use.stale and use.start:
         parts.append(label("param_stale", lang).format(day=use.start.isoformat()))
-    if lang == "en":  # the rule data's notes are English; never an instruction to a client
-        parts += [no_instruction(note) for note in use.notes
-                  if not note.startswith(f"{use.name}:")]
-    return f"{name} [{use.name}]: {value} (" + "; ".join(p for p in parts if p) + ")"
+    notes = use.notes_zh if lang == "zh" else use.notes  # never an instruction to a client
+    parts += [no_instruction(note) for note in notes if not note.startswith(f"{use.name}:")]
+    return f"{name}: {value} (" + "; ".join(p for p in parts if p) + ")"
 
 
 def no_instruction(text: str) -> str:
     """A source or note without its sentences telling a command-line user what to type
     (`Override with --param …`): a client's report states the assumption, not the flag."""
-    sentences = re.split(r"(?<=[.;。；])\s*", text)
-    return " ".join(s for s in sentences if s and "--param" not in s).strip()
+    pieces = re.split(r"((?<=[.;])\s+|(?<=[。；]))", text)  # a sentence, then its gap
+    kept = [sentence + gap for sentence, gap in zip(pieces[::2], [*pieces[1::2], ""], strict=True)
+            if "--param" not in sentence]
+    return "".join(kept).strip()
 
 
 def _citation_blocks(results: list[Result], lang: str) -> list[Block]:
@@ -391,7 +460,7 @@ def comparison_blocks(comparison: Comparison, schema: FactSchema, lang: str) -> 
     names = {c: city_name(comparison.assessments[c].city, lang) for c in cities}
     rows = [[label("benefit", lang), *(names[c] for c in cities)]]
     rows += [[pick(row.title.rule.title, lang),
-              *(summary_text(row.results[c], schema, lang) for c in cities)]
+              *(summary_text(row.results[c], schema, lang, keys=False) for c in cities)]
              for row in comparison.rows]
     totals = comparison.cash_totals()
     rows.append([label("totals", lang), *(yuan(totals[c][0], lang) for c in cities)])
@@ -403,7 +472,7 @@ def comparison_blocks(comparison: Comparison, schema: FactSchema, lang: str) -> 
     for city in cities:
         assessment = comparison.assessments[city]
         blocks += [Block("heading", names[city], 2),
-                   Block("items", items=_joined(summary_lines(assessment, schema, lang)))]
+                   Block("items", items=_joined(summary_lines(assessment, schema, lang, None)))]
     for city, only in comparison.only_in().items():
         if only:
             blocks.append(Block("para", f"{label('only_in', lang)} — {names[city]}: "
@@ -411,8 +480,7 @@ def comparison_blocks(comparison: Comparison, schema: FactSchema, lang: str) -> 
     for city, facts in comparison.to_supply.items():
         if facts:
             blocks.append(Block("para", f"{label('to_supply', lang)} — {names[city]}: "
-                                + ", ".join(f"{fact_name(f, schema, lang)} [{f}]"
-                                            for f in facts)))
+                                + ", ".join(fact_name(f, schema, lang) for f in facts)))
     results = [r for a in comparison.assessments.values() for r in a.results
                if r.status != NOT_ELIGIBLE]
     blocks += _citation_blocks(list({r.rule.id: r for r in results}.values()), lang)

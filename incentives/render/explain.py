@@ -172,6 +172,10 @@ def _outcome(outcome: bool | None, lang: str) -> str:
 def _fact_value(name: str, value: Any, show: _Show) -> str:
     if name in show.params and isinstance(value, Decimal):
         return format_rate(value)
+    fact = show.schema.facts.get(name)
+    if show.lang == "en" and fact is not None and fact.type in ("enum", "bool"):
+        # beside `sponsor == 'social'`, the value as the expression writes it
+        return label("yes" if value else "no", "en") if isinstance(value, bool) else str(value)
     return fact_value(name, value, show.schema, show.lang)
 
 
@@ -184,13 +188,13 @@ def _parameters(e: Explanation, lang: str) -> list[Text]:
             if use.start else ""
         flag = f" ({label('param_overridden', lang)})" if use.overridden else ""
         line = Text(f"{use.name} = {format_rate(use.value)}{since}{flag}", style="bold")
-        line.append(f" — {label('param_source', lang)}: {use.source}")
+        line.append(f" — {label('param_source', lang)}: {use.source_in(lang)}")
         if not e.parameters_used:
             line.append(f" ({label('param_not_used', lang)})", style="dim")
         lines.append(line)
-        if lang == "en":  # the rule data's notes are written in English
-            lines += [Text(f"  {note}", style="dim") for note in use.notes]
-        elif use.stale and use.start:
+        lines += [Text(f"  {note}", style="dim")
+                  for note in (use.notes if lang == "en" else use.notes_zh)]
+        if lang == "zh" and use.stale and use.start:
             lines.append(Text(f"  {label('param_stale', lang).format(day=use.start.isoformat())}",
                               style="dim"))
     return lines

@@ -56,7 +56,8 @@ def fact_value(name: str, value: Any, schema: FactSchema, lang: str) -> str:
         names = (fact.true_names if value else fact.false_names) if fact else ()
         if lang == "zh" and names:
             return names[0]
-        return label("yes" if value else "no", lang)
+        said = fact.yes_no_en[0 if value else 1] if fact and lang == "en" else ""
+        return said or label("yes" if value else "no", lang)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -69,6 +70,8 @@ def fact_value(name: str, value: Any, schema: FactSchema, lang: str) -> str:
     if fact is not None and fact.type == "enum" and lang == "zh":
         return next((alias for alias, v in fact.aliases.items()
                      if v == value and alias != str(value).casefold()), str(value))
+    if fact is not None and fact.type == "enum":
+        return fact.english.get(str(value), str(value))
     return str(value)
 
 
@@ -179,11 +182,13 @@ def result_sentences(result: Result, schema: FactSchema, lang: str, held: bool) 
 # --- within reach, in one language ----------------------------------------------------------
 
 
-def gives_text(result: Result, schema: FactSchema, lang: str) -> str:
-    """What a rule that applies gives, in a few words: `pays 1,000万元`, `可得 1,000万元`."""
+def gives_text(result: Result, schema: FactSchema, lang: str, keys: bool = True) -> str:
+    """What a rule that applies gives, in a few words: `pays 1,000万元`, `可得 1,000万元`;
+    the facts it still needs with their keys (for a user who types them) where `keys`."""
     if result.status == NEEDS_INFO:
         return label("gives_needs", lang).format(facts=", ".join(
-            f"{fact_name(name, schema, lang)} [{name}]" for name in result.missing))
+            fact_name(name, schema, lang) + (f" [{name}]" if keys else "")
+            for name in result.missing))
     if result.open is not None:
         return label("gives_open", lang)
     kind, amount = result.rule.kind, result.amount
@@ -216,25 +221,26 @@ def change_sentence(change: Change, schema: FactSchema, lang: str) -> str:
     return label("reach_becomes", lang).format(name=name, before=before, after=after)
 
 
-def option_sentence(option: Option, schema: FactSchema, lang: str) -> str:
+def option_sentence(option: Option, schema: FactSchema, lang: str, keys: bool = True) -> str:
     """One option: the changes, then what the rule would give with them."""
     joiner = label("reach_and", lang)
     changes = joiner.join(change_sentence(c, schema, lang) for c in option.changes)
-    what = gives_text(option.result, schema, lang)
+    what = gives_text(option.result, schema, lang, keys)
     if all(c.difference is not None for c in option.changes):
         at = joiner.join(fact_value(c.fact, c.after, schema, lang) for c in option.changes)
         return label("reach_at", lang).format(changes=changes, at=at, gives=what)
     return label("reach_with", lang).format(changes=changes, gives=what)
 
 
-def reach_sentences(options: list[Option], schema: FactSchema, lang: str) -> list[str]:
+def reach_sentences(options: list[Option], schema: FactSchema, lang: str,
+                    keys: bool = True) -> list[str]:
     """The options of one rule; values of one fact that give the same are listed together."""
     groups: dict[tuple[str, str], list[Option]] = {}
     order: list[tuple[str, str] | Option] = []
     for option in options:
         change = option.changes[0]
         if len(option.changes) == 1 and change.difference is None:
-            key = (change.fact, gives_text(option.result, schema, lang))
+            key = (change.fact, gives_text(option.result, schema, lang, keys))
             if key not in groups:
                 order.append(key)
             groups.setdefault(key, []).append(option)
@@ -244,7 +250,7 @@ def reach_sentences(options: list[Option], schema: FactSchema, lang: str) -> lis
     for entry in order:
         if isinstance(entry, Option) or len(groups[entry]) == 1:
             one = entry if isinstance(entry, Option) else groups[entry][0]
-            lines.append(option_sentence(one, schema, lang))
+            lines.append(option_sentence(one, schema, lang, keys))
             continue
         fact, what = entry
         group = groups[entry]

@@ -119,16 +119,21 @@ def option_text(option: Option, schema: FactSchema) -> str:
     return f"with {changes}, this {gives(option.result)}"
 
 
-def summary_text(result: Result | None, schema: FactSchema, lang: str = "en") -> str:
-    """A result in a few words: what it gives, what it needs, or why not (as sentences)."""
+def summary_text(result: Result | None, schema: FactSchema, lang: str = "en",
+                 keys: bool = True) -> str:
+    """A result in a few words: what it gives, what it needs (with each fact's key, for a
+    user who types it, where `keys`), or why not (as sentences, each marked ✗)."""
     if result is None:
         return f"— {label('no_such_rule', lang)}"
     if result.status == NEEDS_INFO:
-        needed = ", ".join(f"{short_name(n, schema, lang)} [{n}]" for n in result.missing)
+        needed = ", ".join(short_name(n, schema, lang) + (f" [{n}]" if keys else "")
+                           for n in result.missing)
         return f"{STATUS_MARK[NEEDS_INFO][0]} {label('give', lang)}: {needed}"
     if result.status != ELIGIBLE:
+        # each failed sentence carries its own ✗ (and must: `2016-09-01 ≥ 2018-08-06`
+        # without it would read as a claim), so the status is not marked again
         failed = result_sentences(result, schema, lang, held=False)
-        return f"{STATUS_MARK[NOT_ELIGIBLE][0]} {'; '.join(failed)}"
+        return "; ".join(failed) or f"{STATUS_MARK[NOT_ELIGIBLE][0]} {label(result.status, lang)}"
     return f"{STATUS_MARK[ELIGIBLE][0]} {_benefit(result, lang)}"
 
 

@@ -138,6 +138,7 @@ WORDS: dict[str, Word] = {
     "compare_title": Word("各城市政策对比", "What each city gives"),
     "only_in": Word("仅此城市提供", "Only here"),
     "to_supply": Word("需补充的信息", "Facts to supply"),
+    "supply_decides": Word("影响：{rules}", "it decides: {rules}"),
     "generated": Word("由 incentives 生成；金额为人民币元，精确到分。",
                       "Made by incentives; amounts in yuan, exact to the fen."),
     "also_cited": Word("同时引用；单独适用时：", "also cited; on its own:"),
@@ -416,6 +417,15 @@ def when_due(timing: str, due: date | None, until: date | None, lang: str) -> st
 def day_text(day: date | None, lang: str) -> str:
     """An ISO date, or `date not yet known` while a fact is missing."""
     return day.isoformat() if day else label("undated", lang)
+
+
+def yuan_wan(amount: Decimal) -> str:
+    """`1038000` -> `1,038,000.00 元 (103.8万元)`: a report's amount in both units, the
+    万元 form wherever it is exact in at most two places."""
+    text = yuan_text(amount)
+    if amount >= WAN and amount % 100 == 0:
+        text += f" ({(amount / WAN).normalize():,f}{WAN_YUAN})"
+    return text
 
 
 def yuan(amount: Decimal, lang: str) -> str:

@@ -66,16 +66,16 @@ def test_attaining_3a_adds_the_grade_award() -> None:
     assert ("What if:\n  Hospital grade [grade] = 3A (was ungraded)\n"
             "  Date the grade was awarded [grade_attained_on] = 2026-11-22 (was unknown)\n") in out
     assert "郑州康宁康复医院 · as of 2026-11-22" in out
-    assert cells(out, "zhengzhou.grade-award") == [
-        "ZZ-1 zhengzhou.grade-award", "✗ not eligible", "✓ eligible · 10,000,000.00",
+    assert cells(out, "ZZ-1") == [
+        "ZZ-1 Grade award", "✗ not eligible", "✓ eligible · 10,000,000.00",
         "+10,000,000.00"]
-    assert "zhengzhou.grade-award: to complete it" not in out
+    assert "ZZ-1 Grade award: to complete it" not in out
     # ungraded says nothing of the level (级别), so 两证合一 (二级及以下) is not claimed before;
     # 三级甲等 is 三级, which gains the simpler approval
-    approval = row(out, "zhengzhou.simplified-approval")
+    approval = row(out, "ZZ-11")
     assert "✓ eligible · 1 item" in approval and "✓ eligible · 2 items" in approval
-    assert ("zhengzhou.simplified-approval: + simpler establishment approval for level-3 "
-            "hospitals") in out
+    assert ("ZZ-11 Easier market entry and simplified approvals: + simpler establishment "
+            "approval for level-3 hospitals") in out
     assert "二级及以下医疗机构设置审批与执业登记" not in out
     assert "11 other provisions unchanged." in out
     totals = out[out.index("Cash totals"):].splitlines()
@@ -92,7 +92,7 @@ def test_one_fen_short_of_the_threshold_loses_the_investment_reward() -> None:
     out = result.stdout
     assert ("  Fixed-asset investment excluding land [fixed_asset_investment] = 49,999,999.99 元"
             " (was 8,650万元)") in out
-    reward = row(out, "zhengzhou.investment-reward")
+    reward = row(out, "ZZ-2")
     assert "✓ eligible · 1,038,000.00" in reward
     assert "✗ not eligible" in reward
     assert reward.rstrip().endswith("−1,038,000.00")
@@ -106,13 +106,13 @@ def test_chinese_names_and_several_changes() -> None:
     out = result.stdout
     assert "For-profit rather than non-profit [for_profit] = non-profit (was for-profit)" in out
     assert "Type of institution [kind] = general hospital (was rehabilitation hospital)" in out
-    assert cells(out, "zhengzhou.investment-reward") == [  # 1.2% of 8650万 → 1%
-        "ZZ-2 zhengzhou.investment-reward", "✓ eligible · 1,038,000.00",
+    assert cells(out, "ZZ-2") == [  # 1.2% of 8650万 → 1%
+        "ZZ-2 Investment reward", "✓ eligible · 1,038,000.00",
         "✓ eligible · 865,000.00", "−173,000.00"]
-    assert cells(out, "zhengzhou.for-profit-property-tax-exemption") == [
-        "ZZ-3 zhengzhou.for-profit-property-tax-exemption",
+    assert cells(out, "ZZ-3") == [
+        "ZZ-3 For-profit",
         "✓ eligible · 2025-04-10 – 2028-04-09", "✗ not eligible", "—"]
-    deduction = row(out, "zhengzhou.annuity-insurance-deduction")
+    deduction = row(out, "ZZ-8")
     assert deduction.rstrip().endswith("−2,400,000.00")
 
 
@@ -120,7 +120,7 @@ def test_a_blank_value_makes_a_fact_unknown() -> None:
     result = run(GENERAL, "--set", "grade=")
     assert result.exit_code == 0, result.output
     assert "Hospital grade [grade] = unknown (was 3A)" in result.stdout
-    award = row(result.stdout, "zhengzhou.grade-award")
+    award = row(result.stdout, "ZZ-1")
     assert "? needs info" in award
     assert award.rstrip().endswith("unknown")
 
@@ -136,7 +136,7 @@ def test_setting_a_fact_to_its_own_value_changes_nothing() -> None:
 def test_moving_district_rederives_the_division_type() -> None:
     result = run(REHAB, "--set", "district=中牟县")
     assert result.exit_code == 0, result.output
-    reward = row(result.stdout, "zhengzhou.investment-reward")
+    reward = row(result.stdout, "ZZ-2")
     assert "✗ not eligible" in reward
 
 

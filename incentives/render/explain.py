@@ -25,6 +25,7 @@ from incentives.model.conditions import Calc, Operand, Step
 from incentives.model.facts import FactSchema
 from incentives.model.money import format_rate, format_yuan, to_fen
 from incentives.model.result import ELIGIBLE, Result
+from incentives.model.rule import Rule
 from incentives.render.document import decider_lines, open_texts, range_lines
 from incentives.render.sentences import fact_name, fact_value, reach_sentences
 from incentives.render.wording import number_text
@@ -204,7 +205,8 @@ def _amount(e: Explanation, schema: FactSchema, lang: str) -> list[Text]:
     lines = []
     undecided = False  # an earlier case whose condition is unknown
     for number, case in enumerate(e.cases, 1):
-        lines += _case(number, case, len(e.cases), undecided, lang)
+        lines += _case(number, case, len(e.cases), undecided, _Show(schema, frozenset(),
+                                                                     lang, False))
         undecided = undecided or (case.when is not None and case.when.outcome is None)
     if e.result.amount is not None and e.cases:
         lines.append(Text(label("amount_is", lang).format(amount=yuan_text(e.result.amount)),
@@ -222,8 +224,9 @@ def _amount(e: Explanation, schema: FactSchema, lang: str) -> list[Text]:
     return lines
 
 
-def _case(number: int, case: CaseWorking, count: int, undecided: bool, lang: str
+def _case(number: int, case: CaseWorking, count: int, undecided: bool, show: _Show
           ) -> list[Text]:
+    lang = show.lang
     named = f" — {pick(case.label, lang)}" if case.label else ""
     title = label("case", lang).format(n=number)
     if not case.reached:
@@ -242,7 +245,8 @@ def _case(number: int, case: CaseWorking, count: int, undecided: bool, lang: str
         case.when is not None and case.chosen) else []
     if held:
         lines.append(Text(f"    {label('because_lower', lang)} " + " · ".join(
-            f"{leaf.text} ({', '.join(f'{n} = {v}' for n, v in leaf.values.items())})"
+            f"{leaf.text} ("
+            + ", ".join(f"{n} = {_fact_value(n, v, show)}" for n, v in leaf.values.items()) + ")"
             for leaf in held), style="dim"))
     lines += [Text(f"    {calc_text(calc)}") for calc in case.steps]
     if case.value is not None and to_fen(case.value) != case.value:
@@ -370,28 +374,36 @@ def render_whatif(w: WhatIf, schema: FactSchema, lang: str = "en") -> Renderable
     name = w.before.profile.name or label("unnamed", lang)
     title.append(f"\n{name} · {inline('as_of', lang)} {w.before.as_of.isoformat()}", style="dim")
     table = Table(show_edge=False, title_justify="left", title=label("rules_that_change", lang))
-    table.add_column(label("rule", lang), no_wrap=True)
+    table.add_column(label("rule", lang), max_width=28)
     table.add_column(inline("before", lang))
     table.add_column(inline("after", lang))
     table.add_column(inline("difference", lang), justify="right")
     for row in w.rows:
         rule = row.result.rule
         difference = _signed(row.difference, lang) if rule.kind in AMOUNT_KINDS else "—"
-        table.add_row(f"{rule.provision} {rule.id}".strip(), _side(row.before, lang),
+        table.add_row(short_title(rule, lang), _side(row.before, lang),
                       _side(row.after, lang), difference)
     parts: list[RenderableType] = [title]
     parts.append(Padding(table, (1, 0, 0, 0)) if w.rows else
                  Text(f"\n{label('nothing_changes', lang)}"))
     for row in w.rows:
         gained, lost = row.items()
-        parts += [Text(f"{row.result.rule.id}: {sign} {pick(item, lang)}")
+        named = short_title(row.result.rule, lang)
+        parts += [Text(f"{named}: {sign} {pick(item, lang)}")
                   for sign, items in (("+", gained), ("−", lost)) for item in items]
         if row.after is not None and row.after.missing:
-            parts.append(Text(f"{row.result.rule.id}: " + label("to_complete", lang).format(
-                facts=", ".join(row.after.missing)), style="yellow"))
+            parts.append(Text(f"{named}: " + label("to_complete", lang).format(
+                facts=", ".join(fact_name(n, schema, lang) for n in row.after.missing)),
+                style="yellow"))
     parts.append(Text(label("unchanged", lang).format(n=w.unchanged), style="dim"))
     parts.append(Padding(_totals(w, lang), (1, 0, 0, 0)))
     return Group(*parts)
+
+
+def short_title(rule: Rule, lang: str) -> str:
+    """`ZZ-1 等级奖励`: the provision and its title up to the colon that details it."""
+    title = re.split(r"[：:]", pick(rule.title, lang), maxsplit=1)[0]
+    return f"{rule.provision} {title}".strip()
 
 
 def _side(result: Result | None, lang: str) -> str:

@@ -252,8 +252,10 @@ def test_a_bug_in_loading_the_rules_is_a_bug_too() -> None:
 def test_standard_input_that_ends_during_questions_exits_2(tmp_path: Path) -> None:
     done = main("init", "-o", tmp_path / "profile.toml", stdin="郑州\n")
     assert done.returncode == 2, done.stderr
-    assert "standard input ended" in done.stderr
+    assert "输入在所有问题回答完之前已结束" in done.stderr  # init asks in Chinese by default
     assert "Traceback" not in done.stderr
+    done = main("init", "--lang", "en", "-o", tmp_path / "profile.toml", stdin="郑州\n")
+    assert done.returncode == 2 and "the input ended before every question" in done.stderr
 
 
 def test_where_to_report_comes_from_the_package_metadata(monkeypatch: pytest.MonkeyPatch

@@ -91,7 +91,8 @@ def read_answer(fact: Fact, text: str, cities: Mapping[str, City], city: City | 
     if not text:
         if fact.type == "city":
             names = ", ".join(cities)
-            raise FactError(f"a city is needed; one of {names}", f"需要填写城市；可选：{names}")
+            raise FactError(f"a city is needed; one of {names}", "需要填写城市；可选："
+                            + "、".join(c.name_zh or key for key, c in cities.items()))
         return None
     if fact.type == "division" and city is not None:
         division = city.division(text)

@@ -20,6 +20,7 @@ from importlib import import_module
 import click
 
 from incentives.cli.common import Failed, UsageProblems
+from incentives.errors import Problem
 
 __all__ = ["Failed", "UsageProblems", "cli", "main"]
 
@@ -70,6 +71,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 
+def _lang_asked(argv: list[str] | None = None) -> str | None:
+    """The --lang of the command line, for a message told after click has finished with
+    it; `init`'s default (zh) where it gives none, else None (the locale decides)."""
+    args = sys.argv[1:] if argv is None else argv
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return "zh" if "init" in args[:1] else None
+
+
 def main() -> None:
     """Run the command line; a bug exits 1 with a short message (a traceback with --debug)."""
     try:
@@ -88,7 +101,9 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Abort as error:
         if isinstance(error.__context__, EOFError):  # a prompt found no more input
-            UsageProblems(["standard input ended before every question was answered"]).show()
+            ended = Problem("stdin", "the input ended before every question was answered",
+                            "输入在所有问题回答完之前已结束")
+            UsageProblems([ended], lang=_lang_asked()).show()
             sys.exit(2)
         click.echo("Aborted.", err=True)
         sys.exit(130)  # interrupted (Ctrl-C), as a shell reports it

@@ -28,10 +28,10 @@ class UsageProblems(click.ClickException):
     exit_code = 2
 
     def __init__(self, problems: Sequence[object],
-                 heading: str = "the input can't be used") -> None:
+                 heading: str = "the input can't be used", lang: str | None = None) -> None:
         # in the language of the command's --lang where it has one, else the locale's
         context = click.get_current_context(silent=True)
-        self.lang = report_lang(context.params.get("lang") if context else None)
+        self.lang = lang or report_lang(context.params.get("lang") if context else None)
         lines = [p.text(self.lang) if isinstance(p, Problem) else str(p) for p in problems]
         super().__init__("\n".join(lines))
         self.problems, self.heading = lines, heading

@@ -155,3 +155,14 @@ def test_html_reports_render_in_headless_chromium(lang: str, tmp_path: Path) -> 
         png = page.with_suffix(".png")
         shoot(page, png, tmp_path / "chromium")
         assert png.stat().st_size > 10_000
+
+
+def test_html_right_aligns_the_cells_that_are_amounts_and_nothing_else() -> None:
+    general = ROOT / "examples" / "3a-general-hospital.toml"
+    page = run("compare", general, "--as-of", AS_OF, "--lang", "zh", "--format", "html")
+    assert "<td>等级奖励：三级甲等1000万元、二级甲等500万元</td>" in page  # a title, not an amount
+    assert '<td class="num">10,000,000.00 元 (1,000万元)</td>' in page
+    rehab = ROOT / "examples" / "new-rehabilitation-hospital.toml"
+    report = run("check", rehab, "--as-of", AS_OF, "--lang", "zh", "--format", "html")
+    assert '<td class="num">519,000.00 元</td>' in report  # the year table
+    assert "<td>8,650万元</td>" in report  # the facts table's one column of mixed values

@@ -52,6 +52,7 @@ class Block:
     level: int = 2
     rows: list[list[str]] = field(default_factory=list)  # a table's first row is its header
     items: list[str] = field(default_factory=list)
+    amounts_right: bool = True  # a table's cells that are amounts right-aligned (HTML)
 
 
 def assessment_blocks(assessment: Assessment, schema: FactSchema, lang: str,
@@ -147,7 +148,8 @@ def _fact_blocks(assessment: Assessment, schema: FactSchema, lang: str) -> list[
               fact_value(name, value, schema, lang)]
              for name, value in assessment.profile.facts.items()
              if name in schema.facts and name != "name" and value is not None]
-    return [Block("heading", label("facts_used", lang), 2), Block("table", rows=rows)]
+    return [Block("heading", label("facts_used", lang), 2),
+            Block("table", rows=rows, amounts_right=False)]  # one column of mixed values
 
 
 def summary_lines(assessment: Assessment, schema: FactSchema, lang: str,
@@ -554,7 +556,8 @@ def to_html(blocks: list[Block], title: str, lang: str) -> str:
         elif block.kind == "table":
             head, *rows = block.rows
             cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
-            trs = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
+            trs = "".join("<tr>" + "".join(_cell(c, block.amounts_right) for c in row)
+                          + "</tr>" for row in rows)
             body.append(f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table>")
     return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
             f'<meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -565,8 +568,12 @@ def _inline(text: str) -> str:
     return html.escape(text)
 
 
-def _cell(text: str) -> str:
-    """A table cell; an amount right-aligned."""
-    amount = bool(re.search(r"\d(\.\d\d)? ?(元|万元)\)?$", text))
+_AMOUNT_CELL = re.compile(r"[✓≤−+ ]*[\d,]+(\.\d+)? ?(元|万元)( \([\d,.]+万元\))?")
+
+
+def _cell(text: str, amounts_right: bool = True) -> str:
+    """A table cell; one that is only an amount (`1,038,000.00 元 (103.8万元)`, `8,650万元`,
+    `≤ 12,000,000.00 元`) right-aligned, a title that ends in one (`…500万元`) not."""
+    amount = amounts_right and bool(_AMOUNT_CELL.fullmatch(text))
     cls = ' class="num"' if amount else ""
     return f"<td{cls}>{html.escape(text)}</td>"

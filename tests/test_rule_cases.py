@@ -5,6 +5,7 @@ file that can't be used, exit 2 with its line."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -45,6 +46,19 @@ def test_case(case: Case) -> None:
     outcome = run_case(case, BOOK)
     assert outcome.unusable == []
     assert outcome.mismatches == []
+
+
+COVERED = [ROOT / "rules" / name for name in ("zhengzhou", "baotou", "national")] + [
+    CITIES / "qinghe"]
+
+
+@pytest.mark.parametrize("folder", COVERED, ids=[folder.name for folder in COVERED])
+def test_the_cases_exercise_every_part_of_every_rule(folder: Path) -> None:
+    result = CliRunner().invoke(cli, ["rules", "test", str(folder), "--coverage", "--format",
+                                      "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found and {r["rule"]: r["not_exercised"] for r in found if r["percent"] < 100} == {}
 
 
 def run(*args: object) -> tuple[int, str]:
@@ -103,12 +117,16 @@ def test_an_unusable_case_file_exits_2_naming_its_line(tmp_path: Path) -> None:
     assert "unknown key 'colour'" in out
 
 
-def test_coverage_names_what_no_case_exercises() -> None:
-    """Qinghe's cases all use one leased hospital: its own-premises branch and the note on
-    short leases are never reached, and the coverage says so by name."""
-    import json
-
-    code, out = run("rules", "test", CITIES / "qinghe", "--coverage", "--format", "json")
+def test_coverage_names_what_no_case_exercises(tmp_path: Path) -> None:
+    """Qinghe's first cases all use one leased hospital: with only those, its own-premises
+    branch and the note on short leases are never reached, and the coverage says so by
+    name."""
+    folder = tmp_path / "qinghe"
+    shutil.copytree(CITIES / "qinghe", folder)
+    cases = folder / "tests" / "cases.toml"
+    text = cases.read_text(encoding="utf-8")
+    cases.write_text(text[:text.index("# --- each branch")], encoding="utf-8")
+    code, out = run("rules", "test", folder, "--coverage", "--format", "json")
     assert code == 0, out
     found = {entry["rule"]: entry for entry in json.loads(out[out.index("["):])}
     assert set(found) == {r.id for r in BOOK.rules["qinghe"]}
@@ -135,4 +153,4 @@ def test_a_failing_case_exits_1_from_the_installed_command(tmp_path: Path) -> No
                           capture_output=True, text=True, timeout=120, check=False,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "24 passed, 2 failed" in done.stdout  # the 三级甲等 and 二级甲等 splits
+    assert "34 passed, 3 failed" in done.stdout  # the splits of 三甲, 二甲 and 中牟县's 二甲

@@ -44,6 +44,7 @@ class UsageProblems(click.ClickException):
 
 
 _HEADINGS = {"the input can't be used": "输入无法使用",
+             "the quotes do not bear out the rules": "规则中的数字与引文不符",
              "the results can't be written": "结果无法写入"}
 
 

@@ -77,18 +77,23 @@ def rules_show(rule_id: str, rules: tuple[Path, ...], lang: str | None = None) -
               "(which they may restate or extend).")
 @click.option("--with-bundled", is_flag=True, help="Report on the bundled rules too, not only "
               "on the folders given.")
-def rules_check(folders: tuple[Path, ...], no_bundled: bool, with_bundled: bool) -> None:
+@click.option("--strict", is_flag=True, help="Treat every quote warning as an error (exit 2).")
+def rules_check(folders: tuple[Path, ...], no_bundled: bool, with_bundled: bool,
+                strict: bool) -> None:
     """Check rule folders (default: the bundled ones); every problem with file and line.
 
     The folders given are loaded beside the bundled rules they may restate, and only their
-    own rules are counted unless --with-bundled."""
+    own rules are counted unless --with-bundled. Each figure of a rule that its quote does
+    not give, and each number of a quote the rule does not use, is a warning (an error
+    with --strict)."""
     from incentives.errors import RuleFileError
     from incentives.load.rulebook import load_rulebook
 
     if no_bundled and with_bundled:
         raise UsageProblems(["--no-bundled and --with-bundled contradict each other"])
     try:
-        book = load_rulebook(list(folders) or None, bundled=not no_bundled)
+        # an edited copy of a bundled city is checked in its place, as `rules test` runs it
+        book = load_rulebook(list(folders) or None, bundled=not no_bundled, replacing=True)
     except RuleFileError as error:
         raise UsageProblems([str(p) for p in error.problems]) from None
     checked = book.all_rules()
@@ -100,8 +105,16 @@ def rules_check(folders: tuple[Path, ...], no_bundled: bool, with_bundled: bool)
     where = ", ".join(str(folder) for folder in folders) if folders else "the bundled rules"
     if with_bundled and folders:
         where += " and the bundled rules"
+    from incentives.assessment.quotes import quote_warnings
+
+    warnings = [str(w) for rule in checked for w in quote_warnings(rule)]
+    if strict and warnings:
+        raise UsageProblems(warnings, heading="the quotes do not bear out the rules")
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    said = f", {_count(len(warnings), 'quote warning')}" if warnings else ""
     click.echo(f"ok: {_count(len(checked), 'rule')} in {_count(len(places), 'jurisdiction')} "
-               f"({where}), {_count(len(book.param_names()), 'parameter')}")
+               f"({where}), {_count(len(book.param_names()), 'parameter')}{said}")
 
 
 def _count(number: int, noun: str) -> str:

@@ -128,7 +128,8 @@ def load_rulebook(roots: list[Path] | None = None, bundled: bool = False,
     RuleFileError lists every problem.
 
     Every folder is read and every rule compiled, whichever command loads them: `check`,
-    `batch` and `rules check` accept exactly the same folders."""
+    `batch` and `rules check` accept exactly the same folders (`rules check` and `rules
+    test` also take an edited copy of a bundled city, in its place)."""
     tops = ([bundled_rules_dir()] if bundled or not roots else []) + list(roots or [])
     book = RuleBook(FactSchema(dict(load_base_schema().facts)))
     problems: list[RuleProblem] = []

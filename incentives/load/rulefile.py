@@ -43,6 +43,7 @@ RULE_KEYS = {
     "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
     "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
     "restates", "topic", "savings", "event", "source", "unstated_amount",
+    "not_in_quote",
 }
 MAX_CITED = 20
 SOURCE_KEYS = {"report", "published_on", "url"}
@@ -139,9 +140,17 @@ class _RuleReader:
             quotes=tuple(quotes),
             unstated=(self.text("unstated_amount", table["unstated_amount"])
                       if "unstated_amount" in table else None),
+            not_in_quote=self.not_in_quote(),
         )
         self.check_kind(rule)
         return rule if self.ok else None
+
+    def not_in_quote(self) -> tuple[tuple[str, str], ...]:
+        """`not_in_quote = [{ figure = "2016-05-01", why = "…" }]`: figures the rule takes from
+        elsewhere than its quote, on purpose (the schema has checked the shape)."""
+        entries = self.table.get("not_in_quote") or []
+        return tuple((str(e.get("figure", "")), str(e.get("why", ""))) for e in entries
+                     if isinstance(e, dict))
 
     def documents(self) -> list[str]:
         """The documents a rule cites: one id, or a list of them, each declared once."""

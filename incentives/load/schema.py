@@ -216,6 +216,15 @@ Amount: TypeAlias = Annotated[
          ("expression", _is_text), ("number", _is_whole), ("cases", _is_list))]
 
 
+class NotInQuote(Shape):
+    """不出自引文的数字 / A figure not in the quote, on purpose."""
+
+    model_config = ConfigDict(title="引文外的数字 Figure not in the quote")
+    figure: NonEmpty = described("数字，写法同规则（2016-05-01、5000万、1.2%）", "the figure, "
+                                 "written as in the rule (2016-05-01, 5000万, 1.2%)")
+    why: NonEmpty = described("出处或理由", "where it comes from, or why")
+
+
 class Rule(Shape):
     """一条规则（[[rule]]） / One rule ([[rule]])."""
 
@@ -257,6 +266,9 @@ class Rule(Shape):
                                      default=None)
     topic: str | None = described("主题（用于城市间比较）", "topic (lines rules of cities "
                                   "up)", default=None)
+    not_in_quote: list[NotInQuote] | None = described(
+        "有意不出自引文的数字（及理由）", "figures not in the quote on purpose, and why",
+        default=None)
 
 
 class RuleFile(Shape):

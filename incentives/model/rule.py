@@ -168,6 +168,7 @@ class Rule:
     cited: tuple[Document, ...] = ()  # the documents it cites, as city.toml declares them
     quotes: tuple[Quote, ...] = ()  # every quote; the first is `quote`, from `document`
     unstated: Text | None = None  # cash of an amount the text leaves open, in its words
+    not_in_quote: tuple[tuple[str, str], ...] = ()  # figures not in the quote on purpose, why
     # worked out once, when the rule is loaded:
     benefit_expressions: list[Expression] = field(init=False, repr=False, compare=False)
     expressions: list[Expression] = field(init=False, repr=False, compare=False)

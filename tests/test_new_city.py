@@ -213,9 +213,9 @@ def test_rules_check_counts_only_the_folders_it_was_given() -> None:
     alone = CliRunner().invoke(cli, ["rules", "check", str(folder)])
     both = CliRunner().invoke(cli, ["rules", "check", "--with-bundled", str(folder)])
     assert alone.exit_code == 0 and both.exit_code == 0
-    assert alone.output.startswith(f"ok: {len(own)} rules in 1 jurisdiction (")
-    assert both.output.startswith(f"ok: {len(own) + len(bundled)} rules in 4 jurisdictions (")
-    assert "and the bundled rules" in both.output
+    assert alone.stdout.startswith(f"ok: {len(own)} rules in 1 jurisdiction (")
+    assert both.stdout.startswith(f"ok: {len(own) + len(bundled)} rules in 4 jurisdictions (")
+    assert "and the bundled rules" in both.stdout
 
 
 def test_rules_check_refuses_a_folder_without_a_city(tmp_path: Path) -> None:

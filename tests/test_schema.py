@@ -63,7 +63,7 @@ def told(problems: list[RuleProblem]) -> list[tuple[str, int, str]]:
 def test_rule_tables_out_of_shape_are_told_at_their_lines_and_read_no_further() -> None:
     problems = problems_of(FIXTURES / "schema-broken-rules")
     rules = "a rule has amount, article, components, date, document, effective_from, " \
-        "effective_to, event, id, kind, notes, payers, period, provision, quote, restates, " \
+        "effective_to, event, id, kind, not_in_quote, notes, payers, period, provision, quote, restates, " \
         "savings, schedule, source, title, topic, unstated_amount, when"
     shapes, missing = "rule 'fixture.wrong-shapes': ", "rule 'fixture.missing-article': "
     assert told(problems) == [

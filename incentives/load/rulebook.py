@@ -74,6 +74,10 @@ class RuleBook:
     city_params: dict[str, dict[str, ParamTable]] = field(default_factory=dict)
     # the jurisdiction whose folder's facts.toml declares a fact (the common ones: none)
     fact_owners: dict[str, str] = field(default_factory=dict)
+    # what assessing works out once per city, date and overrides (assessment.engine.Plan):
+    # a book is not changed once loaded, so what is derived from it stays true
+    derived: dict[Any, Any] = field(default_factory=dict, init=False, repr=False,
+                                    compare=False)
 
     def param_tables(self, city_id: str) -> dict[str, ParamTable]:
         """The parameters in force for a city: its own, then those shared by every city."""

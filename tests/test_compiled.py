@@ -111,6 +111,11 @@ def test_compiled_gives_what_the_tree_gives(where: str, expression: Expression,
             assert step == reference, (where, ctx.facts)
             assert _nodes(step) == _nodes(reference)  # the same nodes, for within reach
             assert expression.trace(ctx) == reference
+            traced_step, leaves = expression.trace_leaves(ctx)
+            assert traced_step == reference
+            assert leaves == reference.leaves()
+            assert [leaf.decisive for leaf in leaves] == [
+                leaf.decisive for leaf in reference.leaves()]
 
 
 OUTCOMES = st.sampled_from([True, False, None, Decimal(1), "x"])

@@ -19,7 +19,7 @@ from incentives.errors import InputError, MoneyError, Problem
 from incentives.load.rulebook import RuleBook
 from incentives.model.conditions import Context, Step
 from incentives.model.facts import RESERVED_DATES, FactSchema
-from incentives.model.money import split, to_fen
+from incentives.model.money import split_by, to_fen
 from incentives.model.params import ParamUse, resolve
 from incentives.model.place import City, DocumentEnd
 from incentives.model.profile import Profile
@@ -193,8 +193,7 @@ def _assess(prepared: Prepared, profile: Profile, city: City, book: RuleBook,
     earlier = False  # the rewarded event came before the rule
     if prepared.in_force.outcome:
         if rule.when is not None:
-            result.trace = rule.when.trace(ctx)
-            leaves = result.trace.leaves()
+            result.trace, leaves = rule.when.trace_leaves(ctx)
             result.checks += [_check(leaf) for leaf in leaves]
             if result.trace.outcome is not True:
                 result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
@@ -423,11 +422,10 @@ def _period(rule: Rule, offset: Offset, profile: Profile, missing: set[str]
 
 
 def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> list[Payment]:
-    shares = [share for _, share in rule.payers]
-    whole = sum(shares, Decimal(0))
-    parts = split(amount, shares)
-    return [Payment(payer, city.payer_label(payer, district), part, share / whole)
-            for (payer, share), part in zip(rule.payers, parts, strict=True)]
+    weights, fractions = rule.payer_weights
+    parts = split_by(amount, weights)
+    return [Payment(payer, city.payer_label(payer, district), part, fraction)
+            for (payer, _), part, fraction in zip(rule.payers, parts, fractions, strict=True)]
 
 
 def _open_amount(rule: Rule, text: Text, city: City, profile: Profile, district: Any,
@@ -459,8 +457,8 @@ def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[
     """Each payer's part split across the instalments, so rows and columns both add up."""
     if not rule.schedule:
         return []
-    shares = [instalment.share for instalment in rule.schedule]
-    columns = [split(payment.amount, shares) for payment in payers]
+    weights = rule.instalment_weights
+    columns = [split_by(payment.amount, weights) for payment in payers]
     dues = []
     for index, instalment in enumerate(rule.schedule):
         parts = tuple(Payment(p.payer, p.label, column[index], p.share)

@@ -233,6 +233,12 @@ class Node:
         """A closure computing `self.step(ctx)` (decisive leaves not yet marked)."""
         value, text = self.evaluator(), self.text
         readers = [(name, _reader(name)) for name in sorted(self.names)]
+        if len(readers) == 1:
+            [(name, read)] = readers
+
+            def one(ctx: Context) -> Step:
+                return Step(text, value(ctx), values={name: read(ctx)}, node=self)
+            return one
 
         def leaf(ctx: Context) -> Step:
             return Step(text, value(ctx), values={name: read(ctx) for name, read in readers},
@@ -428,6 +434,19 @@ class Compare(Node):
             return fn(left, right)
         return compare
 
+    def tracer(self) -> Trace:
+        if not (type(self.a) is FactRef and isinstance(self.b, Const) and self.rank is None):
+            return super().tracer()
+        # `fact op literal`, the commonest leaf: the fact read once for outcome and trace
+        name, fn, constant, text = self.a.name, self.fn, self.b.value, self.text
+
+        def fact_against(ctx: Context) -> Step:
+            left = ctx.facts.get(name)
+            seen = left if left is not None else _lookup(ctx, name)
+            outcome = None if left is None or constant is None else fn(left, constant)
+            return Step(text, outcome, values={name: seen}, node=self)
+        return fact_against
+
 
 class BoolLeaf(Node):
     """A bool-valued fact used as a condition on its own: `newly_built`."""
@@ -440,6 +459,17 @@ class BoolLeaf(Node):
 
     def evaluator(self) -> Eval:
         return self.inner.evaluator()
+
+    def tracer(self) -> Trace:
+        if type(self.inner) is not FactRef:
+            return super().tracer()
+        name, text = self.inner.name, self.text
+
+        def fact(ctx: Context) -> Step:
+            value = ctx.facts.get(name)
+            seen = value if value is not None else _lookup(ctx, name)
+            return Step(text, value, values={name: seen}, node=self)
+        return fact
 
 
 class Not(Node):
@@ -570,6 +600,15 @@ class Expression:
         mark_decisive(step)
         return step
 
+    def trace_leaves(self, ctx: Context) -> tuple[Step, list[Step]]:
+        """`trace`, and the trace's leaves (`Step.leaves`), in one walk."""
+        run = self._trace
+        if run is None:
+            run = self._trace = self.root.tracer()
+        step, leaves = run(ctx), list[Step]()
+        mark_and_collect(step, leaves)
+        return step, leaves
+
     def working(self, ctx: Context) -> list[Calc]:
         """Evaluate a number, keeping each arithmetic step (innermost first), exactly as
         `evaluate` does it: the same nodes, the same Decimal context."""
@@ -623,6 +662,24 @@ def _operand(node: Node, ctx: Context) -> Operand:
     else:
         kind = "calc"
     return Operand(node.text, node.ev(ctx), kind)
+
+
+def mark_and_collect(step: Step, leaves: list[Step], decisive: bool = True) -> None:
+    """`mark_decisive`, and the leaves appended to `leaves` in order (Step.leaves)."""
+    step.decisive = decisive
+    op = step.op
+    if op == "leaf":
+        leaves.append(step)
+        return
+    outcome = step.outcome
+    for child in step.children:
+        if op == "and":
+            deciding = outcome is True or child.outcome == outcome
+        elif op == "or":
+            deciding = outcome is False or child.outcome == outcome
+        else:  # not, named
+            deciding = True
+        mark_and_collect(child, leaves, decisive and deciding)
 
 
 def mark_decisive(step: Step, decisive: bool = True) -> None:

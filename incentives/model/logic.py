@@ -50,16 +50,24 @@ def outcome(pair: Truth[bool]) -> bool | None:
 
 def kleene_and(outcomes: Sequence[bool | None]) -> bool | None:
     """outcome(conjunction([truth(o) for o in outcomes])), at least one outcome."""
-    if all(o is True for o in outcomes):
-        return True
-    return False if any(o is False for o in outcomes) else None
+    found: bool | None = True
+    for each in outcomes:
+        if each is False:
+            return False
+        if each is not True:
+            found = None
+    return found
 
 
 def kleene_or(outcomes: Sequence[bool | None]) -> bool | None:
     """outcome(disjunction([truth(o) for o in outcomes])), at least one outcome."""
-    if any(o is True for o in outcomes):
-        return True
-    return False if all(o is False for o in outcomes) else None
+    found: bool | None = False
+    for each in outcomes:
+        if each is True:
+            return True
+        if each is not False:
+            found = None
+    return found
 
 
 def kleene_not(value: Any) -> bool | None:

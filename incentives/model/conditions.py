@@ -107,6 +107,7 @@ _BINOPS: dict[type, Callable[[Decimal, Decimal], Decimal]] = {
     ast.Div: CONTEXT.divide,
     ast.FloorDiv: floor_divide,
 }
+BINARY_OPERATIONS = tuple(_BINOPS.values())  # what an Arith node's `fn` is one of
 _SYMBOLS = {"add": "+", "subtract": "−", "multiply": "×", "divide": "÷", "floor_divide": "//"}
 _CMP_TEXT = {
     ast.Eq: "==",

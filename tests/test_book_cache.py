@@ -184,3 +184,15 @@ def test_a_check_from_a_kept_book_loads_no_rule_file(tmp_path: Path) -> None:
              "difflib", "incentives.assessment.compare", "rich", "numpy", "pyarrow"}
     assert not second & never, second & never
     assert json.loads(runs[1].stdout) == json.loads(runs[0].stdout)
+
+
+def test_an_edited_loader_gives_another_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    package = tmp_path / "incentives"
+    for folder in book_cache.CODE:
+        shutil.copytree(book_cache.PACKAGE / folder, package / folder)
+    monkeypatch.setattr(book_cache, "PACKAGE", package)
+    before = book_cache.book_key(bundled_rules_dir(), FACTS_FILE)
+    rule = package / "model" / "rule.py"
+    rule.write_text(rule.read_text("utf-8") + "\n# edited\n", "utf-8")
+    assert book_cache.book_key(bundled_rules_dir(), FACTS_FILE) != before

@@ -12,9 +12,10 @@ checked against the fact schema.
 An entry is used only if:
 
 - its key is the SHA-256 of everything the book is made from: the text of every file
-  under the bundled rules folder, the base facts.toml, and the source of the modules that
-  load and hold a book (load/ and model/), with this program's version. An edited rule,
-  a new file or an edited loader all give another key: the rules are loaded afresh;
+  under the bundled rules folder and of the base facts.toml, the size and time of change
+  of each module that loads or holds a book (load/ and model/), and this program's
+  version. An edited rule, a new file or an edited loader all give another key: the rules
+  are loaded afresh;
 - it is a regular file of bounded size (read_bounded, no link followed), and the SHA-256
   of its body is the one its first line records: an entry truncated, edited or swapped
   is not used, and the rules are loaded (and the entry written) again.
@@ -81,18 +82,22 @@ def book_key(rules_dir: Path, facts_file: Path) -> str | None:
     """The digest of everything a bundled book is made from; None if a file can't be read
     as a regular file (the loader then says why, each time)."""
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode())
-    files = [*_files_under(rules_dir), facts_file,
-             *(path for folder in CODE for path in sorted((PACKAGE / folder).glob("*.py")))]
-    for path in files:
+    for path in [*_files_under(rules_dir), facts_file]:
         try:
-            info = os.lstat(path)
-            if not stat.S_ISREG(info.st_mode):
+            if not stat.S_ISREG(os.lstat(path).st_mode):
                 return None
             data = read_bounded(path, MAX_BOOK_BYTES, follow_symlinks=False)
         except (OSError, ValueError):
             return None
         digest.update(f"{path.relative_to(path.anchor)}\0{len(data)}\0".encode())
         digest.update(data)
+    for folder in CODE:  # the code by size and time of change: an edit changes the key
+        for path in sorted((PACKAGE / folder).glob("*.py")):
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            digest.update(f"{path.name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 

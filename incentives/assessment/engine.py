@@ -194,7 +194,8 @@ def _assess(prepared: Prepared, profile: Profile, city: City, book: RuleBook,
     if prepared.in_force.outcome:
         if rule.when is not None:
             result.trace, leaves = rule.when.trace_leaves(ctx)
-            result.checks += [_check(leaf) for leaf in leaves]
+            result.checks += [Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
+                              for leaf in leaves]
             if result.trace.outcome is not True:
                 result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
                 result.missing = _missing_in_trace(leaves, profile)
@@ -281,11 +282,9 @@ def _notes(rule: Rule, ctx: Context, status: str) -> tuple[list[Text], list[Note
     return shown, open_notes
 
 
-def _check(leaf: Step) -> Check:
-    return Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
-
-
 def _missing(names: frozenset[str] | set[str], profile: Profile) -> list[str]:
+    if not names:
+        return []
     facts = {DERIVED_FROM.get(name, name) for name in names}
     return sorted(f for f in facts if f not in profile.facts and f not in RESERVED_DATES)
 

@@ -680,7 +680,11 @@ def mark_and_collect(step: Step, leaves: list[Step], decisive: bool = True) -> N
             deciding = outcome is False or child.outcome == outcome
         else:  # not, named
             deciding = True
-        mark_and_collect(child, leaves, decisive and deciding)
+        if child.op == "leaf":  # most children: marked here, without a call
+            child.decisive = decisive and deciding
+            leaves.append(child)
+        else:
+            mark_and_collect(child, leaves, decisive and deciding)
 
 
 def mark_decisive(step: Step, decisive: bool = True) -> None:

@@ -44,7 +44,7 @@ from incentives.load.book import RuleBook
 from incentives.model import conditions, facts, params, place, rule
 from incentives.version import __version__
 
-FORMAT = "book-v1"
+FORMAT = "book-v2"
 MAX_BOOK_BYTES = 16 * 1024 * 1024
 PACKAGE = Path(__file__).resolve().parent.parent
 CODE = ("load", "model")  # the modules whose code decides what a loaded book holds
@@ -67,8 +67,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 _FUNCTION_NAMES = {id(fn): name for name, fn in FUNCTIONS.items()}
 # What is worked out again on reading, never kept: caches, and what is derived from fields.
-_LEFT_OUT = {"derived", "points", "delta", "_evaluate", "_trace", "payer_weights",
-             "instalment_weights"}
+LEFT_OUT: dict[type, frozenset[str]] = {
+    RuleBook: frozenset({"derived"}),
+    rule.Offset: frozenset({"points", "delta"}),
+    rule.Rule: frozenset({"payer_weights", "instalment_weights"}),
+    conditions.Expression: frozenset({"_evaluate", "_trace"}),
+}
 
 
 class NotKept(Exception):
@@ -199,8 +203,9 @@ class Writer:
         if id(value) in self.made:
             return ["R", self.made[id(value)]]
         number = self.made[id(value)] = len(self.made)
+        left_out = LEFT_OUT.get(type(value), frozenset())
         fields = {name: self.value(item) for name, item in vars(value).items()
-                  if name not in _LEFT_OUT}
+                  if name not in left_out}
         return ["O", type(value).__name__, number, fields]
 
 

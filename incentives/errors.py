@@ -4,7 +4,6 @@ Each carries every problem found, so that a user is told them all at once."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +145,8 @@ class Suggestions:
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
     """"; did you mean 'x'?" (or 'x', 'y' or 'z') for the names closest to a misspelt one,
     or "" when none is close: the one way every message suggests a name."""
+    import difflib  # here: only a mistake needs it, and start-up never imports it
+
     return suggestion(difflib.get_close_matches(name, list(candidates), n=n, cutoff=cutoff))
 
 

@@ -408,19 +408,44 @@ WIDE_CONDITIONS = {
 
 
 @pytest.fixture
-def count_evaluations(monkeypatch: pytest.MonkeyPatch) -> dict[int, int]:
-    """Count, per node, how often `ev` is called on it."""
-    counts: dict[int, int] = {}
+def count_evaluations(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[int, str], int]:
+    """Count, per node, how often it is evaluated (`ev`, or the closure its `evaluator`
+    made) and traced (`step`, or the closure its `tracer` made)."""
+    counts: dict[tuple[int, str], int] = {}
+
+    def count(node: Node, kind: str) -> None:
+        counts[(id(node), kind)] = counts.get((id(node), kind), 0) + 1
+
     for cls in [Node, *_all_subclasses(Node)]:
-        if "ev" in vars(cls):
-            original = vars(cls)["ev"]
-
-            def counted(self: Node, ctx: Context, _original: Any = original) -> Any:
-                counts[id(self)] = counts.get(id(self), 0) + 1
-                return _original(self, ctx)
-
-            monkeypatch.setattr(cls, "ev", counted)
+        for method, kind in (("ev", "ev"), ("step", "trace")):
+            if method in vars(cls):
+                monkeypatch.setattr(cls, method, _counting_method(vars(cls)[method], kind, count))
+        for method, kind in (("evaluator", "ev"), ("tracer", "trace")):
+            # Node's own evaluator is its (counted) `ev`
+            if method in vars(cls) and (cls, method) != (Node, "evaluator"):
+                monkeypatch.setattr(cls, method, _counting_maker(vars(cls)[method], kind, count))
     return counts
+
+
+def _counting_method(original: Any, kind: str, count: Any) -> Any:
+    def counted(self: Node, ctx: Context) -> Any:
+        count(self, kind)
+        return original(self, ctx)
+    return counted
+
+
+def _counting_maker(original: Any, kind: str, count: Any) -> Any:
+    def made(self: Node) -> Any:
+        inner = original(self)
+        if getattr(inner, "counted", False):  # made by a counted super().tracer()
+            return inner
+
+        def counted(ctx: Context) -> Any:
+            count(self, kind)
+            return inner(ctx)
+        counted.counted = True  # type: ignore[attr-defined]
+        return counted
+    return made
 
 
 def _all_subclasses(cls: type) -> list[type]:
@@ -432,7 +457,7 @@ FACTS = {"fixed_asset_investment": Decimal(10**7), "newly_built": True, "kind": 
 
 @pytest.mark.parametrize("shape", sorted(WIDE_CONDITIONS))
 def test_each_node_of_the_largest_accepted_condition_is_evaluated_once(
-        shape: str, count_evaluations: dict[int, int]) -> None:
+        shape: str, count_evaluations: dict[tuple[int, str], int]) -> None:
     source, n = largest(WIDE_CONDITIONS[shape])
     expression = compile_expression(source, ENV)
     nodes = tree_size(expression.root)
@@ -442,11 +467,12 @@ def test_each_node_of_the_largest_accepted_condition_is_evaluated_once(
             count_evaluations.clear()
             run(Context(facts))
             assert max(count_evaluations.values()) == 1, shape
-            assert sum(count_evaluations.values()) <= nodes
+            for kind in ("ev", "trace"):
+                assert sum(n for (_, k), n in count_evaluations.items() if k == kind) <= nodes
 
 
 def test_working_out_an_amount_is_bounded_by_size_times_depth(
-        count_evaluations: dict[int, int]) -> None:
+        count_evaluations: dict[tuple[int, str], int]) -> None:
     source, _ = largest(lambda n: balanced(["fixed_asset_investment * 1.2%"] * n, "+"), NUMBER)
     expression = compile_expression(source, ENV, NUMBER)
     nodes = tree_size(expression.root)

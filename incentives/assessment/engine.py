@@ -9,7 +9,7 @@ amount or dates need a fact the profile lacks is `needs_info`, naming those fact
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,9 +19,9 @@ from incentives.errors import InputError, MoneyError, Problem
 from incentives.load.rulebook import RuleBook
 from incentives.model.conditions import Context, Step
 from incentives.model.facts import RESERVED_DATES, FactSchema
-from incentives.model.money import split, to_fen
-from incentives.model.params import resolve
-from incentives.model.place import City
+from incentives.model.money import split_by, to_fen
+from incentives.model.params import ParamUse, resolve
+from incentives.model.place import City, DocumentEnd
 from incentives.model.profile import Profile
 from incentives.model.result import (
     ELIGIBLE,
@@ -46,18 +46,90 @@ if TYPE_CHECKING:
     from incentives.model.bounds import AmountRange
 
 DERIVED_FROM = {"division_type": "district"}
+PLANS_KEPT = 64  # (city, date, overrides) plans a book keeps; the oldest goes first
+RULES_KEPT = 1024  # rules a plan keeps prepared (what-if and within reach reuse a few)
 
 
+@dataclass
+class Prepared:
+    """What a rule's assessment on a date needs that depends only on the rule book: the
+    parameters in force (overrides applied), the reserved dates, whether it is in force."""
+
+    rule: Rule
+    uses: list[ParamUse]
+    params: dict[str, Decimal]
+    dates: dict[str, date | None]
+    in_force: Check
+    ended: DocumentEnd | None
+    counted: Rule | None = None  # the rule with its event counted whenever it happened
 
 
+class Plan:
+    """One city's rules on one date with one set of overrides, worked out once and kept on
+    the book (which never changes once loaded): which rules speak, in what order, and each
+    rule's Prepared. Every assessment on that day reads it."""
+
+    def __init__(self, book: RuleBook, city_id: str, as_of: date,
+                 overrides: dict[str, Decimal]) -> None:
+        self.city_id, self.as_of, self.overrides = city_id, as_of, overrides
+        self.tables = book.param_tables(city_id)
+        self.book = book
+        self.rules: dict[int, Prepared] = {}
+        self._pairs: list[tuple[Prepared, Prepared | None]] | None = None
+        self._order: dict[int, tuple[Any, ...]] = {}
+
+    @property
+    def pairs(self) -> list[tuple[Prepared, Prepared | None]]:
+        """The rules that speak, each with the layer rule it restates (RuleBook.rules_for)."""
+        if self._pairs is None:
+            self._pairs = [(self.prepare(rule), None if restated is None
+                            else self.prepare(restated))
+                           for rule, restated in self.book.rules_for(self.city_id, self.as_of)]
+        return self._pairs
+
+    def prepare(self, rule: Rule) -> Prepared:
+        found = self.rules.get(id(rule))
+        if found is not None and found.rule is rule:
+            return found
+        uses = resolve(self.tables, rule.param_names, self.as_of, self.overrides)
+        in_force = rule.in_force_on(self.as_of)
+        found = Prepared(rule, list(uses.values()),
+                         {name: use.value for name, use in uses.items()},
+                         rule.dates_on(self.as_of),
+                         Check(rule.in_force_text, {"as_of": self.as_of}, in_force, not in_force),
+                         None if in_force else rule.ended_by_document(self.as_of))
+        if len(self.rules) >= RULES_KEPT:
+            self.rules.clear()
+        self.rules[id(rule)] = found  # it holds the rule, so the id is not reused meanwhile
+        return found
+
+    def order(self, rule: Rule) -> tuple[Any, ...]:
+        key = self._order.get(id(rule))
+        if key is None:
+            key = self._order[id(rule)] = document_order(rule, self.city_id)
+        return key
+
+    def counted(self, prepared: Prepared) -> Prepared:
+        """The rule as if its event counted whenever it happened (`if_counted`)."""
+        if prepared.counted is None:
+            prepared.counted = replace(prepared.rule, event=None)
+        return self.prepare(prepared.counted)
 
 
-
-
-
-
-
-
+def plan_for(book: RuleBook, city_id: str, as_of: date,
+             overrides: dict[str, Decimal] | None) -> Plan:
+    """The book's plan for a city on a date: made once, then kept (at most PLANS_KEPT)."""
+    overrides = overrides or {}
+    # repr keeps 4.35% and 4.350% apart: the value used is shown as it was written
+    key = (city_id, as_of, tuple(sorted((k, repr(v)) for k, v in overrides.items())))
+    plans = book.derived
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) >= PLANS_KEPT:
+            del plans[next(iter(plans))]
+        plan = plans[key] = Plan(book, city_id, as_of, dict(overrides))
+    assert isinstance(plan, Plan)
+    return plan
 
 
 def assess(
@@ -65,14 +137,15 @@ def assess(
 ) -> Assessment:
     """Assess every rule of the profile's city on `as_of`, parameters overridden as given."""
     city = book.cities[profile.city]
+    plan = plan_for(book, city.id, as_of, overrides)
     results = []
-    for rule, restated in book.rules_for(city.id, as_of):
-        result = assess_rule(rule, profile, city, book, as_of, overrides or {})
+    for prepared, restated in plan.pairs:
+        result = _assess(prepared, profile, city, book, plan)
         if restated is not None:
-            other = assess_rule(restated, profile, city, book, as_of, overrides or {})
+            other = _assess(restated, profile, city, book, plan)
             result = _shown_once(result, other, as_of)
         results.append(result)
-    results.sort(key=lambda r: document_order(r.rule, city.id))
+    results.sort(key=lambda r: plan.order(r.rule))
     return Assessment(as_of, city, profile, results)
 
 
@@ -107,18 +180,25 @@ def assess_rule(
 ) -> Result:
     """One rule's result for the profile: what `assess` works out for each rule, and what
     within reach re-assesses with a fact changed."""
-    uses = resolve(book.param_tables(city.id), rule.param_names, as_of, overrides)
-    ctx = Context(profile.facts, {name: use.value for name, use in uses.items()},
-                  rule.dates_on(as_of))
-    result = Result(rule, ELIGIBLE, parameters=list(uses.values()))
+    plan = plan_for(book, city.id, as_of, overrides)
+    return _assess(plan.prepare(rule), profile, city, book, plan)
+
+
+def _assess(prepared: Prepared, profile: Profile, city: City, book: RuleBook,
+            plan: Plan) -> Result:
+    rule, as_of = prepared.rule, plan.as_of
+    ctx = Context(profile.facts, prepared.params, prepared.dates)
+    result = Result(rule, ELIGIBLE, checks=[prepared.in_force],
+                    parameters=list(prepared.uses))
     earlier = False  # the rewarded event came before the rule
-    if _in_force(rule, as_of, result):
+    if prepared.in_force.outcome:
         if rule.when is not None:
-            result.trace = rule.when.trace(ctx)
-            result.checks += [_check(leaf) for leaf in result.trace.leaves()]
+            result.trace, leaves = rule.when.trace_leaves(ctx)
+            result.checks += [Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
+                              for leaf in leaves]
             if result.trace.outcome is not True:
                 result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
-                result.missing = _missing_in_trace(result.trace, profile)
+                result.missing = _missing_in_trace(leaves, profile)
         earlier = rule.event is not None and _event_before_the_rule(rule, profile, result)
         if result.status != NOT_ELIGIBLE:
             _window(rule, profile, result)
@@ -129,13 +209,14 @@ def assess_rule(
                 raise InputError([Problem(f"{rule.file}:{rule.line}", f"rule {rule.id!r}: "
                                           f"{error}; check the amounts in the profile and any "
                                           "--param")]) from None
+    else:
+        result.status, result.ended = NOT_ELIGIBLE, prepared.ended
     if result.status == NOT_ELIGIBLE:
         result.parameters = []  # nothing was worked out with them
     result.notes, result.open_notes = _notes(rule, ctx, result.status)
     result.past = _past(result, as_of)
     if earlier:
-        result.if_counted = assess_rule(replace(rule, event=None), profile, city, book, as_of,
-                                        overrides)
+        result.if_counted = _assess(plan.counted(prepared), profile, city, book, plan)
     return result
 
 
@@ -201,28 +282,15 @@ def _notes(rule: Rule, ctx: Context, status: str) -> tuple[list[Text], list[Note
     return shown, open_notes
 
 
-def _check(leaf: Step) -> Check:
-    return Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
-
-
-def _in_force(rule: Rule, as_of: date, result: Result) -> bool:
-    """In force on the as-of date: its own window, cut by the documents it cites; past a
-    document's repeal or lapse, the result says which."""
-    in_force = rule.in_force_on(as_of)
-    result.checks.append(Check(rule.in_force_text, {"as_of": as_of}, in_force, not in_force))
-    if not in_force:
-        result.status = NOT_ELIGIBLE
-        result.ended = rule.ended_by_document(as_of)
-    return in_force
-
-
 def _missing(names: frozenset[str] | set[str], profile: Profile) -> list[str]:
+    if not names:
+        return []
     facts = {DERIVED_FROM.get(name, name) for name in names}
     return sorted(f for f in facts if f not in profile.facts and f not in RESERVED_DATES)
 
 
-def _missing_in_trace(trace: Step, profile: Profile) -> list[str]:
-    unknown = {name for leaf in trace.leaves() if leaf.decisive and leaf.outcome is None
+def _missing_in_trace(leaves: list[Step], profile: Profile) -> list[str]:
+    unknown = {name for leaf in leaves if leaf.decisive and leaf.outcome is None
                for name, value in leaf.values.items() if value is None}
     return _missing(unknown, profile)
 
@@ -353,11 +421,10 @@ def _period(rule: Rule, offset: Offset, profile: Profile, missing: set[str]
 
 
 def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> list[Payment]:
-    shares = [share for _, share in rule.payers]
-    whole = sum(shares, Decimal(0))
-    parts = split(amount, shares)
-    return [Payment(payer, city.payer_label(payer, district), part, share / whole)
-            for (payer, share), part in zip(rule.payers, parts, strict=True)]
+    weights, fractions = rule.payer_weights
+    parts = split_by(amount, weights)
+    return [Payment(payer, city.payer_label(payer, district), part, fraction)
+            for (payer, _), part, fraction in zip(rule.payers, parts, fractions, strict=True)]
 
 
 def _open_amount(rule: Rule, text: Text, city: City, profile: Profile, district: Any,
@@ -389,8 +456,8 @@ def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[
     """Each payer's part split across the instalments, so rows and columns both add up."""
     if not rule.schedule:
         return []
-    shares = [instalment.share for instalment in rule.schedule]
-    columns = [split(payment.amount, shares) for payment in payers]
+    weights = rule.instalment_weights
+    columns = [split_by(payment.amount, weights) for payment in payers]
     dues = []
     for index, instalment in enumerate(rule.schedule):
         parts = tuple(Payment(p.payer, p.label, column[index], p.share)

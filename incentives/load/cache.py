@@ -67,7 +67,7 @@ def read_toml(text: str, kind: str, decimals: bool = False) -> Parsed:
     """The text's tables, and whether they passed the schema of `kind` before (under this
     version of the program); from the cache where it can."""
     folder = cache_dir()
-    if folder is None or not _private_folder(folder):
+    if folder is None or not private_folder(folder):
         return Parsed(_parse(text, decimals))
     source = _sha256(text)
     entry = folder / f"{_entry_name(source)}{'-d' if decimals else ''}.json"
@@ -83,7 +83,7 @@ def read_toml(text: str, kind: str, decimals: bool = False) -> Parsed:
 def record_valid(text: str, kind: str, decimals: bool = False) -> None:
     """Note in the text's entry (if it has one) that its tables passed the schema of `kind`."""
     folder = cache_dir()
-    if folder is None or not _private_folder(folder):
+    if folder is None or not private_folder(folder):
         return
     source = _sha256(text)
     entry = folder / f"{_entry_name(source)}{'-d' if decimals else ''}.json"
@@ -122,7 +122,7 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _private_folder(folder: Path) -> bool:
+def private_folder(folder: Path) -> bool:
     """Make the cache folder (mode 0700) if need be; whether it is a real folder, the
     user's own, that no one else may read or write."""
     try:

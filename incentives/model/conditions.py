@@ -107,6 +107,7 @@ _BINOPS: dict[type, Callable[[Decimal, Decimal], Decimal]] = {
     ast.Div: CONTEXT.divide,
     ast.FloorDiv: floor_divide,
 }
+BINARY_OPERATIONS = tuple(_BINOPS.values())  # what an Arith node's `fn` is one of
 _SYMBOLS = {"add": "+", "subtract": "−", "multiply": "×", "divide": "÷", "floor_divide": "//"}
 _CMP_TEXT = {
     ast.Eq: "==",
@@ -205,7 +206,14 @@ class Step:
 # --- nodes ---------------------------------------------------------------------------------
 
 
+Eval = Callable[[Context], Any]
+Trace = Callable[[Context], Step]
+
+
 class Node:
+    """A node of an expression's tree. `ev` and `step` walk the tree; `evaluator` and
+    `tracer` give closures that compute the very same (see Expression.evaluate)."""
+
     text = ""
     names: frozenset[str] = frozenset()
 
@@ -217,11 +225,39 @@ class Node:
         values = {name: _lookup(ctx, name) for name in sorted(self.names)}
         return Step(self.text, value, values=values, node=self)
 
+    def evaluator(self) -> Eval:
+        """A closure computing `self.ev(ctx)`: built from the node's own checked fields and
+        its children's closures, never from text."""
+        return self.ev
+
+    def tracer(self) -> Trace:
+        """A closure computing `self.step(ctx)` (decisive leaves not yet marked)."""
+        value, text = self.evaluator(), self.text
+        readers = [(name, _reader(name)) for name in sorted(self.names)]
+        if len(readers) == 1:
+            [(name, read)] = readers
+
+            def one(ctx: Context) -> Step:
+                return Step(text, value(ctx), values={name: read(ctx)}, node=self)
+            return one
+
+        def leaf(ctx: Context) -> Step:
+            return Step(text, value(ctx), values={name: read(ctx) for name, read in readers},
+                        node=self)
+        return leaf
+
 
 def _lookup(ctx: Context, name: str) -> Any:
     if name in RESERVED_DATES:
         return ctx.dates.get(name)
     return ctx.facts.get(name, ctx.params.get(name))
+
+
+def _reader(name: str) -> Eval:
+    """`_lookup(ctx, name)` as a closure."""
+    if name in RESERVED_DATES:
+        return lambda ctx: ctx.dates.get(name)
+    return lambda ctx: ctx.facts.get(name, ctx.params.get(name))
 
 
 def rule_dates(as_of: date, effective_from: date, effective_to: date | None
@@ -237,6 +273,10 @@ class Const(Node):
     def ev(self, ctx: Context) -> Any:
         return self.value
 
+    def evaluator(self) -> Eval:
+        value = self.value
+        return lambda ctx: value
+
 
 class Named(Node):
     """A node that reads one name: a fact, a parameter, a reserved date, `known(fact)`."""
@@ -250,10 +290,18 @@ class FactRef(Named):
     def ev(self, ctx: Context) -> Any:
         return ctx.facts.get(self.name)
 
+    def evaluator(self) -> Eval:
+        name = self.name
+        return lambda ctx: ctx.facts.get(name)
+
 
 class ParamRef(FactRef):
     def ev(self, ctx: Context) -> Any:
         return ctx.params.get(self.name)
+
+    def evaluator(self) -> Eval:
+        name = self.name
+        return lambda ctx: ctx.params.get(name)
 
 
 class DateRef(Named):
@@ -262,12 +310,20 @@ class DateRef(Named):
     def ev(self, ctx: Context) -> Any:
         return ctx.dates.get(self.name)
 
+    def evaluator(self) -> Eval:
+        name = self.name
+        return lambda ctx: ctx.dates.get(name)
+
 
 class Known(Named):
     """`known(fact)`: whether the profile gives the fact; never unknown itself."""
 
     def ev(self, ctx: Context) -> Any:
         return ctx.facts.get(self.name) is not None
+
+    def evaluator(self) -> Eval:
+        name = self.name
+        return lambda ctx: ctx.facts.get(name) is not None
 
 
 class Floor(Node):
@@ -279,6 +335,14 @@ class Floor(Node):
     def ev(self, ctx: Context) -> Any:
         a = self.a.ev(ctx)
         return None if a is None else floor_of(a)
+
+    def evaluator(self) -> Eval:
+        a = self.a.evaluator()
+
+        def floor(ctx: Context) -> Any:
+            value = a(ctx)
+            return None if value is None else floor_of(value)
+        return floor
 
 
 class Arith(Node):
@@ -294,6 +358,14 @@ class Arith(Node):
         a, b = self.a.ev(ctx), self.b.ev(ctx)
         return None if a is None or b is None else self.fn(a, b)
 
+    def evaluator(self) -> Eval:
+        fn, a, b = self.fn, self.a.evaluator(), self.b.evaluator()
+
+        def arith(ctx: Context) -> Any:
+            left, right = a(ctx), b(ctx)
+            return None if left is None or right is None else fn(left, right)
+        return arith
+
 
 class Neg(Node):
     def __init__(self, a: Node) -> None:
@@ -302,6 +374,14 @@ class Neg(Node):
     def ev(self, ctx: Context) -> Any:
         a = self.a.ev(ctx)
         return None if a is None else CONTEXT.minus(a)
+
+    def evaluator(self) -> Eval:
+        a = self.a.evaluator()
+
+        def neg(ctx: Context) -> Any:
+            value = a(ctx)
+            return None if value is None else CONTEXT.minus(value)
+        return neg
 
 
 class MinMax(Node):
@@ -312,6 +392,14 @@ class MinMax(Node):
     def ev(self, ctx: Context) -> Any:
         values = [arg.ev(ctx) for arg in self.args]
         return None if any(v is None for v in values) else self.fn(values)
+
+    def evaluator(self) -> Eval:
+        fn, args = self.fn, [arg.evaluator() for arg in self.args]
+
+        def minmax(ctx: Context) -> Any:
+            values = [arg(ctx) for arg in args]
+            return None if any(v is None for v in values) else fn(values)
+        return minmax
 
 
 class Compare(Node):
@@ -328,6 +416,38 @@ class Compare(Node):
             a, b = self.rank.rank(a), self.rank.rank(b)
         return self.fn(a, b)
 
+    def evaluator(self) -> Eval:
+        fn, a, b, rank = self.fn, self.a.evaluator(), self.b.evaluator(), self.rank
+        if isinstance(self.b, Const) and rank is None:  # the usual `fact >= 5000万`
+            constant = self.b.value
+
+            def against(ctx: Context) -> Any:
+                left = a(ctx)
+                return None if left is None or constant is None else fn(left, constant)
+            return against
+
+        def compare(ctx: Context) -> Any:
+            left, right = a(ctx), b(ctx)
+            if left is None or right is None:
+                return None
+            if rank is not None:
+                left, right = rank.rank(left), rank.rank(right)
+            return fn(left, right)
+        return compare
+
+    def tracer(self) -> Trace:
+        if not (type(self.a) is FactRef and isinstance(self.b, Const) and self.rank is None):
+            return super().tracer()
+        # `fact op literal`, the commonest leaf: the fact read once for outcome and trace
+        name, fn, constant, text = self.a.name, self.fn, self.b.value, self.text
+
+        def fact_against(ctx: Context) -> Step:
+            left = ctx.facts.get(name)
+            seen = left if left is not None else _lookup(ctx, name)
+            outcome = None if left is None or constant is None else fn(left, constant)
+            return Step(text, outcome, values={name: seen}, node=self)
+        return fact_against
+
 
 class BoolLeaf(Node):
     """A bool-valued fact used as a condition on its own: `newly_built`."""
@@ -337,6 +457,20 @@ class BoolLeaf(Node):
 
     def ev(self, ctx: Context) -> Any:
         return self.inner.ev(ctx)
+
+    def evaluator(self) -> Eval:
+        return self.inner.evaluator()
+
+    def tracer(self) -> Trace:
+        if type(self.inner) is not FactRef:
+            return super().tracer()
+        name, text = self.inner.name, self.text
+
+        def fact(ctx: Context) -> Step:
+            value = ctx.facts.get(name)
+            seen = value if value is not None else _lookup(ctx, name)
+            return Step(text, value, values={name: seen}, node=self)
+        return fact
 
 
 class Not(Node):
@@ -352,6 +486,21 @@ class Not(Node):
         if child.op == "leaf":  # `not for_profit` reads best as one condition
             return Step(self.text, outcome, values=child.values, node=self)
         return Step(self.text, outcome, "not", [child])
+
+    def evaluator(self) -> Eval:
+        a = self.a.evaluator()
+        return lambda ctx: logic.kleene_not(a(ctx))
+
+    def tracer(self) -> Trace:
+        child_step, text = self.a.tracer(), self.text
+
+        def negated(ctx: Context) -> Step:
+            child = child_step(ctx)
+            outcome = logic.kleene_not(child.outcome)
+            if child.op == "leaf":
+                return Step(text, outcome, values=child.values, node=self)
+            return Step(text, outcome, "not", [child])
+        return negated
 
 
 class ConditionRef(Node):
@@ -369,6 +518,17 @@ class ConditionRef(Node):
         child = self.inner.step(ctx)
         return Step(self.text, child.outcome, "named", [child],
                     label=(self.named.zh, self.named.en))
+
+    def evaluator(self) -> Eval:
+        return self.inner.evaluator()
+
+    def tracer(self) -> Trace:
+        child_step, text, label = self.inner.tracer(), self.text, (self.named.zh, self.named.en)
+
+        def named(ctx: Context) -> Step:
+            child = child_step(ctx)
+            return Step(text, child.outcome, "named", [child], label=label)
+        return named
 
 
 class BoolOp(Node):
@@ -388,6 +548,23 @@ class BoolOp(Node):
         outcome = self.combine([child.outcome for child in children])
         return Step(self.text, outcome, "and" if self.is_and else "or", children)
 
+    def evaluator(self) -> Eval:
+        # every operand is evaluated, as `ev` does: one too large to work out is refused
+        # whatever the others give
+        items = [item.evaluator() for item in self.items]
+        join = logic.kleene_and if self.is_and else logic.kleene_or
+        return lambda ctx: join([item(ctx) for item in items])
+
+    def tracer(self) -> Trace:
+        steps, text = [item.tracer() for item in self.items], self.text
+        join = logic.kleene_and if self.is_and else logic.kleene_or
+        op = "and" if self.is_and else "or"
+
+        def boolop(ctx: Context) -> Step:
+            children = [step(ctx) for step in steps]
+            return Step(text, join([child.outcome for child in children]), op, children)
+        return boolop
+
 
 # --- compiling ------------------------------------------------------------------------------
 
@@ -403,15 +580,35 @@ class Expression:
     params: frozenset[str]
     size: int = 1  # the nodes it evaluates, its named conditions written out
     depth: int = 1
+    # its closures (Node.evaluator, Node.tracer), made the first time it is used
+    _evaluate: Callable[[Context], Any] | None = field(
+        default=None, init=False, repr=False, compare=False)
+    _trace: Callable[[Context], Step] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def evaluate(self, ctx: Context) -> Any:
-        return self.root.ev(ctx)
+        run = self._evaluate
+        if run is None:
+            run = self._evaluate = self.root.evaluator()
+        return run(ctx)
 
     def trace(self, ctx: Context) -> Step:
         """Evaluate a condition, keeping every step, with the decisive leaves marked."""
-        step = self.root.step(ctx)
+        run = self._trace
+        if run is None:
+            run = self._trace = self.root.tracer()
+        step = run(ctx)
         mark_decisive(step)
         return step
+
+    def trace_leaves(self, ctx: Context) -> tuple[Step, list[Step]]:
+        """`trace`, and the trace's leaves (`Step.leaves`), in one walk."""
+        run = self._trace
+        if run is None:
+            run = self._trace = self.root.tracer()
+        step, leaves = run(ctx), list[Step]()
+        mark_and_collect(step, leaves)
+        return step, leaves
 
     def working(self, ctx: Context) -> list[Calc]:
         """Evaluate a number, keeping each arithmetic step (innermost first), exactly as
@@ -466,6 +663,28 @@ def _operand(node: Node, ctx: Context) -> Operand:
     else:
         kind = "calc"
     return Operand(node.text, node.ev(ctx), kind)
+
+
+def mark_and_collect(step: Step, leaves: list[Step], decisive: bool = True) -> None:
+    """`mark_decisive`, and the leaves appended to `leaves` in order (Step.leaves)."""
+    step.decisive = decisive
+    op = step.op
+    if op == "leaf":
+        leaves.append(step)
+        return
+    outcome = step.outcome
+    for child in step.children:
+        if op == "and":
+            deciding = outcome is True or child.outcome == outcome
+        elif op == "or":
+            deciding = outcome is False or child.outcome == outcome
+        else:  # not, named
+            deciding = True
+        if child.op == "leaf":  # most children: marked here, without a call
+            child.decisive = decisive and deciding
+            leaves.append(child)
+        else:
+            mark_and_collect(child, leaves, decisive and deciding)
 
 
 def mark_decisive(step: Step, decisive: bool = True) -> None:

@@ -41,3 +41,35 @@ def truth(outcome: bool | None) -> Truth[bool]:
 def outcome(pair: Truth[bool]) -> bool | None:
     """The pair back as True, False or None."""
     return True if pair[0] else False if pair[1] else None
+
+
+# The same table for one institution's outcomes (True, False or None), without the pairs:
+# what compiled expressions (conditions.Node.evaluator) use. tests/test_compiled.py holds
+# them to the functions above.
+
+
+def kleene_and(outcomes: Sequence[bool | None]) -> bool | None:
+    """outcome(conjunction([truth(o) for o in outcomes])), at least one outcome."""
+    found: bool | None = True
+    for each in outcomes:
+        if each is False:
+            return False
+        if each is not True:
+            found = None
+    return found
+
+
+def kleene_or(outcomes: Sequence[bool | None]) -> bool | None:
+    """outcome(disjunction([truth(o) for o in outcomes])), at least one outcome."""
+    found: bool | None = False
+    for each in outcomes:
+        if each is True:
+            return True
+        if each is not False:
+            found = None
+    return found
+
+
+def kleene_not(value: Any) -> bool | None:
+    """outcome(negation(truth(value))): anything but True or False is unknown."""
+    return False if value is True else True if value is False else None

@@ -81,17 +81,33 @@ def split(whole: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
     if any(share < 0 for share in shares) or whole < 0:
         raise MoneyError(f"{whole} can't be split: a split takes a whole and shares that are "
                          "not negative")
+    return split_by(whole, weights_of(shares))
+
+
+def weights_of(shares: Sequence[Decimal]) -> list[int]:
+    """Shares (none negative) as whole numbers in the same proportion: what `split_by`
+    takes, worked out once for shares that do not change (a rule's payers)."""
     scale = max(0, *(-int(share.as_tuple().exponent) for share in shares))
-    weights = [int(share.scaleb(scale, context=CONTEXT)) for share in shares]
-    total = sum(weights)
-    if total == 0:
+    found = [int(share.scaleb(scale, context=CONTEXT)) for share in shares]
+    if sum(found) == 0:
         raise ValueError("shares must not all be zero")
+    return found
+
+
+def split_by(whole: Decimal, weights: Sequence[int]) -> list[Decimal]:
+    """`split` with the shares as `weights_of` gives them."""
+    if whole < 0:
+        raise MoneyError(f"{whole} can't be split: a split takes a whole and shares that are "
+                         "not negative")
+    total = sum(weights)
     fen = int(to_fen(whole).scaleb(2, context=CONTEXT))
     parts = [fen * weight // total for weight in weights]
-    remainders = [fen * weight % total for weight in weights]
-    by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
-    for index in by_remainder[: fen - sum(parts)]:
-        parts[index] += 1
+    left = fen - sum(parts)
+    if left:
+        remainders = [fen * weight % total for weight in weights]
+        by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
+        for index in by_remainder[:left]:
+            parts[index] += 1
     return [Decimal(part).scaleb(-2, context=CONTEXT) for part in parts]
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from datetime import date as Day  # `date` is also a field of Rule
 from decimal import Decimal
+from functools import cached_property
 
 from dateutil.relativedelta import relativedelta
 
 from incentives.model.conditions import Expression, rule_dates
+from incentives.model.money import weights_of
 from incentives.model.place import Document, DocumentEnd
 
-_DAY_BEFORE, _DAY_AFTER = relativedelta(days=-1), relativedelta(days=1)
+_DAY_BEFORE, _DAY_AFTER = timedelta(days=-1), relativedelta(days=1)
+POINTS_KEPT = 4096  # anniversaries an offset keeps, by start date
 KINDS = ("cash", "tax_exemption", "cap", "deduction", "eligibility_date", "procedure")
 PAYERS = ("city", "district", "province", "state")
 TIMINGS = ("on", "on_or_after", "no_later_than")
@@ -43,15 +46,23 @@ class Offset:
     days: int = 0
     bounded: bool = True
     delta: relativedelta = field(init=False, repr=False, compare=False)
+    # dateutil is slow and institutions share dates: each start's anniversary, once
+    points: dict[date, date] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.delta = relativedelta(years=self.years, months=self.months, days=self.days)
+        self.points = {}
 
     def point(self, start: date) -> date:
         """The anniversary: `start` moved on by the offset."""
-        moved = start + self.delta
-        if moved.day < start.day and not self.days:  # relativedelta clipped to the month's end
-            moved += _DAY_AFTER
+        moved = self.points.get(start)
+        if moved is None:
+            moved = start + self.delta
+            if moved.day < start.day and not self.days:  # relativedelta clipped to month end
+                moved += _DAY_AFTER
+            if len(self.points) >= POINTS_KEPT:
+                self.points.clear()
+            self.points[start] = moved
         return moved
 
     def last_day(self, start: date) -> date:
@@ -207,6 +218,18 @@ class Rule:
         # written as a condition, so a report in either language shows it as it shows the
         # others; the rule's own note says, in both, that the text is silent on earlier events
         self.event_text = f"{self.event} >= {self.effective_from.isoformat()}"
+
+    @cached_property
+    def payer_weights(self) -> tuple[list[int], list[Decimal]]:
+        """The payers' shares as `split_by` takes them, and each as a fraction of the whole."""
+        shares = [share for _, share in self.payers]
+        whole = sum(shares, Decimal(0))
+        return weights_of(shares), [share / whole for share in shares]
+
+    @cached_property
+    def instalment_weights(self) -> list[int]:
+        """The instalments' shares as `split_by` takes them."""
+        return weights_of([instalment.share for instalment in self.schedule])
 
     def dates_on(self, as_of: Day) -> dict[str, Day | None]:
         """The reserved dates its expressions read on `as_of`: the as-of date and its own

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from incentives.assessment.compare import Comparison
 from incentives.assessment.timeline import Event, cash_by_year, savings_by_year, timeline
 from incentives.model.jsonable import day, dumps, money, plain, step_to_dict, text
 from incentives.model.params import ParamUse
@@ -30,6 +29,9 @@ from incentives.model.result import (
 )
 from incentives.model.rule import Quote
 from incentives.render.words import ended_text, open_awards
+
+if TYPE_CHECKING:  # `check` never compares: not imported at its start-up
+    from incentives.assessment.compare import Comparison
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:

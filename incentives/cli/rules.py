@@ -127,9 +127,13 @@ def _count(number: int, noun: str) -> str:
 @click.option("--coverage", is_flag=True, help="Also report, rule by rule, which amount "
               "cases, condition checks (true and false), notes and schedule entries no "
               "case exercises.")
+@click.option("--properties", is_flag=True, help="Also check every threshold of every rule "
+              "around the cases where it applies: it decides at its bound, splits add up, "
+              "ranges hold their completions, monotone_in holds (Hypothesis).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="The coverage as a table, or as JSON.")
-def rules_test(folders: tuple[Path, ...], coverage: bool, fmt: str) -> None:
+def rules_test(folders: tuple[Path, ...], coverage: bool, properties: bool, fmt: str
+               ) -> None:
     """Run the cases in each rule folder's tests/*.toml (default: the bundled folders'):
     every failure as expected vs got, with the rule's explain. A folder of a bundled city
     (an edited copy) is tested in place of the bundled one. Exit 1 if a case fails, 2 if a
@@ -161,6 +165,8 @@ def rules_test(folders: tuple[Path, ...], coverage: bool, fmt: str) -> None:
                f"passed, {failed} failed", err=coverage and fmt == "json")
     if coverage:
         _show_coverage(book, folders, outcomes, fmt, console)
+    if properties and not _show_properties(book, folders, outcomes):
+        failed += 1
     if any(o.unusable for o in outcomes):
         raise UsageProblems([f"{o.case.file}:{o.case.line}: case {o.case.name!r}: {p}"
                              for o in outcomes for p in o.unusable])
@@ -168,18 +174,42 @@ def rules_test(folders: tuple[Path, ...], coverage: bool, fmt: str) -> None:
         raise click.exceptions.Exit(1)
 
 
+def _folder_rules(book, folders: tuple[Path, ...]) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """The rules of the folders given (default: the bundled ones)."""
+    from incentives.load.rulebook import bundled_rules_dir
+
+    roots = [folder.resolve() for folder in folders] or [bundled_rules_dir().resolve()]
+    return [r for r in book.all_rules()
+            if any(Path(r.file).resolve().is_relative_to(root) for root in roots)]
+
+
+def _show_properties(book, folders, outcomes) -> bool:  # type: ignore[no-untyped-def]
+    """Each bound's checks, a failure with the profile that shows it; True if all held."""
+    import tomli_w
+
+    from incentives.assessment.properties import check_rules
+
+    report = check_rules(_folder_rules(book, folders), outcomes, book)
+    for finding in report.findings:
+        mark = "✓" if finding.passed else "✗"
+        click.echo(f"{mark} {finding.rule} · {finding.check}: {finding.detail}")
+        if finding.profile is not None:
+            case = {"name": f"{finding.rule}: {finding.check}", "as_of": finding.as_of,
+                    "profile": finding.profile}
+            click.echo("  a case that shows it (paste into tests/*.toml and state what "
+                       "it should give):\n  [[case]]\n" + "".join(
+                           f"  {line}\n" for line in tomli_w.dumps(case).splitlines()))
+    for rule_id in report.unseeded:
+        click.echo(f"- {rule_id}: no case where it applies; its bounds are not checked")
+    held = len(report.findings) - len(report.failed)
+    click.echo(f"properties: {held} of {len(report.findings)} checks held")
+    return not report.failed
+
+
 def _show_coverage(book, folders, outcomes, fmt: str, console) -> None:  # type: ignore[no-untyped-def]
     from incentives.assessment.coverage import coverage
 
-    roots = [folder.resolve() for folder in folders]
-    rules = [r for r in book.all_rules()
-             if not roots or any(Path(r.file).resolve().is_relative_to(root) for root in roots)]
-    if not roots:
-        from incentives.load.rulebook import bundled_rules_dir
-
-        inside = bundled_rules_dir().resolve()
-        rules = [r for r in rules if Path(r.file).resolve().is_relative_to(inside)]
-    found = coverage(rules, outcomes)
+    found = coverage(_folder_rules(book, folders), outcomes)
     if fmt == "json":
         from incentives.model.jsonable import dumps
 

@@ -43,7 +43,7 @@ RULE_KEYS = {
     "id", "provision", "document", "article", "quote", "title", "effective_from", "effective_to",
     "when", "kind", "amount", "payers", "schedule", "period", "date", "components", "notes",
     "restates", "topic", "savings", "event", "source", "unstated_amount",
-    "not_in_quote",
+    "not_in_quote", "monotone_in",
 }
 MAX_CITED = 20
 SOURCE_KEYS = {"report", "published_on", "url"}
@@ -141,6 +141,7 @@ class _RuleReader:
             unstated=(self.text("unstated_amount", table["unstated_amount"])
                       if "unstated_amount" in table else None),
             not_in_quote=self.not_in_quote(),
+            monotone_in=self.monotone_in(),
         )
         self.check_kind(rule)
         return rule if self.ok else None
@@ -151,6 +152,17 @@ class _RuleReader:
         entries = self.table.get("not_in_quote") or []
         return tuple((str(e.get("figure", "")), str(e.get("why", ""))) for e in entries
                      if isinstance(e, dict))
+
+    def monotone_in(self) -> tuple[str, ...]:
+        """`monotone_in = ["fixed_asset_investment"]`: money or number facts its amount
+        never falls as they grow (checked by `rules test --properties`)."""
+        names = self.table.get("monotone_in") or []
+        schema = self.env.schema
+        for name in names:
+            fact = schema.facts.get(str(name))
+            if fact is None or fact.type not in ("money", "number"):
+                self.problem("monotone_in", f"{name!r} is not a money or number fact")
+        return tuple(str(name) for name in names)
 
     def documents(self) -> list[str]:
         """The documents a rule cites: one id, or a list of them, each declared once."""

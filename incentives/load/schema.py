@@ -266,6 +266,9 @@ class Rule(Shape):
                                      default=None)
     topic: str | None = described("主题（用于城市间比较）", "topic (lines rules of cities "
                                   "up)", default=None)
+    monotone_in: list[NonEmpty] | None = described(
+        "金额随之不减的事实（money 或 number）", "money or number facts its amount never "
+        "falls as they grow", default=None)
     not_in_quote: list[NotInQuote] | None = described(
         "有意不出自引文的数字（及理由）", "figures not in the quote on purpose, and why",
         default=None)

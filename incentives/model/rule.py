@@ -180,6 +180,7 @@ class Rule:
     quotes: tuple[Quote, ...] = ()  # every quote; the first is `quote`, from `document`
     unstated: Text | None = None  # cash of an amount the text leaves open, in its words
     not_in_quote: tuple[tuple[str, str], ...] = ()  # figures not in the quote on purpose, why
+    monotone_in: tuple[str, ...] = ()  # facts its amount never falls as they grow
     # worked out once, when the rule is loaded:
     benefit_expressions: list[Expression] = field(init=False, repr=False, compare=False)
     expressions: list[Expression] = field(init=False, repr=False, compare=False)

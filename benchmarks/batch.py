@@ -4,14 +4,21 @@
     python benchmarks/batch.py --sizes 10k,100k,1M   # the whole ladder (1M takes a while)
     python benchmarks/batch.py --eval-only           # evaluation alone, µs per profile
     python benchmarks/batch.py --sizes 1M --shapes institution -- --jobs 1   # extra flags
+    python benchmarks/batch.py --sizes 10k,100k,1M,5M --repeat 1   # scaling (5M made, then deleted)
 
 For each N it writes N seeded, realistic Zhengzhou profiles to a CSV file (a mix of
 kinds, grades and divisions, counties included; investments around the 5000万 threshold;
 for-profit and non-profit; some facts left blank; about 0.5% bad rows), runs `incentives
 batch` on it in a fresh process, and prints rows per second and the peak resident memory
-of the largest process (getrusage of the children). Evaluation alone times `assess` on
-profiles parsed beforehand, the full trace kept. Run it with the interpreter of the
-environment `incentives` is installed in; the figures go in benchmarks/README.md.
+of the largest process (getrusage of the children). Beside each run, in the same run and
+alternating with it, it times the floor: pyarrow reading the same registry and writing a
+CSV of the same size as that shape's output (`floor`), and prints project/floor; the
+medians of `--repeat` alternating runs. With several sizes it prints the time per row and
+the peak memory from the size before (time linear and memory flat: the ratio stays
+near 1). A registry of 5M rows or more is generated for the run and deleted after it.
+Evaluation alone times `assess` on profiles parsed beforehand, the full trace kept. Run it
+with the interpreter of the environment `incentives` is installed in; the figures go in
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import argparse
 import csv
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,24 +134,97 @@ def measure(args: list[str]) -> tuple[float, float]:
 
 SHAPES = {"institution": ("per institution", ["--per-institution"]), "result": ("per result", [])}
 PATHS = {"columnar": [], "reference": ["--no-columnar"]}
+KEEP_AT_MOST = 2_000_000  # rows: a larger registry is made for the run and deleted after it
+
+# The floor: pyarrow reads the registry (every column a string, as the batch reads it) and
+# writes a CSV of `size` bytes, its rows taken over and over from what it read, in slices
+# so that memory stays flat.
+FLOOR = """
+import sys, pyarrow as pa, pyarrow.csv as pacsv, numpy as np
+source, target, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+names = open(source, encoding="utf-8").readline().rstrip("\\n").split(",")
+table = pacsv.read_csv(source, convert_options=pacsv.ConvertOptions(
+    column_types=dict.fromkeys(names, pa.string())))
+sample = pa.BufferOutputStream()
+pacsv.write_csv(table.slice(0, 10_000), sample, pacsv.WriteOptions(include_header=False))
+per_row = len(sample.getvalue()) / min(10_000, len(table))
+rows, step = int(size / per_row), 100_000
+with pacsv.CSVWriter(target, table.schema) as writer:
+    for at in range(0, rows, step):
+        writer.write_table(table.take(np.arange(at, min(at + step, rows)) % len(table)))
+"""
+
+
+def floor_args(source: Path, target: Path, size: int) -> list[str]:
+    return [sys.executable, "-c", FLOOR, str(source), str(target), str(size)]
+
+
+def registry(folder: Path, n: int) -> tuple[Path, bool]:
+    """The registry of n rows (generated if not there), and whether to delete it after."""
+    source = folder / f"registry-{n}.csv"
+    made = not source.exists()
+    if made:
+        generate(source, n)
+    return source, made and n > KEEP_AT_MOST
 
 
 def end_to_end(sizes: list[int], shapes: list[str], path: str, extra: list[str],
-               folder: Path) -> None:
+               folder: Path, repeat: int) -> None:
+    per_row: dict[str, list[tuple[int, float, float]]] = {}
     for n in sizes:
-        source = folder / f"registry-{n}.csv"
-        if not source.exists():
-            generate(source, n)
-        size = source.stat().st_size / 2**20
-        for label, shape in (SHAPES[s] for s in shapes):
-            output = folder / f"out-{n}.csv"
-            seconds, peak = measure([*command(), "batch", str(source), "-o", str(output),
-                                     "--as-of", AS_OF, "--summary", *shape, *PATHS[path],
-                                     *extra])
-            print(f"  N={n:>9,}  {label:<16} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s  "
-                  f"peak {peak:6.0f} MiB  (input {size:.0f} MiB, output "
-                  f"{output.stat().st_size / 2**20:.0f} MiB)", flush=True)
-            output.unlink()
+        source, delete = registry(folder, n)
+        try:
+            for shape in shapes:
+                seconds, peak = one_size(n, source, shape, path, extra, folder, repeat)
+                per_row.setdefault(shape, []).append((n, seconds, peak))
+        finally:
+            if delete:
+                source.unlink()
+    if len(sizes) > 1:
+        scaling(per_row)
+
+
+def one_size(n: int, source: Path, shape: str, path: str, extra: list[str], folder: Path,
+             repeat: int) -> tuple[float, float]:
+    """Project and floor, alternating, `repeat` times each; prints the medians."""
+    label, flags = SHAPES[shape]
+    output, floor_out = folder / f"out-{n}.csv", folder / f"floor-{n}.csv"
+    runs: list[tuple[float, float]] = []
+    floors: list[tuple[float, float]] = []
+    try:
+        for _ in range(repeat):
+            runs.append(measure([*command(), "batch", str(source), "-o", str(output),
+                                 "--as-of", AS_OF, "--summary", *flags, *PATHS[path],
+                                 *extra]))
+            size = output.stat().st_size
+            floors.append(measure(floor_args(source, floor_out, size)))
+    finally:
+        output.unlink(missing_ok=True)
+        floor_out.unlink(missing_ok=True)
+    seconds = statistics.median(s for s, _ in runs)
+    peak = statistics.median(p for _, p in runs)
+    floor = statistics.median(s for s, _ in floors)
+    print(f"  N={n:>9,}  {label:<16} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s  "
+          f"peak {peak:6.0f} MiB  (input {source.stat().st_size / 2**20:.0f} MiB, output "
+          f"{size / 2**20:.0f} MiB)  floor {floor:6.2f} s  project/floor "
+          f"{seconds / floor:4.2f}", flush=True)
+    return seconds, peak
+
+
+def scaling(per_row: dict[str, list[tuple[int, float, float]]]) -> None:
+    """Time per row and peak memory, each size against the one before."""
+    print("scaling (time per row; peak memory; each against the size before)")
+    for shape, figures in per_row.items():
+        before: tuple[int, float, float] | None = None
+        for n, seconds, peak in figures:
+            micro = seconds / n * 1e6
+            line = (f"  {SHAPES[shape][0]:<16} N={n:>9,}  {micro:7.2f} µs a row  "
+                    f"peak {peak:6.0f} MiB")
+            if before is not None:
+                line += (f"  time per row ×{micro / (before[1] / before[0] * 1e6):4.2f}, "
+                         f"memory ×{peak / before[2]:4.2f} from N={before[0]:,}")
+            print(line, flush=True)
+            before = (n, seconds, peak)
 
 
 def evaluation_alone(n: int, folder: Path) -> None:
@@ -156,9 +237,7 @@ def evaluation_alone(n: int, folder: Path) -> None:
     from incentives.batch.run import profile_rows
 
     book = load_rulebook()
-    source = folder / f"registry-{n}.csv"
-    if not source.exists():
-        generate(source, n)
+    source, _ = registry(folder, n)
     profiles = profile_rows(source, book)
     as_of = date.fromisoformat(AS_OF)
     sample = profiles[:2_000]
@@ -193,6 +272,8 @@ def main() -> None:
     parser.add_argument("--eval-only", action="store_true")
     parser.add_argument("--eval-n", default="20k")
     parser.add_argument("--dir", help="keep the generated registries here (default: a temp dir)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="alternating runs of the project and the floor (medians)")
     parser.add_argument("extra", nargs="*", help="further arguments for incentives batch")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
@@ -202,9 +283,11 @@ def main() -> None:
         evaluation_alone(parse_size(options.eval_n), folder)
         if not options.eval_only:
             print(f"incentives batch ({options.path} path), end to end, fresh process, "
-                  "CSV in and out, --summary")
+                  f"CSV in and out, --summary; medians of {options.repeat} runs alternating "
+                  "with the floor")
             end_to_end([parse_size(s) for s in options.sizes.split(",")],
-                       options.shapes.split(","), options.path, options.extra, folder)
+                       options.shapes.split(","), options.path, options.extra, folder,
+                       options.repeat)
     print(f"  (peak = the largest process's max RSS; {resource.getpagesize()}-byte pages)")
 
 

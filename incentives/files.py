@@ -150,6 +150,47 @@ def _temporary(path: Path, encoding: str, newline: str | None) -> tuple[IO[str],
     return io.TextIOWrapper(io.BufferedWriter(raw), encoding, newline=newline), temporary
 
 
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """A new folder of the system's temporary files, private to this user, removed with
+    whatever it holds when the block ends, however it ends (a worker's parts of a batch
+    output, made in another process and read back here)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="incentives-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def scratch_file(folder: Path) -> Iterator[tuple[IO[bytes], str]]:
+    """A new binary file in `folder` (a `scratch_directory`) and its name: closed and kept
+    when the block ends normally, removed if it fails."""
+    import tempfile
+
+    descriptor, name = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle, name
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def move_into(part: Path, sink: IO[bytes]) -> None:
+    """Copy a scratch file's bytes to the end of `sink`, then remove it."""
+    import shutil
+
+    try:
+        with part.open("rb") as handle:
+            shutil.copyfileobj(handle, sink, 4 << 20)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 def write_text(path: Path, text: str) -> None:
     """`path.write_text(text)`, atomically, with a final newline."""
     with atomic_write(path, newline=None) as handle:

@@ -15,11 +15,14 @@ every row is accounted for.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from incentives import files
 from incentives.batch.columnar.frame import Facts, read_facts
 from incentives.batch.columnar.plan import Assessed, Plan, assess_city, fallback_rows
 from incentives.batch.columnar.read import Block, Piece, Rest, pieces, read_block
@@ -27,11 +30,14 @@ from incentives.batch.columnar.summary import summarise
 from incentives.batch.columnar.text import (
     NEEDS_CARE,
     Texts,
+    assemble,
+    combined,
     csv_cell,
-    in_row_order,
     institution_tails,
     joined,
     result_lines,
+    tail_cells,
+    write_in_row_order,
 )
 from incentives.batch.io import RawRow, Registry
 from incentives.batch.job import Job, chunks, take_row
@@ -53,8 +59,9 @@ class BlockWriter:
         self.keep = job.options.keep
         self.memo: dict[str, Any] = {}
 
-    def block(self, block: Block, summary: Summary) -> tuple[bytes, str]:
-        """The block's output (UTF-8) and errors text, rows in input order."""
+    def block(self, block: Block, summary: Summary, write: Callable[[Any], Any]) -> str:
+        """Write the block's output (UTF-8 bytes, rows in input order) with `write`; its
+        errors text."""
         facts = read_facts(block.columns, self.registry, self.plan.book.schema,
                            self.plan.book.cities, self.memo)
         refer = facts.refer.copy()
@@ -76,8 +83,8 @@ class BlockWriter:
             summarise(summary, assessed, facts)
         others = block.others + [self._raw_row(block, int(i)) for i in np.flatnonzero(refer)]
         done = assess_rows(self.job, sorted(others, key=lambda r: r.number), summary)
-        texts = in_row_order(groups, [(number, text) for number, text, _ in done])
-        return texts, "".join(errors for _, _, errors in done)
+        write_in_row_order(groups, [(number, text) for number, text, _ in done], write)
+        return "".join(errors for _, _, errors in done)
 
     def _kept(self, block: Block) -> list[list[Any]] | None:
         if not self.keep:
@@ -117,27 +124,35 @@ class BlockWriter:
 
     def _lines(self, assessed: Assessed, facts: Facts, block: Block,
                kept: list[list[Any]] | None) -> Any:
-        """The group's output lines, as a pyarrow string array."""
-        who = self._who(assessed, facts, block, kept)
+        """The group's output lines, as a pyarrow large_string array (a row's an item)."""
+        heads = joined(self._who(assessed, facts, block, kept), ",")
         if self.per_institution:
+            size = len(assessed.rows)
             tails = institution_tails(assessed, self.payers, self.plan.bits, self.unstated)
-            cells = [tail.arrow() for tail in tails[:-1]] + [tails[-1].arrow("\n")]
-            return joined([*who, *cells], ",")
-        return result_lines(assessed, joined(who, ","), self.payers, self.plan.bits,
-                            self.unstated)
+            tail = combined(tails, size, tail_cells)
+            return assemble(heads, [tail], np.zeros((size, 1), dtype=np.int64))
+        return result_lines(assessed, heads, self.payers, self.plan.bits, self.unstated)
 
 
 def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO[str],
                  summary: Summary, progress: Progress | None = None) -> None:
     """Assess the whole registry into `out` and `err` (headers already written), the
-    file's pieces on worker processes (`batch_parallel`) and written in order."""
+    file's pieces on worker processes (`batch_parallel`) and written in order. A worker
+    writes its piece's output to a file of its own in a scratch folder and hands back
+    the file's name; the folder goes, with whatever is left in it, however the run ends."""
     writer = BlockWriter(plan, job, registry)
     rest: list[Rest] = []
+    parent = os.getpid()
+    sink = out.buffer  # type: ignore[attr-defined]
 
-    def work(piece: Piece) -> tuple[bytes, str, Summary, int]:
+    def work(piece: Piece) -> tuple[str | None, str, Summary, int]:
         part = Summary(job.options.as_of)
-        text, errors = writer.block(read_block(piece, registry), part)
-        return text, errors, part, len(piece.data)
+        block = read_block(piece, registry)
+        if os.getpid() == parent:  # here, in order: straight into the output
+            return None, writer.block(block, part, sink.write), part, len(piece.data)
+        with files.scratch_file(scratch) as (handle, name):
+            errors = writer.block(block, part, handle.write)
+        return name, errors, part, len(piece.data)
 
     def plain_pieces() -> Iterator[Piece]:
         for piece in pieces(registry.handle):
@@ -148,7 +163,7 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
             yield piece
         registry.at_end = True
 
-    def first_here() -> Iterator[tuple[bytes, str, Summary, int]]:
+    def first_here() -> Iterator[tuple[str | None, str, Summary, int]]:
         # The first piece is done before the workers are forked, so they inherit what it
         # taught the caches (each distinct date moved by each offset, each text converted).
         items = plain_pieces()
@@ -159,14 +174,16 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
 
     done_bytes = 0
     out.flush()
-    for text, errors, part, size in first_here():
-        out.buffer.write(text)  # type: ignore[attr-defined]
-        err.write(errors)
-        summary.merge(part)
-        done_bytes += size
-        if progress is not None:
-            progress(done_bytes)
-    out.buffer.flush()  # type: ignore[attr-defined]
+    with files.scratch_directory() as scratch:
+        for name, errors, part, size in first_here():
+            if name is not None:
+                files.move_into(Path(name), sink)
+            err.write(errors)
+            summary.merge(part)
+            done_bytes += size
+            if progress is not None:
+                progress(done_bytes)
+    sink.flush()
     if rest:
         _rest(registry, rest[0], job, summary, out, err, progress)
 

@@ -30,10 +30,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The system's temporary folder, for this test alone."""
+    """The system's temporary folder and the one in memory, for this test alone."""
     folder = tmp_path / "tmp"
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setattr(files, "MEMORY_FOLDER", folder)
     return folder
 
 
@@ -83,7 +84,26 @@ def test_a_scratch_file_that_fails_is_removed(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     with files.scratch_file(tmp_path) as (handle, name):
         handle.write(b"a part")
-    sink = (tmp_path / "sink").open("wb")
-    files.move_into(Path(name), sink)
-    sink.close()
-    assert (tmp_path / "sink").read_bytes() == b"a part" and not Path(name).exists()
+    with (tmp_path / "sink").open("wb") as sink:
+        sink.write(b"before ")
+        files.move_into(Path(name), sink)
+        sink.write(b" after")
+    assert (tmp_path / "sink").read_bytes() == b"before a part after"
+    assert not Path(name).exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_part_that_cannot_be_written_names_the_output(tmp_path: Path) -> None:
+    """As every write of an output does (files._Named): the error names the output, so
+    the batch words it as a full disk there, not as a bug."""
+    import io
+    import os
+
+    with files.scratch_file(tmp_path) as (handle, name):
+        handle.write(b"a part")
+    output = tmp_path / "out.csv"
+    full = io.BufferedWriter(files._Named(os.open("/dev/full", os.O_WRONLY), output))
+    with pytest.raises(OSError) as failed:
+        files.move_into(Path(name), full)
+    assert failed.value.filename == str(output)
+    assert not Path(name).exists()

@@ -138,8 +138,10 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
                  summary: Summary, progress: Progress | None = None) -> None:
     """Assess the whole registry into `out` and `err` (headers already written), the
     file's pieces on worker processes (`batch_parallel`) and written in order. A worker
-    writes its piece's output to a file of its own in a scratch folder and hands back
-    the file's name; the folder goes, with whatever is left in it, however the run ends."""
+    writes its piece's output to a file of its own in a scratch folder (in memory where
+    the system has a file system there: at most a few pieces are in flight) and hands
+    back the file's name; the folder goes, with whatever is left in it, however the run
+    ends."""
     writer = BlockWriter(plan, job, registry)
     rest: list[Rest] = []
     parent = os.getpid()
@@ -174,7 +176,7 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
 
     done_bytes = 0
     out.flush()
-    with files.scratch_directory() as scratch:
+    with files.scratch_directory(in_memory=True) as scratch:
         for name, errors, part, size in first_here():
             if name is not None:
                 files.move_into(Path(name), sink)

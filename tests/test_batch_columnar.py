@@ -550,3 +550,76 @@ def test_unusable_files_are_refused_alike(tmp_path: Path, content: bytes) -> Non
         refusals.append(refused.value.problems)
     assert refusals[0] == refusals[1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["registry.csv"]
+
+
+# --- JSON Lines in ------------------------------------------------------------------------
+
+
+def as_json_lines(registry: Path, copy: Path) -> Path:
+    """The CSV registry as JSON Lines: each row an object of its filled cells."""
+    with registry.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    copy.write_text("".join(json.dumps({k: v for k, v in row.items() if v != ""},
+                                       ensure_ascii=False) + "\n" for row in rows), "utf-8")
+    return copy
+
+
+@SHAPES
+def test_a_realistic_registry_in_json_lines(registry: Path, tmp_path: Path,
+                                            per_institution: bool) -> None:
+    source = as_json_lines(registry, tmp_path / "registry.jsonl")
+    summary = same_on_both(source, tmp_path, per_institution=per_institution)
+    assert summary.rejected > 0 and summary.columnar > 2900
+
+
+def test_json_lines_larger_than_a_block(tmp_path: Path) -> None:
+    BENCHMARK.generate(tmp_path / "large.csv", 32_000, seed=5)
+    source = as_json_lines(tmp_path / "large.csv", tmp_path / "large.jsonl")
+    assert source.stat().st_size > 4 << 20
+    assert same_on_both(source, tmp_path).columnar > 31_000
+
+
+ROW = json.dumps(ZHENGZHOU, ensure_ascii=False).encode()
+ODD_JSON_LINES = {
+    "blank-lines": ROW + b"\n\n   \n\t\n" + ROW + b"\n",
+    "unicode-space-line": ROW + b"\n\xe3\x80\x80\n" + ROW + b"\n",
+    "crlf": ROW + b"\r\n" + ROW + b"\r\n",
+    "no-final-newline": ROW + b"\n" + ROW,
+    "spaces-around": b"  " + ROW + b"  \n" + ROW + b"\n",
+    "bom": b"\xef\xbb\xbf" + ROW + b"\n" + ROW + b"\n",
+    "a-number": ROW[:-1] + b', "payroll_total": 12000000}\n' + ROW + b"\n",
+    "a-boolean": ROW[:-1] + b', "leading_level": true}\n' + ROW + b"\n",
+    "a-null": ROW[:-1] + b', "payroll_total": null}\n' + ROW + b"\n",
+    "a-key-twice": ROW[:-1] + b', "kind": "\xe8\xaf\x8a\xe6\x89\x80"}\n' + ROW + b"\n",
+    "a-chinese-key": ROW[:-1] + b', "\xe6\x89\x80\xe5\x9c\xa8\xe5\x9f\x8e\xe5\xb8\x82": "x"}\n'
+                     + ROW + b"\n",
+    "an-unknown-key": ROW[:-1] + b', "beds_total": "1"}\n' + ROW + b"\n",
+    "a-derived-key": ROW[:-1] + b', "division_type": "district"}\n' + ROW + b"\n",
+    "a-nested-value": ROW[:-1] + b', "payroll_total": {"a": "1"}}\n' + ROW + b"\n",
+    "not-an-object": b'["a"]\n"text"\n' + ROW + b"\n",
+    "two-objects-a-line": ROW + b" " + ROW + b"\n" + ROW + b"\n",
+    "an-object-over-two-lines": ROW[:-1] + b",\n" + b'"payroll_total": "1"}\n' + ROW + b"\n",
+    "not-json": b"{nope}\n" + ROW + b"\n",
+    "not-utf8": ROW.replace("郑州康宁康复医院".encode(), "郑州".encode("gbk")) + b"\n"
+                + ROW + b"\n",
+    "an-escape": ROW.replace(b"\xe4\xba\x8c", b"\\u4e8c") + b"\n" + ROW + b"\n",
+    "a-lone-surrogate": ROW.replace(b'"name": "', b'"name": "\\ud800') + b"\n" + ROW + b"\n",
+    "a-control-character": ROW.replace(b'"name": "', b'"name": "\\u0007') + b"\n" + ROW + b"\n",
+    "a-nul": ROW + b"\n" + ROW.replace(b'"name": "', b'"name": "\0') + b"\n" + ROW + b"\n",
+    "a-stray-carriage-return": ROW + b"\r" + ROW + b"\n" + ROW + b"\n",
+    "empty": b"",
+}
+
+
+@SHAPES
+@pytest.mark.parametrize("content", list(ODD_JSON_LINES.values()), ids=list(ODD_JSON_LINES))
+def test_json_lines_edge_cases(tmp_path: Path, content: bytes, per_institution: bool) -> None:
+    source = tmp_path / "registry.jsonl"
+    source.write_bytes(content * 3)
+    same_on_both(source, tmp_path, per_institution=per_institution)
+
+
+def test_json_lines_with_kept_columns_go_row_by_row(tmp_path: Path) -> None:
+    source = tmp_path / "registry.jsonl"
+    source.write_bytes((ROW[:-1] + b', "ref": 7}\n') * 3)
+    assert same_on_both(source, tmp_path, keep=("ref",)).columnar == 0

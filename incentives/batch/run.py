@@ -121,14 +121,16 @@ def identity(path: Path) -> tuple[int, ...] | None:
 
 
 def _columnar_plan(job: Job, registry: Registry) -> Plan | None:
-    """The columnar path's plan when it takes this run (CSV in and out, a regular file
-    with a one-line header, numpy and pyarrow installed, every rule within what it
-    evaluates exactly), else None."""
-    if job.options.columnar is False or job.format != "csv" or registry.format != "csv":
+    """The columnar path's plan when it takes this run (CSV out; CSV in with a one-line
+    header, or JSON Lines in with no --keep; a regular file; numpy and pyarrow installed;
+    every rule within what it evaluates exactly), else None."""
+    if job.options.columnar is False or job.format != "csv":
         return None
     if not registry.regular:  # a pipe: read once, as a stream, by the row engine
         return None
-    if registry.header_lines != 1:  # a header with a quoted line break
+    if registry.format == "csv" and registry.header_lines != 1:  # a quoted line break
+        return None
+    if registry.format != "csv" and job.options.keep:  # a kept value is any JSON value
         return None
     try:
         from incentives.batch.columnar.plan import Plan

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from incentives.batch.columnar.vector import Column, decimal_parts
-from incentives.batch.io import Registry
 from incentives.model.facts import Fact, FactSchema
 from incentives.model.place import City
 from incentives.model.profile import CONTROL_CHARACTER, Profile, convert
@@ -45,17 +44,18 @@ class Facts:
     district_names: list[Any]
 
 
-def read_facts(cells: list[Any], registry: Registry, schema: FactSchema,
+def read_facts(cells: list[Any], keys: list[str | None], schema: FactSchema,
                cities: dict[str, City], memo: dict[str, Memo] | None = None
                ) -> Facts:
-    """Convert a block's string columns (pyarrow arrays, one per CSV column); `memo`
-    remembers each fact's converted texts from one block to the next."""
+    """Convert a block's string columns (pyarrow arrays, one per column of the file, the
+    profile key of each in `keys`, None for one not assessed); `memo` remembers each
+    fact's converted texts from one block to the next."""
     memo = {} if memo is None else memo
     size = len(cells[0]) if cells else 0
     refer = np.zeros(size, dtype=bool)
     columns: dict[str, Column] = {}
     raw: dict[str, Any] = {}
-    for index, key in enumerate(registry.columns):
+    for index, key in enumerate(keys):
         if key is not None:
             raw[key] = cells[index].combine_chunks()
     city_ids = list(cities)

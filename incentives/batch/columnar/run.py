@@ -25,7 +25,15 @@ import numpy as np
 from incentives import files
 from incentives.batch.columnar.frame import Facts, read_facts
 from incentives.batch.columnar.plan import Assessed, Plan, assess_city, fallback_rows
-from incentives.batch.columnar.read import Block, Piece, Rest, pieces, read_block
+from incentives.batch.columnar.read import (
+    Block,
+    Piece,
+    Rest,
+    json_facts,
+    pieces,
+    read_block,
+    read_json_block,
+)
 from incentives.batch.columnar.summary import summarise
 from incentives.batch.columnar.text import (
     NEEDS_CARE,
@@ -58,11 +66,20 @@ class BlockWriter:
         self.unstated = job.unstated
         self.keep = job.options.keep
         self.memo: dict[str, Any] = {}
+        self.json = registry.format != "csv"
+        # the profile key of each column of a block
+        self.keys: list[str | None] = list(json_facts(plan.book.schema) if self.json
+                                           else registry.columns)
+
+    def read(self, piece: Piece) -> Block:
+        if self.json:
+            return read_json_block(piece, self.registry, self.keys)  # type: ignore[arg-type]
+        return read_block(piece, self.registry)
 
     def block(self, block: Block, summary: Summary, write: Callable[[Any], Any]) -> str:
         """Write the block's output (UTF-8 bytes, rows in input order) with `write`; its
         errors text."""
-        facts = read_facts(block.columns, self.registry, self.plan.book.schema,
+        facts = read_facts(block.columns, self.keys, self.plan.book.schema,
                            self.plan.book.cities, self.memo)
         refer = facts.refer.copy()
         groups: list[tuple[np.ndarray, Any]] = []  # row numbers, their lines (pyarrow)
@@ -93,6 +110,8 @@ class BlockWriter:
                 if key is None]
 
     def _raw_row(self, block: Block, index: int) -> RawRow:
+        if block.source is not None:
+            return block.source(index)
         cells = [column[index].as_py() for column in block.columns]
         columns = self.registry.columns
         row = RawRow(int(block.rows[index]), int(block.lines[index]),
@@ -149,7 +168,7 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
 
     def work(piece: Piece) -> tuple[str | None, str, Summary, int]:
         part = Summary(job.options.as_of)
-        block = read_block(piece, registry)
+        block = writer.read(piece)
         if os.getpid() == parent:  # here, in order: straight into the output
             return None, writer.block(block, part, sink.write), part, len(piece.data)
         with files.scratch_file(scratch) as (handle, name):
@@ -157,7 +176,7 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
         return name, errors, part, len(piece.data)
 
     def plain_pieces() -> Iterator[Piece]:
-        for piece in pieces(registry.handle):
+        for piece in pieces(registry.handle, csv_file=registry.format == "csv"):
             if isinstance(piece, Rest):
                 rest.append(piece)
                 return

@@ -623,3 +623,75 @@ def test_json_lines_with_kept_columns_go_row_by_row(tmp_path: Path) -> None:
     source = tmp_path / "registry.jsonl"
     source.write_bytes((ROW[:-1] + b', "ref": 7}\n') * 3)
     assert same_on_both(source, tmp_path, keep=("ref",)).columnar == 0
+
+
+# --- JSON Lines out -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_of", DATES, ids=str)
+@pytest.mark.parametrize("source_format", ["csv", "jsonl"])
+def test_a_realistic_registry_to_json_lines(registry: Path, tmp_path: Path, as_of: date,
+                                            source_format: str) -> None:
+    source = registry if source_format == "csv" else as_json_lines(
+        registry, tmp_path / "registry.jsonl")
+    summary = same_on_both(source, tmp_path, suffix=".jsonl", as_of=as_of)
+    assert summary.columnar > 2900
+
+
+@pytest.mark.parametrize("as_of", DATES, ids=str)
+def test_mixed_cities_and_one_cell_changed_to_json_lines(tmp_path: Path, as_of: date) -> None:
+    source = write_dicts(tmp_path / "mixed.csv", MIXED * 3 + ONE_CELL_CHANGED)
+    assert same_on_both(source, tmp_path, suffix=".jsonl", as_of=as_of,
+                        overrides={"lending_rate": Decimal("0.0435")}).columnar > 0
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 6, 1), date(2026, 6, 1)], ids=str)
+def test_a_city_added_as_data_to_json_lines(tmp_path: Path, as_of: date) -> None:
+    rows = [LAKESIDE, ZHENGZHOU, {**LAKESIDE, "beds": "800", "leased_premises": "是"},
+            BAOTOU_NON_PROFIT, {**LAKESIDE, "district": "二七区"}, {**LAKESIDE, "beds": "99"},
+            {**ZHENGZHOU, "beds": "120"}, {**LAKESIDE, "accreditation": "ISO"}, GRADED,
+            {**ZHENGZHOU, "name": 'a "quoted"\\ name'}]
+    source = write_dicts(tmp_path / "lakeside.csv", rows)
+    assert same_on_both(source, tmp_path, WITH_LAKESIDE, suffix=".jsonl",
+                        as_of=as_of).columnar > 0
+
+
+@pytest.mark.parametrize("content", list(FORMATS.values()), ids=list(FORMATS))
+def test_file_format_edge_cases_to_json_lines(tmp_path: Path, content: bytes) -> None:
+    source = tmp_path / "registry.csv"
+    source.write_bytes(content)
+    same_on_both(source, tmp_path, suffix=".jsonl")
+
+
+@settings(max_examples=40, deadline=None)
+@given(registries(), st.sampled_from(DATES))
+def test_generated_registries_to_json_lines(
+        tmp_path_factory: pytest.TempPathFactory,
+        registry: tuple[list[str], list[list[str]], tuple[str, ...]], as_of: date) -> None:
+    header, rows, keep = registry
+    folder = tmp_path_factory.mktemp("generated")
+    source = write_rows(folder / "registry.csv", header, rows)
+    summary = same_on_both(source, folder, suffix=".jsonl", as_of=as_of, keep=keep)
+    assert summary.read == len(rows)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_qinghe_amounts_left_open_and_month_windows_alike(tmp_path: Path, suffix: str) -> None:
+    """The test city whose talent award the text leaves open and whose bed subsidy is
+    applied for in a month's window: both shapes of output, both engines."""
+    from tests.test_qinghe import AS_OF as QINGHE_AS_OF
+    from tests.test_qinghe import BOOK as QINGHE
+    from tests.test_qinghe import HOSPITAL
+
+    variants = [{}, {"premises_leased": False}, {"kind": "专科医院"}, {"lease_years": 4},
+                {"total_beds": 700}, {"grade": "三乙"}, {"beds_added_on": ""},
+                {"international_accreditation_on": ""}, {"talent_team": False},
+                {"beds_added_on": "2016-04-02"}, {"sponsor": "公立"}, {"kind": "诊所"}]
+    source = write_dicts(tmp_path / "qinghe.csv", [{**HOSPITAL, **v} for v in variants] * 2)
+    summary = same_on_both(source, tmp_path, QINGHE, suffix=suffix, as_of=QINGHE_AS_OF)
+    assert summary.columnar == 2 * len(variants)
+    text = (tmp_path / "columnar" / f"out{suffix}").read_text(encoding="utf-8")
+    if suffix == ".csv":  # an amount left open, a month's window
+        assert ",yes," in text and "-03-01/20" in text
+    else:
+        assert '"amount_unstated": true' in text and '"until": "20' in text

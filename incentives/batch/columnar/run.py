@@ -24,6 +24,7 @@ import numpy as np
 
 from incentives import files
 from incentives.batch.columnar.frame import Facts, read_facts
+from incentives.batch.columnar.jsontext import json_names, json_result_tails, json_text, quoted
 from incentives.batch.columnar.plan import Assessed, Plan, assess_city, fallback_rows
 from incentives.batch.columnar.read import (
     Block,
@@ -44,6 +45,7 @@ from incentives.batch.columnar.text import (
     institution_tails,
     joined,
     result_lines,
+    result_tails,
     tail_cells,
     write_in_row_order,
 )
@@ -144,13 +146,34 @@ class BlockWriter:
     def _lines(self, assessed: Assessed, facts: Facts, block: Block,
                kept: list[list[Any]] | None) -> Any:
         """The group's output lines, as a pyarrow large_string array (a row's an item)."""
+        if self.job.format != "csv":
+            return self._json_lines(assessed, facts, block)
         heads = joined(self._who(assessed, facts, block, kept), ",")
         if self.per_institution:
             size = len(assessed.rows)
             tails = institution_tails(assessed, self.payers, self.plan.bits, self.unstated)
             tail = combined(tails, size, tail_cells)
             return assemble(heads, [tail], np.zeros((size, 1), dtype=np.int64))
-        return result_lines(assessed, heads, self.payers, self.plan.bits, self.unstated)
+        return result_lines(assessed, heads, lambda result: result_tails(
+            result, self.payers, self.plan.bits, self.unstated))
+
+    def _json_lines(self, assessed: Assessed, facts: Facts, block: Block) -> Any:
+        """The group's JSON Lines, one a result (no kept columns: see `_columnar_plan`)."""
+        import pyarrow as pa
+
+        rows = assessed.rows
+        names = json_names([facts.names[i] for i in rows.tolist()])
+        district_names = facts.district_names[:-1]  # the last is None: not known
+        districts = Texts(district_names, facts.district_codes[rows])
+        size = len(rows)
+        heads = joined([pa.array(['{"row": '] * size, pa.string()),
+                        pa.array(block.rows[rows]).cast(pa.string()),
+                        pa.array([', "name": '] * size, pa.string()), names,
+                        pa.array([f', "city": {json_text(assessed.city.id)}, "district": ']
+                                 * size, pa.string()),
+                        quoted(districts).arrow()], "")
+        return result_lines(assessed, heads, lambda result: json_result_tails(
+            result, self.plan.bits, assessed.city, districts))
 
 
 def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO[str],

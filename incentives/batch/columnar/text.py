@@ -192,7 +192,7 @@ def _same(text: str, size: int) -> Texts:
 _ISO: dict[int, str] = {}  # each date's ISO text, once (at most the days 1700 to 2400)
 
 
-def _iso(ordinal: int) -> str:
+def iso(ordinal: int) -> str:
     text = _ISO.get(ordinal)
     if text is None:
         text = _ISO[ordinal] = date.fromordinal(ordinal).isoformat()
@@ -200,7 +200,7 @@ def _iso(ordinal: int) -> str:
 
 
 def date_coded(ordinals: np.ndarray, known: np.ndarray, empty: str = "") -> Texts:
-    texts = coded(ordinals, known, _iso)
+    texts = coded(ordinals, known, iso)
     texts.texts.append(empty)  # an unknown date is the text after the last
     return texts
 
@@ -329,18 +329,18 @@ def order_key(rule: Rule, city: str) -> tuple[Any, ...]:
     return document_order(rule, city)
 
 
-def result_lines(assessed: Assessed, heads: Any, payers: list[str], bits: FactBits,
-                 unstated: bool = False) -> Any:
+def result_lines(assessed: Assessed, heads: Any, tails_of: Callable[[RuleColumns], Texts]
+                 ) -> Any:
     """One line per result, in the order `check` shows them: by document, so a row
     whose national rule leads puts it with the national rules (a pyarrow large_string
-    array, a row's lines an item)."""
+    array, a row's lines an item). `tails_of`: a result's tails (`result_tails`, or
+    `jsontext.json_result_tails`)."""
     import pyarrow as pa
 
     city, size = assessed.city.id, len(assessed.rows)
     tails, keys = [], []
     for slot in range(len(assessed.primary)):
-        chosen = [(result_tails(result, payers, bits, unstated), rows)
-                  for result, rows in assessed.chosen(slot)]
+        chosen = [(tails_of(result), rows) for result, rows in assessed.chosen(slot)]
         tail = chosen[0][0]
         if len(chosen) > 1:
             second, lead = chosen[1]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import resource
 import statistics
@@ -159,36 +160,65 @@ def floor_args(source: Path, target: Path, size: int) -> list[str]:
     return [sys.executable, "-c", FLOOR, str(source), str(target), str(size)]
 
 
-def registry(folder: Path, n: int) -> tuple[Path, bool]:
-    """The registry of n rows (generated if not there), and whether to delete it after."""
+def registry(folder: Path, n: int, suffix: str = ".csv") -> tuple[Path, bool]:
+    """The registry of n rows (generated if not there; as JSON Lines, each row an object
+    of its filled cells), and whether to delete it after."""
     source = folder / f"registry-{n}.csv"
     made = not source.exists()
     if made:
         generate(source, n)
-    return source, made and n > KEEP_AT_MOST
+    if suffix == ".csv":
+        return source, made and n > KEEP_AT_MOST
+    lines = source.with_suffix(suffix)
+    made_lines = not lines.exists()
+    if made_lines:
+        with source.open(encoding="utf-8", newline="") as rows, \
+                lines.open("w", encoding="utf-8") as out:
+            for row in csv.DictReader(rows):
+                out.write(json.dumps({k: v for k, v in row.items() if v != ""},
+                                     ensure_ascii=False) + "\n")
+    if made and n > KEEP_AT_MOST:
+        source.unlink()
+    return lines, made_lines and n > KEEP_AT_MOST
+
+
+# registry and output suffixes of each format
+FORMATS = {"csv": (".csv", ".csv"), "jsonl-in": (".jsonl", ".csv"),
+           "jsonl-out": (".csv", ".jsonl"), "jsonl": (".jsonl", ".jsonl")}
 
 
 def end_to_end(sizes: list[int], shapes: list[str], path: str, extra: list[str],
-               folder: Path, repeat: int) -> None:
+               folder: Path, repeat: int, formats: list[str]) -> None:
     per_row: dict[str, list[tuple[int, float, float]]] = {}
     for n in sizes:
-        source, delete = registry(folder, n)
-        try:
-            for shape in shapes:
-                seconds, peak = one_size(n, source, shape, path, extra, folder, repeat)
-                per_row.setdefault(shape, []).append((n, seconds, peak))
-        finally:
-            if delete:
-                source.unlink()
-    if len(sizes) > 1:
+        csv_seconds: dict[str, float] = {}
+        for form in formats:
+            source, delete = registry(folder, n, FORMATS[form][0])
+            try:
+                for shape in shapes:
+                    if form in ("jsonl-out", "jsonl") and shape == "institution":
+                        print(f"  N={n:>9,}  {SHAPES[shape][0]:<16} {form}: skipped (JSON "
+                              "Lines out per institution is row by row)")
+                        continue
+                    seconds, peak = one_size(n, source, shape, path, extra, folder, repeat,
+                                             form, csv_seconds.get(shape))
+                    if form == "csv":
+                        csv_seconds[shape] = seconds
+                        per_row.setdefault(shape, []).append((n, seconds, peak))
+            finally:
+                if delete:
+                    source.unlink()
+    if len(sizes) > 1 and per_row:
         scaling(per_row)
 
 
 def one_size(n: int, source: Path, shape: str, path: str, extra: list[str], folder: Path,
-             repeat: int) -> tuple[float, float]:
-    """Project and floor, alternating, `repeat` times each; prints the medians."""
+             repeat: int, form: str = "csv", csv_seconds: float | None = None
+             ) -> tuple[float, float]:
+    """Project and floor, alternating, `repeat` times each; prints the medians (and for
+    JSON Lines, the ratio to the CSV path of the same shape)."""
     label, flags = SHAPES[shape]
-    output, floor_out = folder / f"out-{n}.csv", folder / f"floor-{n}.csv"
+    output, floor_out = folder / f"out-{n}{FORMATS[form][1]}", folder / f"floor-{n}.csv"
     runs: list[tuple[float, float]] = []
     floors: list[tuple[float, float]] = []
     try:
@@ -197,17 +227,18 @@ def one_size(n: int, source: Path, shape: str, path: str, extra: list[str], fold
                                  "--as-of", AS_OF, "--summary", *flags, *PATHS[path],
                                  *extra]))
             size = output.stat().st_size
-            floors.append(measure(floor_args(source, floor_out, size)))
+            floors.append(measure(floor_args(source.with_suffix(".csv"), floor_out, size)))
     finally:
         output.unlink(missing_ok=True)
         floor_out.unlink(missing_ok=True)
     seconds = statistics.median(s for s, _ in runs)
     peak = statistics.median(p for _, p in runs)
     floor = statistics.median(s for s, _ in floors)
-    print(f"  N={n:>9,}  {label:<16} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s  "
-          f"peak {peak:6.0f} MiB  (input {source.stat().st_size / 2**20:.0f} MiB, output "
+    against = "" if csv_seconds is None else f"  {form}/csv {seconds / csv_seconds:4.2f}"
+    print(f"  N={n:>9,}  {label:<16} {form:<9} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s"
+          f"  peak {peak:6.0f} MiB  (input {source.stat().st_size / 2**20:.0f} MiB, output "
           f"{size / 2**20:.0f} MiB)  floor {floor:6.2f} s  project/floor "
-          f"{seconds / floor:4.2f}", flush=True)
+          f"{seconds / floor:4.2f}{against}", flush=True)
     return seconds, peak
 
 
@@ -272,6 +303,9 @@ def main() -> None:
     parser.add_argument("--eval-only", action="store_true")
     parser.add_argument("--eval-n", default="20k")
     parser.add_argument("--dir", help="keep the generated registries here (default: a temp dir)")
+    parser.add_argument("--formats", default="csv",
+                        help="registry and output formats, CSV first: csv, jsonl-in (JSON "
+                        "Lines to CSV), jsonl-out (CSV to JSON Lines), jsonl (both)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="alternating runs of the project and the floor (medians)")
     parser.add_argument("extra", nargs="*", help="further arguments for incentives batch")
@@ -283,11 +317,11 @@ def main() -> None:
         evaluation_alone(parse_size(options.eval_n), folder)
         if not options.eval_only:
             print(f"incentives batch ({options.path} path), end to end, fresh process, "
-                  f"CSV in and out, --summary; medians of {options.repeat} runs alternating "
-                  "with the floor")
+                  f"--summary; medians of {options.repeat} runs alternating with the floor "
+                  "(pyarrow reading the CSV registry, writing a CSV of the output's size)")
             end_to_end([parse_size(s) for s in options.sizes.split(",")],
                        options.shapes.split(","), options.path, options.extra, folder,
-                       options.repeat)
+                       options.repeat, options.formats.split(","))
     print(f"  (peak = the largest process's max RSS; {resource.getpagesize()}-byte pages)")
 
 

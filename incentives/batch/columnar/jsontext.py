@@ -41,15 +41,14 @@ def quoted(texts: Texts, empty: str = "null") -> Texts:
     return Texts(pa.concat_arrays([wrapped, pa.array([empty], pa.string())]), texts.index)
 
 
-def json_names(names: list[Any]) -> Any:
-    """Each row's name as JSON (a pyarrow string array): `null` where not known."""
+def json_names(array: Any) -> Any:
+    """Each row's name (a pyarrow string array, null where not known) as JSON."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = pa.array(names, pa.string())
     escaped = pc.match_substring_regex(array, _ESCAPED.pattern)
     if pc.any(escaped).as_py():
-        return pa.array([json_text(name) for name in names], pa.string())
+        return pa.array([json_text(name) for name in array.to_pylist()], pa.string())
     return pc.fill_null(pc.binary_join_element_wise('"', array, '"', ""), "null")
 
 

@@ -37,11 +37,11 @@ from incentives.batch.columnar.read import (
 )
 from incentives.batch.columnar.summary import summarise
 from incentives.batch.columnar.text import (
-    NEEDS_CARE,
     Texts,
     assemble,
     combined,
     csv_cell,
+    csv_cells,
     institution_tails,
     joined,
     result_lines,
@@ -130,15 +130,13 @@ class BlockWriter:
         import pyarrow as pa
 
         rows = assessed.rows
-        names = [facts.names[i] for i in rows.tolist()]
-        if NEEDS_CARE.search("\0".join(map(str, names))):
-            names = [csv_cell(name) for name in names]
+        names = csv_cells(facts.names.take(pa.array(rows)))
         codes = facts.district_codes[rows]
         districts = Texts([csv_cell(name) for name in facts.district_names], codes)
         columns = [pa.array(block.rows[rows]).cast(pa.string())]
         for column in kept or []:
             columns.append(pa.array([csv_cell(column[i]) for i in rows.tolist()], pa.string()))
-        columns += [pa.array(names, pa.string()),
+        columns += [names,
                     Texts([csv_cell(assessed.city.id)], np.zeros(len(rows), np.int64)).arrow(),
                     districts.arrow()]
         return columns
@@ -162,7 +160,7 @@ class BlockWriter:
         import pyarrow as pa
 
         rows = assessed.rows
-        names = json_names([facts.names[i] for i in rows.tolist()])
+        names = json_names(facts.names.take(pa.array(rows)))
         district_names = facts.district_names[:-1]  # the last is None: not known
         districts = Texts(district_names, facts.district_codes[rows])
         size = len(rows)

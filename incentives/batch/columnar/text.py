@@ -41,6 +41,17 @@ def csv_cell(text: Any) -> str:
     return shown
 
 
+def csv_cells(texts: Any) -> Any:
+    """A pyarrow string array's cells as `csv_cell` writes them (a null is "")."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = texts.fill_null("")
+    if pc.any(pc.match_substring_regex(plain, NEEDS_CARE.pattern)).as_py():
+        return pa.array([csv_cell(text) for text in texts.to_pylist()], pa.string())
+    return plain
+
+
 @dataclass
 class Texts:
     """A column of texts as a few distinct texts and each row's index among them (an

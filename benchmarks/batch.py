@@ -187,8 +187,12 @@ FORMATS = {"csv": (".csv", ".csv"), "jsonl-in": (".jsonl", ".csv"),
            "jsonl-out": (".csv", ".jsonl"), "jsonl": (".jsonl", ".jsonl")}
 
 
+PEER = ROOT / "benchmarks" / "openfisca_peer.py"
+
+
 def end_to_end(sizes: list[int], shapes: list[str], path: str, extra: list[str],
-               folder: Path, repeat: int, formats: list[str]) -> None:
+               folder: Path, repeat: int, formats: list[str], peer: str | None = None
+               ) -> None:
     per_row: dict[str, list[tuple[int, float, float]]] = {}
     for n in sizes:
         csv_seconds: dict[str, float] = {}
@@ -201,7 +205,8 @@ def end_to_end(sizes: list[int], shapes: list[str], path: str, extra: list[str],
                               "Lines out per institution is row by row)")
                         continue
                     seconds, peak = one_size(n, source, shape, path, extra, folder, repeat,
-                                             form, csv_seconds.get(shape))
+                                             form, csv_seconds.get(shape),
+                                             peer if shape == "institution" else None)
                     if form == "csv":
                         csv_seconds[shape] = seconds
                         per_row.setdefault(shape, []).append((n, seconds, peak))
@@ -213,16 +218,21 @@ def end_to_end(sizes: list[int], shapes: list[str], path: str, extra: list[str],
 
 
 def one_size(n: int, source: Path, shape: str, path: str, extra: list[str], folder: Path,
-             repeat: int, form: str = "csv", csv_seconds: float | None = None
-             ) -> tuple[float, float]:
-    """Project and floor, alternating, `repeat` times each; prints the medians (and for
-    JSON Lines, the ratio to the CSV path of the same shape)."""
+             repeat: int, form: str = "csv", csv_seconds: float | None = None,
+             peer: str | None = None) -> tuple[float, float]:
+    """Project and floor (and, given the interpreter of an OpenFisca environment, the
+    OpenFisca peer reading the same CSV), alternating, `repeat` times each; prints the
+    medians (and for JSON Lines, the ratio to the CSV path of the same shape)."""
     label, flags = SHAPES[shape]
     output, floor_out = folder / f"out-{n}{FORMATS[form][1]}", folder / f"floor-{n}.csv"
     runs: list[tuple[float, float]] = []
     floors: list[tuple[float, float]] = []
+    peers: list[tuple[float, float]] = []
+    peer_out = folder / f"openfisca-{n}.csv"
     try:
         for _ in range(repeat):
+            if peer is not None and form == "csv":
+                peers.append(measure([peer, str(PEER), str(source), str(peer_out)]))
             runs.append(measure([*command(), "batch", str(source), "-o", str(output),
                                  "--as-of", AS_OF, "--summary", *flags, *PATHS[path],
                                  *extra]))
@@ -231,6 +241,7 @@ def one_size(n: int, source: Path, shape: str, path: str, extra: list[str], fold
     finally:
         output.unlink(missing_ok=True)
         floor_out.unlink(missing_ok=True)
+        peer_out.unlink(missing_ok=True)
     seconds = statistics.median(s for s, _ in runs)
     peak = statistics.median(p for _, p in runs)
     floor = statistics.median(s for s, _ in floors)
@@ -239,6 +250,11 @@ def one_size(n: int, source: Path, shape: str, path: str, extra: list[str], fold
           f"  peak {peak:6.0f} MiB  (input {source.stat().st_size / 2**20:.0f} MiB, output "
           f"{size / 2**20:.0f} MiB)  floor {floor:6.2f} s  project/floor "
           f"{seconds / floor:4.2f}{against}", flush=True)
+    if peers:
+        of_seconds = statistics.median(s for s, _ in peers)
+        print(f"  N={n:>9,}  {label:<16} OpenFisca {of_seconds:7.2f} s  peak "
+              f"{statistics.median(p for _, p in peers):6.0f} MiB (float32, pandas CSV in and "
+              f"out)  project/OpenFisca {seconds / of_seconds:4.2f}", flush=True)
     return seconds, peak
 
 
@@ -303,6 +319,9 @@ def main() -> None:
     parser.add_argument("--eval-only", action="store_true")
     parser.add_argument("--eval-n", default="20k")
     parser.add_argument("--dir", help="keep the generated registries here (default: a temp dir)")
+    parser.add_argument("--openfisca-python", metavar="PYTHON",
+                        help="the interpreter of an environment with openfisca-core and "
+                        "pandas: times benchmarks/openfisca_peer.py beside per institution")
     parser.add_argument("--formats", default="csv",
                         help="registry and output formats, CSV first: csv, jsonl-in (JSON "
                         "Lines to CSV), jsonl-out (CSV to JSON Lines), jsonl (both)")
@@ -321,7 +340,7 @@ def main() -> None:
                   "(pyarrow reading the CSV registry, writing a CSV of the output's size)")
             end_to_end([parse_size(s) for s in options.sizes.split(",")],
                        options.shapes.split(","), options.path, options.extra, folder,
-                       options.repeat, options.formats.split(","))
+                       options.repeat, options.formats.split(","), options.openfisca_python)
     print(f"  (peak = the largest process's max RSS; {resource.getpagesize()}-byte pages)")
 
 

@@ -29,6 +29,9 @@ from incentives.batch.io import MAX_LINE, NOT_UTF8, RawRow, Registry, json_row
 from incentives.model.facts import FactSchema
 
 BLOCK_BYTES = 4 << 20
+# a JSON Lines row is about 2.6 times as long as the same CSV row (its keys are written on
+# every line): its blocks are as long, so that they hold about as many rows
+JSON_BLOCK_BYTES = 10 << 20
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -65,11 +68,13 @@ class Piece:
     rows: int = -1  # how many of them are rows (not blank), if counted already
 
 
-def pieces(handle: IO[bytes], block_bytes: int = BLOCK_BYTES, csv_file: bool = True
+def pieces(handle: IO[bytes], block_bytes: int | None = None, csv_file: bool = True
            ) -> Iterator[Piece | Rest]:
     """The open file (a regular one, read again from its start) after its header line (a
     CSV file's), in pieces of whole lines; a `Rest` ends it. Only the lines and rows are
     counted here; reading a piece is `read_block`'s (or `read_json_block`'s) work."""
+    if block_bytes is None:
+        block_bytes = BLOCK_BYTES if csv_file else JSON_BLOCK_BYTES
     handle.seek(0)
     header = handle.readline(MAX_LINE + 1) if csv_file else b""  # Registry read it already
     offset, line, row = len(header), 1 + bool(csv_file), 1

@@ -4,22 +4,31 @@
     python benchmarks/batch.py --sizes 10k,100k,1M   # the whole ladder (1M takes a while)
     python benchmarks/batch.py --eval-only           # evaluation alone, µs per profile
     python benchmarks/batch.py --sizes 1M --shapes institution -- --jobs 1   # extra flags
+    python benchmarks/batch.py --sizes 10k,100k,1M,5M --repeat 1   # scaling (5M made, then deleted)
 
 For each N it writes N seeded, realistic Zhengzhou profiles to a CSV file (a mix of
 kinds, grades and divisions, counties included; investments around the 5000万 threshold;
 for-profit and non-profit; some facts left blank; about 0.5% bad rows), runs `incentives
 batch` on it in a fresh process, and prints rows per second and the peak resident memory
-of the largest process (getrusage of the children). Evaluation alone times `assess` on
-profiles parsed beforehand, the full trace kept. Run it with the interpreter of the
-environment `incentives` is installed in; the figures go in benchmarks/README.md.
+of the largest process (getrusage of the children). Beside each run, in the same run and
+alternating with it, it times the floor: pyarrow reading the same registry and writing a
+CSV of the same size as that shape's output (`floor`), and prints project/floor; the
+medians of `--repeat` alternating runs. With several sizes it prints the time per row and
+the peak memory from the size before (time linear and memory flat: the ratio stays
+near 1). A registry of 5M rows or more is generated for the run and deleted after it.
+Evaluation alone times `assess` on profiles parsed beforehand, the full trace kept. Run it
+with the interpreter of the environment `incentives` is installed in; the figures go in
+benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,24 +135,143 @@ def measure(args: list[str]) -> tuple[float, float]:
 
 SHAPES = {"institution": ("per institution", ["--per-institution"]), "result": ("per result", [])}
 PATHS = {"columnar": [], "reference": ["--no-columnar"]}
+KEEP_AT_MOST = 2_000_000  # rows: a larger registry is made for the run and deleted after it
+
+# The floor: pyarrow reads the registry (every column a string, as the batch reads it) and
+# writes a CSV of `size` bytes, its rows taken over and over from what it read, in slices
+# so that memory stays flat.
+FLOOR = """
+import sys, pyarrow as pa, pyarrow.csv as pacsv, numpy as np
+source, target, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+names = open(source, encoding="utf-8").readline().rstrip("\\n").split(",")
+table = pacsv.read_csv(source, convert_options=pacsv.ConvertOptions(
+    column_types=dict.fromkeys(names, pa.string())))
+sample = pa.BufferOutputStream()
+pacsv.write_csv(table.slice(0, 10_000), sample, pacsv.WriteOptions(include_header=False))
+per_row = len(sample.getvalue()) / min(10_000, len(table))
+rows, step = int(size / per_row), 100_000
+with pacsv.CSVWriter(target, table.schema) as writer:
+    for at in range(0, rows, step):
+        writer.write_table(table.take(np.arange(at, min(at + step, rows)) % len(table)))
+"""
+
+
+def floor_args(source: Path, target: Path, size: int) -> list[str]:
+    return [sys.executable, "-c", FLOOR, str(source), str(target), str(size)]
+
+
+def registry(folder: Path, n: int, suffix: str = ".csv") -> tuple[Path, bool]:
+    """The registry of n rows (generated if not there; as JSON Lines, each row an object
+    of its filled cells), and whether to delete it after."""
+    source = folder / f"registry-{n}.csv"
+    made = not source.exists()
+    if made:
+        generate(source, n)
+    if suffix == ".csv":
+        return source, made and n > KEEP_AT_MOST
+    lines = source.with_suffix(suffix)
+    made_lines = not lines.exists()
+    if made_lines:
+        with source.open(encoding="utf-8", newline="") as rows, \
+                lines.open("w", encoding="utf-8") as out:
+            for row in csv.DictReader(rows):
+                out.write(json.dumps({k: v for k, v in row.items() if v != ""},
+                                     ensure_ascii=False) + "\n")
+    if made and n > KEEP_AT_MOST:
+        source.unlink()
+    return lines, made_lines and n > KEEP_AT_MOST
+
+
+# registry and output suffixes of each format
+FORMATS = {"csv": (".csv", ".csv"), "jsonl-in": (".jsonl", ".csv"),
+           "jsonl-out": (".csv", ".jsonl"), "jsonl": (".jsonl", ".jsonl")}
+
+
+PEER = ROOT / "benchmarks" / "openfisca_peer.py"
 
 
 def end_to_end(sizes: list[int], shapes: list[str], path: str, extra: list[str],
-               folder: Path) -> None:
+               folder: Path, repeat: int, formats: list[str], peer: str | None = None
+               ) -> None:
+    per_row: dict[str, list[tuple[int, float, float]]] = {}
     for n in sizes:
-        source = folder / f"registry-{n}.csv"
-        if not source.exists():
-            generate(source, n)
-        size = source.stat().st_size / 2**20
-        for label, shape in (SHAPES[s] for s in shapes):
-            output = folder / f"out-{n}.csv"
-            seconds, peak = measure([*command(), "batch", str(source), "-o", str(output),
-                                     "--as-of", AS_OF, "--summary", *shape, *PATHS[path],
-                                     *extra])
-            print(f"  N={n:>9,}  {label:<16} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s  "
-                  f"peak {peak:6.0f} MiB  (input {size:.0f} MiB, output "
-                  f"{output.stat().st_size / 2**20:.0f} MiB)", flush=True)
-            output.unlink()
+        csv_seconds: dict[str, float] = {}
+        for form in formats:
+            source, delete = registry(folder, n, FORMATS[form][0])
+            try:
+                for shape in shapes:
+                    if form in ("jsonl-out", "jsonl") and shape == "institution":
+                        print(f"  N={n:>9,}  {SHAPES[shape][0]:<16} {form}: skipped (JSON "
+                              "Lines out per institution is row by row)")
+                        continue
+                    seconds, peak = one_size(n, source, shape, path, extra, folder, repeat,
+                                             form, csv_seconds.get(shape),
+                                             peer if shape == "institution" else None)
+                    if form == "csv":
+                        csv_seconds[shape] = seconds
+                        per_row.setdefault(shape, []).append((n, seconds, peak))
+            finally:
+                if delete:
+                    source.unlink()
+    if len(sizes) > 1 and per_row:
+        scaling(per_row)
+
+
+def one_size(n: int, source: Path, shape: str, path: str, extra: list[str], folder: Path,
+             repeat: int, form: str = "csv", csv_seconds: float | None = None,
+             peer: str | None = None) -> tuple[float, float]:
+    """Project and floor (and, given the interpreter of an OpenFisca environment, the
+    OpenFisca peer reading the same CSV), alternating, `repeat` times each; prints the
+    medians (and for JSON Lines, the ratio to the CSV path of the same shape)."""
+    label, flags = SHAPES[shape]
+    output, floor_out = folder / f"out-{n}{FORMATS[form][1]}", folder / f"floor-{n}.csv"
+    runs: list[tuple[float, float]] = []
+    floors: list[tuple[float, float]] = []
+    peers: list[tuple[float, float]] = []
+    peer_out = folder / f"openfisca-{n}.csv"
+    try:
+        for _ in range(repeat):
+            if peer is not None and form == "csv":
+                peers.append(measure([peer, str(PEER), str(source), str(peer_out)]))
+            runs.append(measure([*command(), "batch", str(source), "-o", str(output),
+                                 "--as-of", AS_OF, "--summary", *flags, *PATHS[path],
+                                 *extra]))
+            size = output.stat().st_size
+            floors.append(measure(floor_args(source.with_suffix(".csv"), floor_out, size)))
+    finally:
+        output.unlink(missing_ok=True)
+        floor_out.unlink(missing_ok=True)
+        peer_out.unlink(missing_ok=True)
+    seconds = statistics.median(s for s, _ in runs)
+    peak = statistics.median(p for _, p in runs)
+    floor = statistics.median(s for s, _ in floors)
+    against = "" if csv_seconds is None else f"  {form}/csv {seconds / csv_seconds:4.2f}"
+    print(f"  N={n:>9,}  {label:<16} {form:<9} {seconds:7.2f} s  {n / seconds:>9,.0f} rows/s"
+          f"  peak {peak:6.0f} MiB  (input {source.stat().st_size / 2**20:.0f} MiB, output "
+          f"{size / 2**20:.0f} MiB)  floor {floor:6.2f} s  project/floor "
+          f"{seconds / floor:4.2f}{against}", flush=True)
+    if peers:
+        of_seconds = statistics.median(s for s, _ in peers)
+        print(f"  N={n:>9,}  {label:<16} OpenFisca {of_seconds:7.2f} s  peak "
+              f"{statistics.median(p for _, p in peers):6.0f} MiB (float32, pandas CSV in and "
+              f"out)  project/OpenFisca {seconds / of_seconds:4.2f}", flush=True)
+    return seconds, peak
+
+
+def scaling(per_row: dict[str, list[tuple[int, float, float]]]) -> None:
+    """Time per row and peak memory, each size against the one before."""
+    print("scaling (time per row; peak memory; each against the size before)")
+    for shape, figures in per_row.items():
+        before: tuple[int, float, float] | None = None
+        for n, seconds, peak in figures:
+            micro = seconds / n * 1e6
+            line = (f"  {SHAPES[shape][0]:<16} N={n:>9,}  {micro:7.2f} µs a row  "
+                    f"peak {peak:6.0f} MiB")
+            if before is not None:
+                line += (f"  time per row ×{micro / (before[1] / before[0] * 1e6):4.2f}, "
+                         f"memory ×{peak / before[2]:4.2f} from N={before[0]:,}")
+            print(line, flush=True)
+            before = (n, seconds, peak)
 
 
 def evaluation_alone(n: int, folder: Path) -> None:
@@ -156,9 +284,7 @@ def evaluation_alone(n: int, folder: Path) -> None:
     from incentives.batch.run import profile_rows
 
     book = load_rulebook()
-    source = folder / f"registry-{n}.csv"
-    if not source.exists():
-        generate(source, n)
+    source, _ = registry(folder, n)
     profiles = profile_rows(source, book)
     as_of = date.fromisoformat(AS_OF)
     sample = profiles[:2_000]
@@ -193,6 +319,14 @@ def main() -> None:
     parser.add_argument("--eval-only", action="store_true")
     parser.add_argument("--eval-n", default="20k")
     parser.add_argument("--dir", help="keep the generated registries here (default: a temp dir)")
+    parser.add_argument("--openfisca-python", metavar="PYTHON",
+                        help="the interpreter of an environment with openfisca-core and "
+                        "pandas: times benchmarks/openfisca_peer.py beside per institution")
+    parser.add_argument("--formats", default="csv",
+                        help="registry and output formats, CSV first: csv, jsonl-in (JSON "
+                        "Lines to CSV), jsonl-out (CSV to JSON Lines), jsonl (both)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="alternating runs of the project and the floor (medians)")
     parser.add_argument("extra", nargs="*", help="further arguments for incentives batch")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
@@ -202,9 +336,11 @@ def main() -> None:
         evaluation_alone(parse_size(options.eval_n), folder)
         if not options.eval_only:
             print(f"incentives batch ({options.path} path), end to end, fresh process, "
-                  "CSV in and out, --summary")
+                  f"--summary; medians of {options.repeat} runs alternating with the floor "
+                  "(pyarrow reading the CSV registry, writing a CSV of the output's size)")
             end_to_end([parse_size(s) for s in options.sizes.split(",")],
-                       options.shapes.split(","), options.path, options.extra, folder)
+                       options.shapes.split(","), options.path, options.extra, folder,
+                       options.repeat, options.formats.split(","), options.openfisca_python)
     print(f"  (peak = the largest process's max RSS; {resource.getpagesize()}-byte pages)")
 
 

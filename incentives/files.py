@@ -150,6 +150,78 @@ def _temporary(path: Path, encoding: str, newline: str | None) -> tuple[IO[str],
     return io.TextIOWrapper(io.BufferedWriter(raw), encoding, newline=newline), temporary
 
 
+MEMORY_FOLDER = Path("/dev/shm")  # a file system in memory, where the system has one
+
+
+@contextmanager
+def scratch_directory(in_memory: bool = False) -> Iterator[Path]:
+    """A new folder, private to this user, removed with whatever it holds when the block
+    ends, however it ends (a worker's parts of a batch output, made in another process
+    and read back here): among the system's temporary files, or with `in_memory` in
+    MEMORY_FOLDER where that is a folder one can write to (the parts then never reach
+    the disk)."""
+    import shutil
+    import tempfile
+
+    where = None
+    if in_memory and MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
+        where = str(MEMORY_FOLDER)
+    folder = Path(tempfile.mkdtemp(prefix="incentives-", dir=where))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def scratch_file(folder: Path) -> Iterator[tuple[IO[bytes], str]]:
+    """A new binary file in `folder` (a `scratch_directory`) and its name: closed and kept
+    when the block ends normally, removed if it fails."""
+    import tempfile
+
+    descriptor, name = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle, name
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def move_into(part: Path, sink: IO[bytes]) -> None:
+    """Copy a scratch file's bytes to the end of `sink` (by the kernel, where it can:
+    sendfile), then remove it. An OSError in writing names `sink`'s file, as `_Named`
+    does."""
+    try:
+        with part.open("rb") as handle:
+            sink.flush()
+            try:
+                _send(handle, sink)
+            except OSError as error:
+                shown = getattr(getattr(sink, "raw", None), "path", None)
+                if shown is not None:
+                    error.filename = str(shown)
+                raise
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _send(handle: IO[bytes], sink: IO[bytes]) -> None:
+    import shutil
+
+    try:
+        target = sink.fileno()
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        shutil.copyfileobj(handle, sink, 4 << 20)
+        return
+    size, done = os.fstat(handle.fileno()).st_size, 0
+    while done < size:
+        sent = os.sendfile(target, handle.fileno(), done, size - done)
+        if sent == 0:  # the part is shorter than it was: nothing more to send
+            break
+        done += sent
+
+
 def write_text(path: Path, text: str) -> None:
     """`path.write_text(text)`, atomically, with a final newline."""
     with atomic_write(path, newline=None) as handle:

@@ -550,3 +550,150 @@ def test_unusable_files_are_refused_alike(tmp_path: Path, content: bytes) -> Non
         refusals.append(refused.value.problems)
     assert refusals[0] == refusals[1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["registry.csv"]
+
+
+# --- JSON Lines in ------------------------------------------------------------------------
+
+
+def as_json_lines(registry: Path, copy: Path) -> Path:
+    """The CSV registry as JSON Lines: each row an object of its filled cells."""
+    with registry.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    copy.write_text("".join(json.dumps({k: v for k, v in row.items() if v != ""},
+                                       ensure_ascii=False) + "\n" for row in rows), "utf-8")
+    return copy
+
+
+@SHAPES
+def test_a_realistic_registry_in_json_lines(registry: Path, tmp_path: Path,
+                                            per_institution: bool) -> None:
+    source = as_json_lines(registry, tmp_path / "registry.jsonl")
+    summary = same_on_both(source, tmp_path, per_institution=per_institution)
+    assert summary.rejected > 0 and summary.columnar > 2900
+
+
+def test_json_lines_larger_than_a_block(tmp_path: Path) -> None:
+    BENCHMARK.generate(tmp_path / "large.csv", 32_000, seed=5)
+    from incentives.batch.columnar.read import JSON_BLOCK_BYTES
+
+    source = as_json_lines(tmp_path / "large.csv", tmp_path / "large.jsonl")
+    assert source.stat().st_size > JSON_BLOCK_BYTES
+    assert same_on_both(source, tmp_path).columnar > 31_000
+
+
+ROW = json.dumps(ZHENGZHOU, ensure_ascii=False).encode()
+ODD_JSON_LINES = {
+    "blank-lines": ROW + b"\n\n   \n\t\n" + ROW + b"\n",
+    "unicode-space-line": ROW + b"\n\xe3\x80\x80\n" + ROW + b"\n",
+    "crlf": ROW + b"\r\n" + ROW + b"\r\n",
+    "no-final-newline": ROW + b"\n" + ROW,
+    "spaces-around": b"  " + ROW + b"  \n" + ROW + b"\n",
+    "bom": b"\xef\xbb\xbf" + ROW + b"\n" + ROW + b"\n",
+    "a-number": ROW[:-1] + b', "payroll_total": 12000000}\n' + ROW + b"\n",
+    "a-boolean": ROW[:-1] + b', "leading_level": true}\n' + ROW + b"\n",
+    "a-null": ROW[:-1] + b', "payroll_total": null}\n' + ROW + b"\n",
+    "a-key-twice": ROW[:-1] + b', "kind": "\xe8\xaf\x8a\xe6\x89\x80"}\n' + ROW + b"\n",
+    "a-chinese-key": ROW[:-1] + b', "\xe6\x89\x80\xe5\x9c\xa8\xe5\x9f\x8e\xe5\xb8\x82": "x"}\n'
+                     + ROW + b"\n",
+    "an-unknown-key": ROW[:-1] + b', "beds_total": "1"}\n' + ROW + b"\n",
+    "a-derived-key": ROW[:-1] + b', "division_type": "district"}\n' + ROW + b"\n",
+    "a-nested-value": ROW[:-1] + b', "payroll_total": {"a": "1"}}\n' + ROW + b"\n",
+    "not-an-object": b'["a"]\n"text"\n' + ROW + b"\n",
+    "two-objects-a-line": ROW + b" " + ROW + b"\n" + ROW + b"\n",
+    "an-object-over-two-lines": ROW[:-1] + b",\n" + b'"payroll_total": "1"}\n' + ROW + b"\n",
+    "not-json": b"{nope}\n" + ROW + b"\n",
+    "not-utf8": ROW.replace("郑州康宁康复医院".encode(), "郑州".encode("gbk")) + b"\n"
+                + ROW + b"\n",
+    "an-escape": ROW.replace(b"\xe4\xba\x8c", b"\\u4e8c") + b"\n" + ROW + b"\n",
+    "a-lone-surrogate": ROW.replace(b'"name": "', b'"name": "\\ud800') + b"\n" + ROW + b"\n",
+    "a-control-character": ROW.replace(b'"name": "', b'"name": "\\u0007') + b"\n" + ROW + b"\n",
+    "a-nul": ROW + b"\n" + ROW.replace(b'"name": "', b'"name": "\0') + b"\n" + ROW + b"\n",
+    "a-stray-carriage-return": ROW + b"\r" + ROW + b"\n" + ROW + b"\n",
+    "empty": b"",
+}
+
+
+@SHAPES
+@pytest.mark.parametrize("content", list(ODD_JSON_LINES.values()), ids=list(ODD_JSON_LINES))
+def test_json_lines_edge_cases(tmp_path: Path, content: bytes, per_institution: bool) -> None:
+    source = tmp_path / "registry.jsonl"
+    source.write_bytes(content * 3)
+    same_on_both(source, tmp_path, per_institution=per_institution)
+
+
+def test_json_lines_with_kept_columns_go_row_by_row(tmp_path: Path) -> None:
+    source = tmp_path / "registry.jsonl"
+    source.write_bytes((ROW[:-1] + b', "ref": 7}\n') * 3)
+    assert same_on_both(source, tmp_path, keep=("ref",)).columnar == 0
+
+
+# --- JSON Lines out -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_of", DATES, ids=str)
+@pytest.mark.parametrize("source_format", ["csv", "jsonl"])
+def test_a_realistic_registry_to_json_lines(registry: Path, tmp_path: Path, as_of: date,
+                                            source_format: str) -> None:
+    source = registry if source_format == "csv" else as_json_lines(
+        registry, tmp_path / "registry.jsonl")
+    summary = same_on_both(source, tmp_path, suffix=".jsonl", as_of=as_of)
+    assert summary.columnar > 2900
+
+
+@pytest.mark.parametrize("as_of", DATES, ids=str)
+def test_mixed_cities_and_one_cell_changed_to_json_lines(tmp_path: Path, as_of: date) -> None:
+    source = write_dicts(tmp_path / "mixed.csv", MIXED * 3 + ONE_CELL_CHANGED)
+    assert same_on_both(source, tmp_path, suffix=".jsonl", as_of=as_of,
+                        overrides={"lending_rate": Decimal("0.0435")}).columnar > 0
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 6, 1), date(2026, 6, 1)], ids=str)
+def test_a_city_added_as_data_to_json_lines(tmp_path: Path, as_of: date) -> None:
+    rows = [LAKESIDE, ZHENGZHOU, {**LAKESIDE, "beds": "800", "leased_premises": "是"},
+            BAOTOU_NON_PROFIT, {**LAKESIDE, "district": "二七区"}, {**LAKESIDE, "beds": "99"},
+            {**ZHENGZHOU, "beds": "120"}, {**LAKESIDE, "accreditation": "ISO"}, GRADED,
+            {**ZHENGZHOU, "name": 'a "quoted"\\ name'}]
+    source = write_dicts(tmp_path / "lakeside.csv", rows)
+    assert same_on_both(source, tmp_path, WITH_LAKESIDE, suffix=".jsonl",
+                        as_of=as_of).columnar > 0
+
+
+@pytest.mark.parametrize("content", list(FORMATS.values()), ids=list(FORMATS))
+def test_file_format_edge_cases_to_json_lines(tmp_path: Path, content: bytes) -> None:
+    source = tmp_path / "registry.csv"
+    source.write_bytes(content)
+    same_on_both(source, tmp_path, suffix=".jsonl")
+
+
+@settings(max_examples=40, deadline=None)
+@given(registries(), st.sampled_from(DATES))
+def test_generated_registries_to_json_lines(
+        tmp_path_factory: pytest.TempPathFactory,
+        registry: tuple[list[str], list[list[str]], tuple[str, ...]], as_of: date) -> None:
+    header, rows, keep = registry
+    folder = tmp_path_factory.mktemp("generated")
+    source = write_rows(folder / "registry.csv", header, rows)
+    summary = same_on_both(source, folder, suffix=".jsonl", as_of=as_of, keep=keep)
+    assert summary.read == len(rows)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_qinghe_amounts_left_open_and_month_windows_alike(tmp_path: Path, suffix: str) -> None:
+    """The test city whose talent award the text leaves open and whose bed subsidy is
+    applied for in a month's window: both shapes of output, both engines."""
+    from tests.test_qinghe import AS_OF as QINGHE_AS_OF
+    from tests.test_qinghe import BOOK as QINGHE
+    from tests.test_qinghe import HOSPITAL
+
+    variants = [{}, {"premises_leased": False}, {"kind": "专科医院"}, {"lease_years": 4},
+                {"total_beds": 700}, {"grade": "三乙"}, {"beds_added_on": ""},
+                {"international_accreditation_on": ""}, {"talent_team": False},
+                {"beds_added_on": "2016-04-02"}, {"sponsor": "公立"}, {"kind": "诊所"}]
+    source = write_dicts(tmp_path / "qinghe.csv", [{**HOSPITAL, **v} for v in variants] * 2)
+    summary = same_on_both(source, tmp_path, QINGHE, suffix=suffix, as_of=QINGHE_AS_OF)
+    assert summary.columnar == 2 * len(variants)
+    text = (tmp_path / "columnar" / f"out{suffix}").read_text(encoding="utf-8")
+    if suffix == ".csv":  # an amount left open, a month's window
+        assert ",yes," in text and "-03-01/20" in text
+    else:
+        assert '"amount_unstated": true' in text and '"until": "20' in text

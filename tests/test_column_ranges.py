@@ -99,8 +99,10 @@ MANY = [(f"grade == '3A' and kind == '{KIND[0]}' and for_profit and featured_ser
         (None, "3")]  # grade 10 × kind 14 × 2**5 = 4,480 combinations with all unknown
 
 
-def test_past_4096_combinations_a_row_has_no_range_and_a_block_of_fewer_goes_row_by_row(
+def test_past_4096_combinations_a_row_has_no_range_and_rows_of_fewer_get_theirs_together(
         ) -> None:
+    """Rows are taken together by the facts they don't know: two rows of 448 and 320
+    combinations (4,480 between them) each get their range in the same block."""
     cases = cases_of(MANY)
     raws: list[dict[str, Any]] = [
         {"city": "zhengzhou", "payroll_total": Decimal(5)},  # 4,480: no range
@@ -118,8 +120,15 @@ def test_past_4096_combinations_a_row_has_no_range_and_a_block_of_fewer_goes_row
         return amount_ranges(plan, frame, BITS.bit)
 
     together = found_for([0, 1, 2])  # 448 and 320 combinations, 4,480 between them
-    assert together.refer.tolist() == [False, True, True]
-    assert not together.bounded.any()
+    assert together.refer.tolist() == [False, False, False]
+    assert together.bounded.tolist() == [False, True, True]
+    for index in (1, 2):
+        wanted = expected[index]
+        assert wanted is not None
+        assert (Decimal(int(together.least[index])) / 100,
+                Decimal(int(together.most[index])) / 100) == (wanted.least, wanted.most)
+        assert BITS.decode(int(together.deciders[index])) == sorted(
+            d.fact for d in wanted.deciders)
     alone = found_for([0, 1])
     assert alone.refer.tolist() == [False, False]
     assert alone.bounded.tolist() == [False, True]

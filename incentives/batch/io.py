@@ -184,11 +184,13 @@ class Registry:
         return self._csv_rows() if self.format == "csv" else self._jsonl_rows()
 
     def rows_from(self, offset: int, line: int, number: int) -> Iterator[RawRow]:
-        """The CSV rows from a byte offset on: the start of file line `line`, which is
-        row `number` (for a reader that has taken the rows before it some other way)."""
+        """The rows from a byte offset on: the start of file line `line`, which is row
+        `number` (for a reader that has taken the rows before it some other way)."""
         self.handle.seek(offset)
         self.bytes_read = offset
         self.lines = self._lines(line)
+        if self.format != "csv":
+            return self._jsonl_rows()
         self.records = self._records(_Feed(self.lines))
         return self._csv_rows(number - 1)
 
@@ -253,29 +255,34 @@ class Registry:
             if not text.strip() and not problem:
                 continue
             self.rows_read += 1
-            row = RawRow(line, line, {})
-            if problem == TOO_LONG:
-                yield RawRow(line, line, {}, {}, [("", problem)], False)
-                continue
-            try:
-                value = strict_json.loads(text)
-            except (ValueError, RecursionError) as error:  # JSONDecodeError, or a number too
-                # long for Python's int conversion
-                row.problems.append(("", f"not valid JSON: {error}"))
-                row.readable, value = False, {}
-            if not isinstance(value, dict):
-                row.problems.append(("", "a row must be a JSON object of facts"))
-                row.readable, value = False, {}
-            if row.readable and _ESCAPED_SURROGATE.search(text) \
-                    and (surrogate := lone_surrogate(value)) is not None:
-                row.problems.append(surrogate)
-                row.readable, value = False, {}
-            if problem:
-                row.problems.append(("", problem))
-            row.kept = {key: value.pop(key) for key in self.keep if key in value}
-            row.raw = value
-            yield row
+            yield json_row(line, text, problem, self.keep)
         self.at_end = True
+
+
+def json_row(line: int, text: str, problem: str, keep: tuple[str, ...]) -> RawRow:
+    """A JSON Lines row as read from file line `line` (which is its row number): its
+    facts, or its problem (`problem`: the line's own, from reading it, "" for none)."""
+    row = RawRow(line, line, {})
+    if problem == TOO_LONG:
+        return RawRow(line, line, {}, {}, [("", problem)], False)
+    try:
+        value = strict_json.loads(text)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, or a number too
+        # long for Python's int conversion
+        row.problems.append(("", f"not valid JSON: {error}"))
+        row.readable, value = False, {}
+    if not isinstance(value, dict):
+        row.problems.append(("", "a row must be a JSON object of facts"))
+        row.readable, value = False, {}
+    if row.readable and _ESCAPED_SURROGATE.search(text) \
+            and (surrogate := lone_surrogate(value)) is not None:
+        row.problems.append(surrogate)
+        row.readable, value = False, {}
+    if problem:
+        row.problems.append(("", problem))
+    row.kept = {key: value.pop(key) for key in keep if key in value}
+    row.raw = value
+    return row
 
 
 _UNCLOSED = "not readable as CSV: a quoted cell that opens on this line is never closed"

@@ -121,14 +121,19 @@ def identity(path: Path) -> tuple[int, ...] | None:
 
 
 def _columnar_plan(job: Job, registry: Registry) -> Plan | None:
-    """The columnar path's plan when it takes this run (CSV in and out, a regular file
-    with a one-line header, numpy and pyarrow installed, every rule within what it
+    """The columnar path's plan when it takes this run (CSV out, or JSON Lines out per
+    result with no --keep; CSV in with a one-line header, or JSON Lines in with no
+    --keep; a regular file; numpy and pyarrow installed; every rule within what it
     evaluates exactly), else None."""
-    if job.options.columnar is False or job.format != "csv" or registry.format != "csv":
+    if job.options.columnar is False:
         return None
+    if job.format != "csv" and (job.options.per_institution or job.options.keep):
+        return None  # JSON Lines out: per result, no kept column
     if not registry.regular:  # a pipe: read once, as a stream, by the row engine
         return None
-    if registry.header_lines != 1:  # a header with a quoted line break
+    if registry.format == "csv" and registry.header_lines != 1:  # a quoted line break
+        return None
+    if registry.format != "csv" and job.options.keep:  # a kept value is any JSON value
         return None
     try:
         from incentives.batch.columnar.plan import Plan

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from incentives.batch.columnar.vector import Column, decimal_parts
-from incentives.batch.io import Registry
 from incentives.model.facts import Fact, FactSchema
 from incentives.model.place import City
 from incentives.model.profile import CONTROL_CHARACTER, Profile, convert
@@ -39,23 +38,24 @@ class Facts:
     city: np.ndarray  # index into the city ids, -1 where not known
     city_ids: list[str]
     refer: np.ndarray  # rows to leave to the reference path
-    names: list[Any]  # each row's `name` fact (None where not known)
+    names: Any  # each row's `name` fact, a pyarrow string array (null where not known)
     districts: np.ndarray  # each row's district as placed in its city (None where not known)
     district_codes: np.ndarray  # index into district_names: rows with the same district
     district_names: list[Any]
 
 
-def read_facts(cells: list[Any], registry: Registry, schema: FactSchema,
+def read_facts(cells: list[Any], keys: list[str | None], schema: FactSchema,
                cities: dict[str, City], memo: dict[str, Memo] | None = None
                ) -> Facts:
-    """Convert a block's string columns (pyarrow arrays, one per CSV column); `memo`
-    remembers each fact's converted texts from one block to the next."""
+    """Convert a block's string columns (pyarrow arrays, one per column of the file, the
+    profile key of each in `keys`, None for one not assessed); `memo` remembers each
+    fact's converted texts from one block to the next."""
     memo = {} if memo is None else memo
     size = len(cells[0]) if cells else 0
     refer = np.zeros(size, dtype=bool)
     columns: dict[str, Column] = {}
     raw: dict[str, Any] = {}
-    for index, key in enumerate(registry.columns):
+    for index, key in enumerate(keys):
         if key is not None:
             raw[key] = cells[index].combine_chunks()
     city_ids = list(cities)
@@ -81,9 +81,22 @@ def read_facts(cells: list[Any], registry: Registry, schema: FactSchema,
     _imply(columns, schema, refer)
     districts, codes, labels = _place(columns, raw.get("district"), city, city_ids, cities,
                                       schema, refer)
-    names = (columns["name"].data.tolist() if "name" in raw and "name" in columns
-             else [None] * size)
+    names = _names(raw.get("name") if "name" in columns else None, size)
     return Facts(size, columns, city, city_ids, refer, names, districts, codes, labels)
+
+
+def _names(array: Any, size: int) -> Any:
+    """The `name` fact of each row as a profile holds it (stripped; null where blank), as
+    a pyarrow string array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if array is None:
+        return pa.nulls(size, pa.string())
+    if pc.any(pc.match_substring_regex(array, _PADDED)).as_py():
+        return pa.array([text.strip() if text else None for text in array.to_pylist()],
+                        pa.string())
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
 def _scoped(columns: dict[str, Column], schema: FactSchema, city: np.ndarray,
@@ -360,5 +373,8 @@ def facts_of(profiles: list[Profile], schema: FactSchema, cities: dict[str, City
     names = sorted({str(d) for d in districts if d is not None})
     codes = np.array([names.index(d) if d is not None else len(names) for d in districts],
                      dtype=np.int64)
+    import pyarrow as pa
+
     return Facts(size, columns, city, city_ids, np.zeros(size, dtype=bool),
-                 [p.facts.get("name") for p in profiles], districts, codes, [*names, None])
+                 pa.array([p.facts.get("name") for p in profiles], pa.string()), districts,
+                 codes, [*names, None])

@@ -119,7 +119,51 @@ def _form(node: Node, params: dict[str, Decimal], schema: FactSchema) -> bool:
 
 def amount_ranges(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Found:
     """The range of each row of `frame` (every row's amount open), as `bounds.amount_range`
-    gives it; `bits` are the facts' bits for the deciders."""
+    gives it; `bits` are the facts' bits for the deciders. Rows are taken together by
+    which of the listed and yes/no facts they don't know, so that each group tries the
+    combinations of its own unknown facts alone (for a row, a fact it knows takes its
+    value in every combination: trying the others changes nothing)."""
+    size = frame.size
+    pattern = np.zeros(size, dtype=np.int64)
+    for index, name in enumerate(plan.finite[:62]):
+        pattern |= (~frame.columns[name].known).astype(np.int64) << index
+    codes = np.unique(pattern)
+    if len(codes) <= 1 or len(plan.finite) > 62:
+        return _ranges_of(plan, frame, bits)
+    bounded = np.zeros(size, dtype=bool)
+    refer = np.zeros(size, dtype=bool)
+    deciders = np.zeros(size, dtype=np.int64)
+    least: list[tuple[np.ndarray, Any]] = []
+    most: list[tuple[np.ndarray, Any]] = []
+    for code in codes.tolist():
+        rows = np.flatnonzero(pattern == code)
+        found = _ranges_of(plan, _rows_of(frame, rows), bits)
+        bounded[rows], refer[rows], deciders[rows] = found.bounded, found.refer, found.deciders
+        least.append((rows, found.least))
+        most.append((rows, found.most))
+    return Found(bounded, _scattered(least, size), _scattered(most, size), deciders, refer)
+
+
+def _rows_of(frame: Frame, rows: np.ndarray) -> Frame:
+    columns = {name: Column(c.kind, c.data[rows], c.known[rows], c.exp, c.fact)
+               for name, c in frame.columns.items()}
+    inexact = None if frame.inexact is None else frame.inexact[rows]
+    return Frame(len(rows), columns, frame.params, inexact, frame.dates)
+
+
+def _scattered(parts: list[tuple[np.ndarray, Any]], size: int) -> np.ndarray:
+    """Fen of groups of rows put back in the rows' places (Python integers if any group
+    has them)."""
+    values = [np.broadcast_to(np.asarray(fen), (len(rows),)) for rows, fen in parts]
+    wide = any(value.dtype == object for value in values)
+    found = np.zeros(size, dtype=object if wide else np.int64)
+    for (rows, _), value in zip(parts, values, strict=True):
+        found[rows] = value
+    return found
+
+
+def _ranges_of(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Found:
+    """`amount_ranges` for rows taken together."""
     size = frame.size
     columns = frame.columns
     unknown = {name: ~columns[name].known for name in plan.finite + plan.others}

@@ -19,15 +19,19 @@ Row numbers count data rows from 1 and lines count the file's lines, header incl
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import numpy as np
 
-from incentives.batch.io import MAX_LINE, RawRow, Registry
+from incentives.batch.io import MAX_LINE, NOT_UTF8, RawRow, Registry, json_row
+from incentives.model.facts import FactSchema
 
 BLOCK_BYTES = 4 << 20
+# a JSON Lines row is about 2.6 times as long as the same CSV row (its keys are written on
+# every line): its blocks are as long, so that they hold about as many rows
+JSON_BLOCK_BYTES = 10 << 20
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -39,6 +43,9 @@ class Block:
     rows: np.ndarray  # row number of each plain row
     lines: np.ndarray  # file line of each plain row
     others: list[RawRow] = field(default_factory=list)
+    # the plain row at an index as `Registry` reads it, where the row's text is not its
+    # cells (JSON Lines); None: made of the cells (CSV)
+    source: Callable[[int], RawRow] | None = None
 
 
 @dataclass
@@ -61,13 +68,16 @@ class Piece:
     rows: int = -1  # how many of them are rows (not blank), if counted already
 
 
-def pieces(handle: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[Piece | Rest]:
-    """The open file (a regular one, read again from its start) after its header line,
-    in pieces of whole lines; a `Rest` ends it. Only the lines and rows are counted here;
-    reading a piece is `read_block`'s work."""
+def pieces(handle: IO[bytes], block_bytes: int | None = None, csv_file: bool = True
+           ) -> Iterator[Piece | Rest]:
+    """The open file (a regular one, read again from its start) after its header line (a
+    CSV file's), in pieces of whole lines; a `Rest` ends it. Only the lines and rows are
+    counted here; reading a piece is `read_block`'s (or `read_json_block`'s) work."""
+    if block_bytes is None:
+        block_bytes = BLOCK_BYTES if csv_file else JSON_BLOCK_BYTES
     handle.seek(0)
-    header = handle.readline(MAX_LINE + 1)  # Registry read it already: a whole line
-    offset, line, row = len(header), 2, 1
+    header = handle.readline(MAX_LINE + 1) if csv_file else b""  # Registry read it already
+    offset, line, row = len(header), 1 + bool(csv_file), 1
     carry = b""
     while True:
         data = handle.read(block_bytes)
@@ -82,11 +92,11 @@ def pieces(handle: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[Piece 
         carry, chunk = chunk[cut:], chunk[:cut]
         if not chunk:
             return
-        stop = _first_unplain(chunk)
+        stop = _first_unplain(chunk, csv_file)
         if stop is not None:
             chunk = chunk[:stop]
         lines = chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
-        rows = _rows_in(chunk, lines)
+        rows = _rows_in(chunk, lines) if csv_file else len(json_lines(chunk, line).numbers)
         if chunk:
             yield Piece(chunk, line, row, lines, rows)
         line, row = line + chunk.count(b"\n"), row + rows
@@ -110,13 +120,15 @@ def read_block(piece: Piece, registry: Registry) -> Block:
                   piece.lines if piece.lines == piece.rows else -1)
 
 
-def _first_unplain(chunk: bytes) -> int | None:
+def _first_unplain(chunk: bytes, csv_file: bool = True) -> int | None:
     """Where the first line starts that the rest of the file must be read from row by row:
-    one holding a NUL or a stray carriage return, one longer than MAX_LINE, or one whose
-    quoted cell runs on past its end. A line with quoted cells that close on it is read
-    on its own (`_block`)."""
+    one holding a NUL or a stray carriage return, one longer than MAX_LINE, or (in a CSV
+    file) one whose quoted cell runs on past its end. A line with quoted cells that close
+    on it is read on its own (`_block`)."""
     found = [i for i in (chunk.find(b"\0"), _stray_cr(chunk), _long_line(chunk)) if i >= 0]
     limit = min(found) if found else len(chunk)
+    if not csv_file:
+        return None if not found else chunk.rfind(b"\n", 0, limit) + 1
     quote = chunk.find(b'"', 0, limit)
     while quote >= 0:
         start = chunk.rfind(b"\n", 0, quote) + 1
@@ -276,3 +288,139 @@ def _raw_row(data: bytes, registry: Registry, number: int, line: int, bad_text: 
     if bad_text:
         row.problems.append(("", "not UTF-8 text"))
     return row
+
+
+# --- JSON Lines -----------------------------------------------------------------------------
+
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # the ASCII characters str.strip() takes
+_SMALL = 64  # rows: a part of a block pyarrow refuses, this small, is read row by row
+
+
+@dataclass
+class JsonLines:
+    """The rows of a piece of a JSON Lines file, as `Registry` counts them (a line that is
+    blank once str.strip() has its way is no row; a line not in UTF-8 is one): where each
+    starts and ends (its line break included, as `readline` gives it), its line number,
+    and whether it is written as one object (`{` first and `}` last, spaces aside)."""
+
+    data: bytes
+    starts: np.ndarray
+    ends: np.ndarray
+    numbers: np.ndarray
+    objects: np.ndarray
+
+    def text(self, row: int) -> bytes:
+        return self.data[int(self.starts[row]):int(self.ends[row])]
+
+
+def json_lines(data: bytes, first_line: int) -> JsonLines:
+    """The rows of whole lines that start at file line `first_line`."""
+    if not data:
+        none = np.zeros(0, dtype=np.int64)
+        return JsonLines(data, none, none, none, none.astype(bool))
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buffer == 10) + 1
+    if data and not data.endswith(b"\n"):
+        ends = np.append(ends, len(data))
+    starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
+    stops = ends - (buffer[np.maximum(ends - 1, 0)] == 10)
+    stops -= (stops > starts) & (buffer[np.maximum(stops - 1, 0)] == 13)
+    filled = stops > starts
+    objects = filled & (buffer[np.minimum(starts, len(data) - 1)] == ord("{")) & (
+        buffer[np.maximum(stops - 1, 0)] == ord("}"))
+    rows = filled.copy()
+    for line in np.flatnonzero(filled & ~objects).tolist():  # spaces around, or no object
+        text = data[starts[line]:ends[line]]
+        stripped = text.strip(_ASCII_SPACE)
+        rows[line] = bool(stripped) and not _blank_text(text)
+        objects[line] = stripped[:1] == b"{" and stripped[-1:] == b"}"
+    numbers = np.arange(len(starts), dtype=np.int64) + first_line
+    return JsonLines(data, starts[rows], ends[rows], numbers[rows], objects[rows])
+
+
+def _blank_text(line: bytes) -> bool:
+    try:
+        return not line.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False
+
+
+def json_facts(schema: FactSchema) -> list[str]:
+    """The facts a JSON Lines row gives by name (the derived ones are not given)."""
+    return [name for name, fact in schema.facts.items() if not fact.derived]
+
+
+def read_json_block(piece: Piece, registry: Registry, facts: list[str]) -> Block:
+    """A piece of a JSON Lines file: rows pyarrow reads as flat objects of strings (and
+    nulls) under the names of `facts` as string columns, one per fact, "" for a fact left
+    out; every other row (a number, a yes/no, a name that is not a fact's, anything
+    pyarrow refuses) as a `RawRow`, read as `Registry` reads it."""
+    import pyarrow as pa
+
+    lines = json_lines(piece.data, piece.line)
+    plain = np.zeros(len(lines.numbers), dtype=bool)
+    parts: list[Any] = []
+    objects = np.concatenate(([0], np.cumsum(lines.objects)))
+    _read_plain(lines, objects, 0, len(plain), facts, plain, parts)
+    columns = [pa.chunked_array([chunk for part in parts for chunk in part[i].chunks],
+                                pa.string()) for i in range(len(facts))]
+    others = [_json_row(lines, i, registry) for i in np.flatnonzero(~plain).tolist()]
+    rows = np.flatnonzero(plain)
+    return Block(columns, lines.numbers[plain], lines.numbers[plain], others,
+                 lambda i: _json_row(lines, int(rows[i]), registry))
+
+
+def _json_row(lines: JsonLines, row: int, registry: Registry) -> RawRow:
+    """A row of a JSON Lines file as `Registry` reads it."""
+    line, number = lines.text(row), int(lines.numbers[row])
+    try:
+        text, problem = line.decode("utf-8-sig" if number == 1 else "utf-8"), ""
+    except UnicodeDecodeError:
+        text, problem = line.decode("utf-8", "replace"), NOT_UTF8
+    return json_row(number, text, problem, registry.keep)
+
+
+def _read_plain(lines: JsonLines, objects: np.ndarray, start: int, stop: int,
+                facts: list[str], plain: np.ndarray, parts: list[Any]) -> None:
+    """Mark the rows start:stop that pyarrow reads as plain rows, their cells appended to
+    `parts` (a list of string arrays, one per fact); a part pyarrow refuses is halved,
+    down to _SMALL rows, which are left to the row reader."""
+    if start == stop:
+        return
+    table = None
+    if objects[stop] - objects[start] == stop - start:  # each row written as one object
+        table = _arrow_json(lines.data[int(lines.starts[start]):int(lines.ends[stop - 1])],
+                            stop - start, facts)
+    if table is not None:
+        plain[start:stop] = True
+        parts.append([column.fill_null("") for column in table.columns])
+        return
+    if stop - start <= _SMALL:
+        return
+    middle = (start + stop) // 2
+    _read_plain(lines, objects, start, middle, facts, plain, parts)
+    _read_plain(lines, objects, middle, stop, facts, plain, parts)
+
+
+def _arrow_json(data: bytes, rows: int, facts: list[str]) -> Any:
+    """The rows as a table of string columns, one per fact, when pyarrow reads `rows`
+    flat JSON objects whose every value is a string or null under a fact's name; else
+    None. A first line with a BOM and text that is not UTF-8 are left to the row reader."""
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    try:
+        data.decode("utf-8")
+        schema = pa.schema([(name, pa.string()) for name in facts])
+        table = pajson.read_json(pa.py_buffer(data), parse_options=pajson.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="error",
+            newlines_in_values=False))
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        return None
+    if table.num_rows != rows:
+        return None
+    return table.select(facts)

@@ -15,23 +15,39 @@ every row is accounted for.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from incentives import files
 from incentives.batch.columnar.frame import Facts, read_facts
+from incentives.batch.columnar.jsontext import json_names, json_result_tails, json_text, quoted
 from incentives.batch.columnar.plan import Assessed, Plan, assess_city, fallback_rows
-from incentives.batch.columnar.read import Block, Piece, Rest, pieces, read_block
+from incentives.batch.columnar.read import (
+    Block,
+    Piece,
+    Rest,
+    json_facts,
+    pieces,
+    read_block,
+    read_json_block,
+)
 from incentives.batch.columnar.summary import summarise
 from incentives.batch.columnar.text import (
-    NEEDS_CARE,
     Texts,
+    assemble,
+    combined,
     csv_cell,
-    in_row_order,
+    csv_cells,
     institution_tails,
     joined,
     result_lines,
+    result_tails,
+    tail_cells,
+    write_in_row_order,
 )
 from incentives.batch.io import RawRow, Registry
 from incentives.batch.job import Job, chunks, take_row
@@ -52,10 +68,20 @@ class BlockWriter:
         self.unstated = job.unstated
         self.keep = job.options.keep
         self.memo: dict[str, Any] = {}
+        self.json = registry.format != "csv"
+        # the profile key of each column of a block
+        self.keys: list[str | None] = list(json_facts(plan.book.schema) if self.json
+                                           else registry.columns)
 
-    def block(self, block: Block, summary: Summary) -> tuple[bytes, str]:
-        """The block's output (UTF-8) and errors text, rows in input order."""
-        facts = read_facts(block.columns, self.registry, self.plan.book.schema,
+    def read(self, piece: Piece) -> Block:
+        if self.json:
+            return read_json_block(piece, self.registry, self.keys)  # type: ignore[arg-type]
+        return read_block(piece, self.registry)
+
+    def block(self, block: Block, summary: Summary, write: Callable[[Any], Any]) -> str:
+        """Write the block's output (UTF-8 bytes, rows in input order) with `write`; its
+        errors text."""
+        facts = read_facts(block.columns, self.keys, self.plan.book.schema,
                            self.plan.book.cities, self.memo)
         refer = facts.refer.copy()
         groups: list[tuple[np.ndarray, Any]] = []  # row numbers, their lines (pyarrow)
@@ -76,8 +102,8 @@ class BlockWriter:
             summarise(summary, assessed, facts)
         others = block.others + [self._raw_row(block, int(i)) for i in np.flatnonzero(refer)]
         done = assess_rows(self.job, sorted(others, key=lambda r: r.number), summary)
-        texts = in_row_order(groups, [(number, text) for number, text, _ in done])
-        return texts, "".join(errors for _, _, errors in done)
+        write_in_row_order(groups, [(number, text) for number, text, _ in done], write)
+        return "".join(errors for _, _, errors in done)
 
     def _kept(self, block: Block) -> list[list[Any]] | None:
         if not self.keep:
@@ -86,6 +112,8 @@ class BlockWriter:
                 if key is None]
 
     def _raw_row(self, block: Block, index: int) -> RawRow:
+        if block.source is not None:
+            return block.source(index)
         cells = [column[index].as_py() for column in block.columns]
         columns = self.registry.columns
         row = RawRow(int(block.rows[index]), int(block.lines[index]),
@@ -102,45 +130,74 @@ class BlockWriter:
         import pyarrow as pa
 
         rows = assessed.rows
-        names = [facts.names[i] for i in rows.tolist()]
-        if NEEDS_CARE.search("\0".join(map(str, names))):
-            names = [csv_cell(name) for name in names]
+        names = csv_cells(facts.names.take(pa.array(rows)))
         codes = facts.district_codes[rows]
         districts = Texts([csv_cell(name) for name in facts.district_names], codes)
         columns = [pa.array(block.rows[rows]).cast(pa.string())]
         for column in kept or []:
             columns.append(pa.array([csv_cell(column[i]) for i in rows.tolist()], pa.string()))
-        columns += [pa.array(names, pa.string()),
+        columns += [names,
                     Texts([csv_cell(assessed.city.id)], np.zeros(len(rows), np.int64)).arrow(),
                     districts.arrow()]
         return columns
 
     def _lines(self, assessed: Assessed, facts: Facts, block: Block,
                kept: list[list[Any]] | None) -> Any:
-        """The group's output lines, as a pyarrow string array."""
-        who = self._who(assessed, facts, block, kept)
+        """The group's output lines, as a pyarrow large_string array (a row's an item)."""
+        if self.job.format != "csv":
+            return self._json_lines(assessed, facts, block)
+        heads = joined(self._who(assessed, facts, block, kept), ",")
         if self.per_institution:
+            size = len(assessed.rows)
             tails = institution_tails(assessed, self.payers, self.plan.bits, self.unstated)
-            cells = [tail.arrow() for tail in tails[:-1]] + [tails[-1].arrow("\n")]
-            return joined([*who, *cells], ",")
-        return result_lines(assessed, joined(who, ","), self.payers, self.plan.bits,
-                            self.unstated)
+            tail = combined(tails, size, tail_cells)
+            return assemble(heads, [tail], np.zeros((size, 1), dtype=np.int64))
+        return result_lines(assessed, heads, lambda result: result_tails(
+            result, self.payers, self.plan.bits, self.unstated))
+
+    def _json_lines(self, assessed: Assessed, facts: Facts, block: Block) -> Any:
+        """The group's JSON Lines, one a result (no kept columns: see `_columnar_plan`)."""
+        import pyarrow as pa
+
+        rows = assessed.rows
+        names = json_names(facts.names.take(pa.array(rows)))
+        district_names = facts.district_names[:-1]  # the last is None: not known
+        districts = Texts(district_names, facts.district_codes[rows])
+        size = len(rows)
+        heads = joined([pa.array(['{"row": '] * size, pa.string()),
+                        pa.array(block.rows[rows]).cast(pa.string()),
+                        pa.array([', "name": '] * size, pa.string()), names,
+                        pa.array([f', "city": {json_text(assessed.city.id)}, "district": ']
+                                 * size, pa.string()),
+                        quoted(districts).arrow()], "")
+        return result_lines(assessed, heads, lambda result: json_result_tails(
+            result, self.plan.bits, assessed.city, districts))
 
 
 def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO[str],
                  summary: Summary, progress: Progress | None = None) -> None:
     """Assess the whole registry into `out` and `err` (headers already written), the
-    file's pieces on worker processes (`batch_parallel`) and written in order."""
+    file's pieces on worker processes (`batch_parallel`) and written in order. A worker
+    writes its piece's output to a file of its own in a scratch folder (in memory where
+    the system has a file system there: at most a few pieces are in flight) and hands
+    back the file's name; the folder goes, with whatever is left in it, however the run
+    ends."""
     writer = BlockWriter(plan, job, registry)
     rest: list[Rest] = []
+    parent = os.getpid()
+    sink = out.buffer  # type: ignore[attr-defined]
 
-    def work(piece: Piece) -> tuple[bytes, str, Summary, int]:
+    def work(piece: Piece) -> tuple[str | None, str, Summary, int]:
         part = Summary(job.options.as_of)
-        text, errors = writer.block(read_block(piece, registry), part)
-        return text, errors, part, len(piece.data)
+        block = writer.read(piece)
+        if os.getpid() == parent:  # here, in order: straight into the output
+            return None, writer.block(block, part, sink.write), part, len(piece.data)
+        with files.scratch_file(scratch) as (handle, name):
+            errors = writer.block(block, part, handle.write)
+        return name, errors, part, len(piece.data)
 
     def plain_pieces() -> Iterator[Piece]:
-        for piece in pieces(registry.handle):
+        for piece in pieces(registry.handle, csv_file=registry.format == "csv"):
             if isinstance(piece, Rest):
                 rest.append(piece)
                 return
@@ -148,7 +205,7 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
             yield piece
         registry.at_end = True
 
-    def first_here() -> Iterator[tuple[bytes, str, Summary, int]]:
+    def first_here() -> Iterator[tuple[str | None, str, Summary, int]]:
         # The first piece is done before the workers are forked, so they inherit what it
         # taught the caches (each distinct date moved by each offset, each text converted).
         items = plain_pieces()
@@ -159,14 +216,16 @@ def run_columnar(plan: Plan, registry: Registry, job: Job, out: IO[str], err: IO
 
     done_bytes = 0
     out.flush()
-    for text, errors, part, size in first_here():
-        out.buffer.write(text)  # type: ignore[attr-defined]
-        err.write(errors)
-        summary.merge(part)
-        done_bytes += size
-        if progress is not None:
-            progress(done_bytes)
-    out.buffer.flush()  # type: ignore[attr-defined]
+    with files.scratch_directory(in_memory=True) as scratch:
+        for name, errors, part, size in first_here():
+            if name is not None:
+                files.move_into(Path(name), sink)
+            err.write(errors)
+            summary.merge(part)
+            done_bytes += size
+            if progress is not None:
+                progress(done_bytes)
+    sink.flush()
     if rest:
         _rest(registry, rest[0], job, summary, out, err, progress)
 

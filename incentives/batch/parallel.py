@@ -95,26 +95,24 @@ def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:
     """Shut the pool down: at once, workers and all, unless every item is done; return
     once its thread has reaped every worker (so that their exit codes are known)."""
     if not finished:
-        processes = _workers(pool)
-        for process in processes:
+        for process in _workers(pool):
             if process.is_alive():
                 process.terminate()
-        for process in processes:
-            process.join(timeout=30)
         _unblock(pool)
     pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _unblock(pool: ProcessPoolExecutor) -> None:
-    """Once the workers are dead: close this process's copies of the ends they used, so
-    that the pool's threads, if a worker died halfway through sending a result or taking
-    an item, read the end of the pipe or a broken pipe (and stop) instead of waiting on
-    a peer that will never come (the pool holds both ends of both pipes itself)."""
-    for queue, end in ((getattr(pool, "_result_queue", None), "_writer"),
-                       (getattr(pool, "_call_queue", None), "_reader")):
-        connection = getattr(queue, end, None)
-        if connection is not None:
-            connection.close()
+    """As the workers are stopped: close this process's copy of the end they send results
+    through, so that the pool's thread, if a worker died halfway through sending one,
+    reads the end of the pipe once they are dead (and stops) instead of waiting for the
+    rest from a peer that never sends it (the pool holds both ends of the pipe itself).
+    Nothing else here uses that end before pool.shutdown closes it; the pool's thread
+    itself closes the end its items go out through (so a half-sent item can't hang)."""
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def _what_died(processes: list[BaseProcess]) -> str:

@@ -101,10 +101,11 @@ def _signals_held() -> Iterator[None]:
         yield
         return
     arrived: list[tuple[int, Any]] = []
-    held: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)
-    before = {number: signal.signal(number, lambda n, frame: arrived.append((n, frame)))
-              for number in held}
-    try:
+    before: dict[int, Any] = {}
+    try:  # a handler may run between any two steps: restore whatever was replaced
+        for number in (int(signal.SIGINT), int(signal.SIGTERM)):
+            before[number] = signal.getsignal(number)
+            signal.signal(number, lambda n, frame: arrived.append((n, frame)))
         yield
     finally:
         for number, handler in before.items():

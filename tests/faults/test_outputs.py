@@ -242,3 +242,24 @@ def test_a_cache_that_cannot_be_written_costs_the_cache_not_the_answer(tmp_path:
     finally:
         if fault == "full disk":
             subprocess.run(["umount", str(cache)], check=False)
+
+
+@pytest.mark.fault
+def test_signals_held_during_a_commit_are_acted_on_after_it_and_the_handlers_given_back(
+        ) -> None:
+    from incentives.files import _signals_held
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, stop)
+    done = []
+    try:
+        with pytest.raises(KeyboardInterrupt), _signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            done.append("the block went on to its end")
+        assert done == ["the block went on to its end"]
+        assert signal.getsignal(signal.SIGTERM) is stop
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -52,9 +52,10 @@ def atomic_writes(paths: list[Path], encoding: str = "utf-8", newline: str | Non
         yield handles
         for handle in handles:
             handle.close()
-        for path, temporary in zip(paths, temporaries, strict=True):
-            os.chmod(temporary, _mode_for(path))
-            os.replace(temporary, path)
+        with _committing(paths):
+            for path, temporary in zip(paths, temporaries, strict=True):
+                os.chmod(temporary, _mode_for(path))
+                os.replace(temporary, path)
     except BaseException:
         for handle in handles:
             with suppress(OSError):  # what it still held can't be written either
@@ -65,6 +66,56 @@ def atomic_writes(paths: list[Path], encoding: str = "utf-8", newline: str | Non
     finally:
         for lock in locks:
             os.close(lock)
+
+
+@contextmanager
+def _committing(paths: list[Path]) -> Iterator[None]:
+    """While several files are renamed into place: Ctrl-C and SIGTERM wait until every one
+    is (so a stop never leaves some new and some old), and another process committing files
+    in the same folders waits too (so two runs on one output leave one run's set, never
+    a mix). The folders are locked in one order, so two commits never wait on each other."""
+    folders = sorted({os.path.abspath(path.parent if str(path.parent) else ".")
+                      for path in paths})
+    locks = []
+    with _signals_held():
+        try:
+            for folder in folders:
+                with suppress(OSError):  # a folder that can't be opened is just not locked
+                    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+                    locks.append(descriptor)
+                    fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            for descriptor in locks:
+                os.close(descriptor)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive in the block are acted on (by the handlers there were
+    before) once it ends; in the main thread only, where Python runs signal handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[tuple[int, Any]] = []
+    before: dict[int, Any] = {}
+    try:  # a handler may run between any two steps: restore whatever was replaced
+        for number in (int(signal.SIGINT), int(signal.SIGTERM)):
+            before[number] = signal.getsignal(number)
+            signal.signal(number, lambda n, frame: arrived.append((n, frame)))
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for number, frame in arrived[:1]:
+            handler = before[number]
+            if callable(handler):
+                handler(number, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(number)
 
 
 def _lock(temporary: str) -> int:

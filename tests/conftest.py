@@ -14,6 +14,13 @@ from incentives import assess, load_rulebook, parse_profile
 from incentives.load.rulebook import RuleBook
 from incentives.model.result import Assessment, Result
 
+from .faults.counting import (  # noqa: F401 (hooks: the counts of docs/reliability.md)
+    pytest_configure,
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
+
 # The parsed-TOML cache goes to a folder of this run's, not the user's.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="incentives-test-cache-")
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,6 +28,7 @@ from incentives.model.profile import parse_profile
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROFILES = FIXTURES / "profiles"
+pytestmark = pytest.mark.bad_input  # counted in docs/reliability.md
 RULES = FIXTURES / "rules"
 EXAMPLE = ROOT / "examples" / "new-rehabilitation-hospital.toml"
 AS_OF = "2026-11-22"

@@ -120,6 +120,7 @@ def test_rounding_to_fen_with_many_decimal_places() -> None:
 # --- 12: a lone surrogate in a JSON Lines row ----------------------------------------------
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_a_lone_surrogate_is_the_rows_problem(tmp_path: Path, suffix: str) -> None:
     source = tmp_path / "in.jsonl"
@@ -136,6 +137,7 @@ def test_a_lone_surrogate_is_the_rows_problem(tmp_path: Path, suffix: str) -> No
     assert "D 😀" in out.decode("utf-8")
 
 
+@pytest.mark.bad_input
 def test_a_lone_surrogate_through_the_command(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"name": "\\ud800", "city": "郑州"}\n{"name": "B", "city": "郑州"}\n')
@@ -181,6 +183,7 @@ def errors_of(errors: bytes) -> list[str]:
     return errors.decode("utf-8").splitlines()[1:]
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("bad", ["機构,郑\r州,金水区,社会办,营利性,诊所,2015-01-01,100万",
                                  '"機构,郑州,金水区,社会办,营利性,诊所,2015-01-01,100万'],
                          ids=["carriage-return", "unclosed-quote"])
@@ -195,6 +198,7 @@ def test_a_malformed_line_is_one_rejected_row(tmp_path: Path, bad: str, at: int)
     assert rows_in(out) == set(range(1, 601)) - {at}
 
 
+@pytest.mark.bad_input
 def test_an_unclosed_quote_does_not_swallow_rows_up_to_the_next_quote(tmp_path: Path) -> None:
     # row 5 opens a quote it never closes; row 40 has a quoted name, whose first quote
     # would close it: rows 5 to 40 would read as one record of the wrong width
@@ -218,6 +222,7 @@ def test_a_quoted_line_break_still_makes_one_row(tmp_path: Path) -> None:
     assert "\n4,note 4,机构4,".encode() in out  # file line 6 is row 4
 
 
+@pytest.mark.bad_input
 def test_an_unclosed_quote_on_the_last_line(tmp_path: Path) -> None:
     source = write_registry(tmp_path / "in.csv", 3,
                             {3: '"机构3,郑州,金水区,社会办,营利性,诊所,2015-01-01,100万'})
@@ -246,6 +251,7 @@ def test_a_jsonl_registry_counts_every_row(tmp_path: Path) -> None:
     assert errors_of(errors)[0].startswith("2,2,,not valid JSON")
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("columnar", [True, False], ids=["columnar", "row"])
 def test_rows_that_do_not_add_up_put_no_output_in_place(tmp_path: Path, columnar: bool,
                                                         monkeypatch: pytest.MonkeyPatch
@@ -276,6 +282,7 @@ def test_rows_that_do_not_add_up_put_no_output_in_place(tmp_path: Path, columnar
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.fault
 def test_a_miscount_exits_1_as_a_bug(tmp_path: Path) -> None:
     # the check's message, through the command: run with the reader stopped early
     script = ("import sys; import incentives.batch.io as io\n"
@@ -312,6 +319,7 @@ def limited(size: int) -> Any:
     return limit
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("engine", ["--columnar", "--no-columnar"])
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 @pytest.mark.parametrize("size", [100, 20_000], ids=["at-once", "later"])
@@ -333,6 +341,7 @@ def test_an_output_past_the_file_size_limit(tmp_path: Path, engine: str, suffix:
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.fault
 def test_an_errors_file_past_the_file_size_limit(tmp_path: Path) -> None:
     # every row rejected: the output stays small, the errors file does not
     source = write_registry(tmp_path / "in.csv", 300,
@@ -361,6 +370,7 @@ def small_disk(tmp_path: Path) -> Any:
         subprocess.run(["umount", str(disk)], check=False)
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("engine", ["--columnar", "--no-columnar"])
 def test_a_full_disk_names_the_output(tmp_path: Path, small_disk: Path, engine: str) -> None:
     source = write_registry(tmp_path / "in.csv", 300)
@@ -380,6 +390,7 @@ def test_a_full_disk_names_the_output(tmp_path: Path, small_disk: Path, engine: 
 LONG = 5 << 20  # bytes: past io.MAX_LINE
 
 
+@pytest.mark.bad_input
 def test_a_line_too_long_to_hold_is_a_rejected_row(tmp_path: Path) -> None:
     long_line = "机构2," + "x" * LONG
     source = write_registry(tmp_path / "in.csv", 5, {2: long_line})
@@ -389,6 +400,7 @@ def test_a_line_too_long_to_hold_is_a_rejected_row(tmp_path: Path) -> None:
     assert rows_in(out) == {1, 3, 4, 5}
 
 
+@pytest.mark.bad_input
 def test_a_quote_that_runs_on_past_the_field_limit(tmp_path: Path) -> None:
     # row 2 opens a quote that the next 1,100 lines (1.1 million characters) never close
     filler = {n: "y" * 1000 for n in range(3, 1103)}
@@ -400,6 +412,7 @@ def test_a_quote_that_runs_on_past_the_field_limit(tmp_path: Path) -> None:
     assert errors_of(errors)[1] == "3,4,,has 1 cells; the header has 8"
 
 
+@pytest.mark.bad_input
 def test_a_jsonl_line_too_long_to_hold(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"name": "A", "city": "郑州"}\n{"name": "' + "x" * LONG + '"}\n'
@@ -414,6 +427,7 @@ def test_a_jsonl_line_too_long_to_hold(tmp_path: Path) -> None:
 FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1:A9)", "+1+1", "-2+3", "=1"]
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("per_institution", [False, True], ids=["per-result", "per-institution"])
 def test_text_cells_that_start_like_a_formula_are_written_as_text(tmp_path: Path,
                                                                   per_institution: bool) -> None:
@@ -447,6 +461,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     return [row[1:] for row in csv.reader(io.StringIO(data.decode("utf-8")))]
 
 
+@pytest.mark.attack
 def test_the_errors_file_writes_formulas_as_text(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"name": "A", "city": "郑州", "=cmd|calc": 1}\n'
@@ -481,6 +496,7 @@ def test_defused(text: str, shown: str) -> None:
 # --- 4: a worker process that dies ---------------------------------------------------------
 
 
+@pytest.mark.fault
 def test_a_worker_that_dies_stops_the_work(tmp_path: Path) -> None:
     script = ("import os\n"
               "from incentives.batch.parallel import in_order\n"
@@ -540,6 +556,7 @@ def send(descriptor: int, text: str) -> None:
         data = data[os.write(descriptor, data):]
 
 
+@pytest.mark.fault
 def test_a_killed_worker_fails_the_batch(tmp_path: Path) -> None:
     import signal
     import time
@@ -582,6 +599,7 @@ def test_a_killed_worker_fails_the_batch(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.bad_input
 def test_a_header_too_long_to_hold_stops_the_run(tmp_path: Path) -> None:
     from incentives.errors import RegistryError
 

@@ -156,6 +156,7 @@ def marker_payloads(marker: Path) -> list[tuple[str, str, str]]:
 CASES = [case for case, _, _ in marker_payloads(Path("m"))]
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("case", CASES)
 def test_hostile_when_is_refused_naming_file_line_and_reason(tmp_path: Path, case: str) -> None:
     marker = tmp_path / "marker"
@@ -170,6 +171,7 @@ def test_hostile_when_is_refused_naming_file_line_and_reason(tmp_path: Path, cas
     assert not marker.exists()
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("case", CASES[::4])
 def test_hostile_when_through_the_command_line(tmp_path: Path, case: str) -> None:
     marker = tmp_path / "marker"
@@ -186,6 +188,7 @@ def test_hostile_when_through_the_command_line(tmp_path: Path, case: str) -> Non
     assert not marker.exists()
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("key", ["amount", "notes", "components", "savings"])
 def test_every_expression_key_is_checked_the_same_way(tmp_path: Path, key: str) -> None:
     marker = tmp_path / "marker"
@@ -213,6 +216,7 @@ def test_every_expression_key_is_checked_the_same_way(tmp_path: Path, key: str) 
 # --- too big, too long, too deep ------------------------------------------------------------
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(
     ("expression", "reason"),
     [
@@ -248,6 +252,7 @@ def test_oversized_expressions_are_refused(tmp_path: Path, expression: str, reas
     assert len(str(problem)) < 3000  # the expression is quoted whole only when short
 
 
+@pytest.mark.attack
 def test_a_megabyte_string_makes_the_file_too_big(tmp_path: Path) -> None:
     folder = folder_with(tmp_path, "name == '" + "x" * 3_000_000 + "'")
     problem = the_problem(refused(folder), folder / "rules.toml")
@@ -256,6 +261,7 @@ def test_a_megabyte_string_makes_the_file_too_big(tmp_path: Path) -> None:
     assert len(str(problem)) < 300
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(
     "nesting",
     [
@@ -290,6 +296,7 @@ def test_a_table_that_looks_like_a_cached_date_stays_a_table(tmp_path: Path) -> 
     assert [str(p) for p in first] == [str(p) for p in second]
 
 
+@pytest.mark.attack
 def test_a_number_too_long_for_python_is_refused(tmp_path: Path) -> None:
     folder = folder_with(tmp_path, "newly_built")
     (folder / "big.toml").write_text("x = " + "9" * 5000 + "\n", encoding="utf-8")
@@ -300,6 +307,7 @@ def test_a_number_too_long_for_python_is_refused(tmp_path: Path) -> None:
 # --- names that shadow Python's ---------------------------------------------------------------
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("name", ["open", "eval", "exec", "print", "len", "None", "lambda",
                                   "__import__", "min"])
 def test_a_constant_may_not_shadow_a_builtin(tmp_path: Path, name: str) -> None:
@@ -310,6 +318,7 @@ def test_a_constant_may_not_shadow_a_builtin(tmp_path: Path, name: str) -> None:
     assert f"constant {name!r} shadows a built-in name" in problem.message
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("name", ["open", "eval", "getattr"])
 def test_a_fact_may_not_shadow_a_builtin(tmp_path: Path, name: str) -> None:
     folder = folder_with(tmp_path, "newly_built")
@@ -333,6 +342,7 @@ def test_signed_is_for_an_amount_and_is_true_or_false(tmp_path: Path, declared: 
     assert told in problem.message
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("name", ["open", "compile", "max"])
 def test_a_parameter_may_not_shadow_a_builtin(tmp_path: Path, name: str) -> None:
     folder = folder_with(tmp_path, "newly_built")
@@ -345,6 +355,7 @@ def test_a_parameter_may_not_shadow_a_builtin(tmp_path: Path, name: str) -> None
     assert f"parameter {name!r} is declared twice or shadows a name" in problem.message
 
 
+@pytest.mark.attack
 def test_a_builtin_name_in_an_expression_is_just_unknown(tmp_path: Path) -> None:
     folder = folder_with(tmp_path, "print and newly_built")
     problem = the_problem(refused(folder), folder / "rules.toml")

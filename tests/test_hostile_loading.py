@@ -56,6 +56,7 @@ def json_object(pairs: list[tuple[str, Any]]) -> str:
 # --- 3. strict JSON: a key given twice, a percentage as money --------------------------------
 
 
+@pytest.mark.bad_input
 def test_json_profile_with_a_key_given_twice_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     path.write_text(json_object([*PROFILE.items(), ("fixed_asset_investment", "1")]),
@@ -65,6 +66,7 @@ def test_json_profile_with_a_key_given_twice_is_refused(tmp_path: Path) -> None:
     assert "'fixed_asset_investment' is given twice" in result.output
 
 
+@pytest.mark.bad_input
 def test_jsonl_row_with_a_key_given_twice_is_rejected_alone(tmp_path: Path) -> None:
     source, output = tmp_path / "r.jsonl", tmp_path / "out.csv"
     rows = [json_object([*PROFILE.items(), ("fixed_asset_investment", "1")]),
@@ -77,6 +79,7 @@ def test_jsonl_row_with_a_key_given_twice_is_rejected_alone(tmp_path: Path) -> N
     assert errors[1].startswith("1,1,,") and "'fixed_asset_investment' is given twice" in errors[1]
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("suffix", [".json", ".toml"])
 def test_a_percentage_is_not_an_amount_of_money(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"p{suffix}"
@@ -138,6 +141,7 @@ def bounded_main(*args: object) -> subprocess.CompletedProcess[str]:
                           timeout=60, check=False, preexec_fn=limited_memory)
 
 
+@pytest.mark.attack
 def test_thousands_of_facts_and_unknown_keys_load_in_time_with_the_messages_bounded(
         tmp_path: Path) -> None:
     facts = "".join(f'[f{i}]\ntype = "bool"\nzh = "事实{i}"\nen = "Fact {i}"\n\n'
@@ -156,6 +160,7 @@ def test_thousands_of_facts_and_unknown_keys_load_in_time_with_the_messages_boun
     assert f"{folder / 'r.toml'}:{11 + first_unlisted}:" in lines[-1]
 
 
+@pytest.mark.attack
 def test_a_dotted_key_of_100000_parts_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
     folder = rule_folder(tmp_path, **{"r.toml": RULE + "x." + ".".join(["a"] * 100_000)
                                       + " = 1\n"})
@@ -165,6 +170,7 @@ def test_a_dotted_key_of_100000_parts_is_refused_before_it_is_parsed(tmp_path: P
             "than 24 deep; the limit is 24)" in result.stderr)
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("quoted", [False, True])
 def test_a_dotted_key_just_too_deep_is_refused_and_one_within_the_limit_is_not(
         tmp_path: Path, quoted: bool) -> None:
@@ -181,6 +187,7 @@ def test_a_dotted_key_just_too_deep_is_refused_and_one_within_the_limit_is_not(
         assert refused == any("dotted key" in p.message for p in problems)
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("where", ["rule", "params", "city", "facts", "profile"])
 @pytest.mark.parametrize("special", ["fifo", "dev-zero"])
 def test_a_fifo_or_dev_zero_is_refused_without_reading_it(tmp_path: Path, where: str,
@@ -222,6 +229,7 @@ def every_loader(folder: Path, tmp_path: Path) -> list[Result]:
             invoke("batch", registry, "-o", tmp_path / "out.csv", "--rules", folder)]
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(("name", "zh", "en", "what"), [
     ("investment", "固定资产投资（不含土地费用）", "Investment", "Chinese name"),
     ("investment", "投资", "Fixed-asset investment excluding land, yuan", "English name"),
@@ -238,6 +246,7 @@ def test_a_folder_may_not_redefine_a_fact_by_any_of_its_names(
             in result.output
 
 
+@pytest.mark.attack
 def test_two_folders_may_not_give_two_facts_the_same_name(tmp_path: Path) -> None:
     first = rule_folder(tmp_path, "a", **{"facts.toml": '[beds]\ntype = "number"\nzh = "床位"\n'})
     second = rule_folder(tmp_path, "b", **{"facts.toml": '[beds2]\ntype = "number"\nzh = "床位"\n',
@@ -249,6 +258,7 @@ def test_two_folders_may_not_give_two_facts_the_same_name(tmp_path: Path) -> Non
             f"fact 'beds' (in {first / 'facts.toml'})") in result.output
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(("line", "aliases", "what", "name"), [
     ('aliases = ["敌意", "郑州市"]', None, "alias", "郑州市"),
     ('aliases = ["zhengzhou"]', None, "alias", "zhengzhou"),
@@ -267,6 +277,7 @@ def test_a_city_may_not_take_another_citys_id_or_alias(
                 ) in result.output
 
 
+@pytest.mark.attack
 def test_a_stranger_loaded_first_is_named_when_the_real_city_is_refused(tmp_path: Path) -> None:
     city = CITY.replace('aliases = ["敌意"]', 'aliases = ["郑州市"]')
     folder = rule_folder(tmp_path, "aaa", **{"city.toml": city, "r.toml": RULE})
@@ -332,6 +343,7 @@ def inflated(text: str) -> dict[str, Any]:
     return tables
 
 
+@pytest.mark.attack
 def test_an_entry_whose_tables_were_edited_is_not_used(own_cache: Path) -> None:
     assert award_with_cache() == "10000000.00"
     text = AWARDS.read_text(encoding="utf-8")
@@ -342,6 +354,7 @@ def test_an_entry_whose_tables_were_edited_is_not_used(own_cache: Path) -> None:
     assert award_with_cache() == "10000000.00"  # was 90,000,000.00
 
 
+@pytest.mark.attack
 def test_an_entry_that_is_a_symlink_is_not_followed(own_cache: Path, tmp_path: Path) -> None:
     assert award_with_cache() == "10000000.00"
     text = AWARDS.read_text(encoding="utf-8")
@@ -353,6 +366,7 @@ def test_an_entry_that_is_a_symlink_is_not_followed(own_cache: Path, tmp_path: P
     assert award_with_cache() == "10000000.00"  # was 90,000,000.00
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("special", ["fifo", "dev-zero"])
 def test_an_entry_that_is_a_fifo_or_dev_zero_is_passed_over(own_cache: Path,
                                                             special: str) -> None:
@@ -366,6 +380,7 @@ def test_an_entry_that_is_a_fifo_or_dev_zero_is_passed_over(own_cache: Path,
     assert award_with_cache() == "10000000.00"  # was a hang, or gigabytes
 
 
+@pytest.mark.attack
 def test_a_cache_folder_others_may_write_is_not_used(own_cache: Path) -> None:
     from incentives.load.cache import cache_dir, parse_toml
 
@@ -380,6 +395,7 @@ def test_a_cache_folder_others_may_write_is_not_used(own_cache: Path) -> None:
     assert parse_toml(text) == {"a": "real"}  # ... but not from a folder open to others
 
 
+@pytest.mark.attack
 def test_a_cache_folder_that_is_a_symlink_is_not_used(own_cache: Path, tmp_path: Path) -> None:
     from incentives.load.cache import cache_dir, parse_toml
 
@@ -393,6 +409,7 @@ def test_a_cache_folder_that_is_a_symlink_is_not_used(own_cache: Path, tmp_path:
     assert not list(elsewhere.iterdir())
 
 
+@pytest.mark.attack
 def test_writing_an_entry_never_follows_a_planted_link(own_cache: Path, tmp_path: Path) -> None:
     from incentives.load.cache import parse_toml
 
@@ -413,6 +430,7 @@ def test_writing_an_entry_never_follows_a_planted_link(own_cache: Path, tmp_path
 # --- 10. `is` and `is not` ---------------------------------------------------------------------
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(("expression", "word"), [
     ("grade is '3A'", "is"),
     ("newly_built is not true", "is not"),
@@ -431,6 +449,7 @@ def test_is_and_is_not_are_refused_in_the_rule_authors_words(tmp_path: Path, exp
 # --- 11. payers listed twice; schedule shares that do not add up to 100% -----------------------
 
 
+@pytest.mark.attack
 def test_a_payer_listed_twice_is_refused(tmp_path: Path) -> None:
     rule = RULE.replace('payers = [{ payer = "city", share = 1 }]',
                         'payers = [{ payer = "city", share = 1 }, { payer = "district", '
@@ -442,6 +461,7 @@ def test_a_payer_listed_twice_is_refused(tmp_path: Path) -> None:
             "give each payer once, with its whole share") in result.output
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(("shares", "total"), [
     (["60%", "50%"], "110% (60% + 50%)"),
     (["40%", "50%"], "90% (40% + 50%)"),
@@ -486,6 +506,7 @@ def test_check_refuses_a_folder_that_rules_check_and_batch_refuse(tmp_path: Path
     assert len({result.output for result in results[:2]}) == 1
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("command", ["rules check", "check", "batch"])
 def test_a_folder_of_rule_files_without_city_toml_is_refused(tmp_path: Path,
                                                               command: str) -> None:
@@ -535,6 +556,7 @@ def many_facts(count: int = 8000) -> str:
                    for i in range(count))
 
 
+@pytest.mark.bad_input
 def test_thousands_of_misspelt_names_among_thousands_of_facts_load_in_time(
         tmp_path: Path) -> None:
     rule = RULE.replace('amount = "1"\n', "") + "amount = [\n" + "".join(
@@ -547,6 +569,7 @@ def test_thousands_of_misspelt_names_among_thousands_of_facts_load_in_time(
     assert "and 5,800 more problems" in lines[-1]
 
 
+@pytest.mark.bad_input
 def test_thousands_of_unknown_profile_keys_among_thousands_of_facts_are_told_in_time(
         tmp_path: Path) -> None:
     folder = rule_folder(tmp_path, **{"facts.toml": many_facts(), "r.toml": RULE})
@@ -558,6 +581,7 @@ def test_thousands_of_unknown_profile_keys_among_thousands_of_facts_are_told_in_
     assert f"{profile}: f0x: unknown key 'f0x'; did you mean 'f0'?" in result.stderr
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("line", ["[" + " " * 200_000 + "x", "[[" + "a." * 100_000,
                                   'a = "' + '" "' * 60_000, "x" * 200_000 + " ",
                                   "\t" * 200_000 + "="])
@@ -570,6 +594,7 @@ def test_a_line_built_to_make_a_pattern_backtrack_is_read_in_time(tmp_path: Path
         in result.stderr
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("title", ['"\\u001b]0;pwned\\u0007t"',
                                    '{ zh = "标题\\u001b[2J", en = "t" }'])
 def test_a_rule_text_with_an_escape_code_is_refused_at_its_line(tmp_path: Path,

@@ -98,7 +98,21 @@ def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:
         for process in _workers(pool):
             if process.is_alive():
                 process.terminate()
+        _unblock(pool)
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _unblock(pool: ProcessPoolExecutor) -> None:
+    """As the workers are stopped: close this process's copy of the end they send results
+    through, so that the pool's thread, if a worker died halfway through sending one,
+    reads the end of the pipe once they are dead (and stops) instead of waiting for the
+    rest from a peer that never sends it (the pool holds both ends of the pipe itself).
+    Nothing else here uses that end before pool.shutdown closes it; the pool's thread
+    itself closes the end its items go out through (so a half-sent item can't hang)."""
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def _what_died(processes: list[BaseProcess]) -> str:

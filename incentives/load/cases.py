@@ -25,8 +25,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from incentives.errors import RuleProblem
-from incentives.load.source import SourceFile
+from incentives.errors import MoneyError, RuleProblem
+from incentives.load.source import SourceFile, rule_folder_of
+from incentives.model.money import parse_amount
 
 CASE_KEYS = {"name", "as_of", "profile", "params", "expect"}
 # what an expectation of one rule may state, and what each holds
@@ -105,7 +106,11 @@ def _read_case(source: SourceFile, path: Path, line: int, table: Any) -> Case | 
         problem("as_of", "the date it is assessed on, e.g. 2026-11-22 (no quotes)")
     if isinstance(profile, str):
         profile = (path.parent / profile).resolve()
-        if not profile.is_file():
+        folder = rule_folder_of(path).resolve()
+        if not profile.is_relative_to(folder):
+            problem("profile", f"{profile} is outside the rule folder {folder}; a case's "
+                    "profile is a file of the folder (or an inline table)")
+        elif not profile.is_file():
             problem("profile", f"no profile file {profile}")
     elif not isinstance(profile, dict):
         problem("profile", "an inline table of facts, or a profile file's path")
@@ -123,7 +128,33 @@ def _read_case(source: SourceFile, path: Path, line: int, table: Any) -> Case | 
         for key in sorted(set(stated) - set(EXPECTED)):
             problem("expect", f"{rule_id}: unknown key {key!r}; one of "
                     + ", ".join(EXPECTED))
+        for key, text in _not_amounts(stated):
+            problem("expect", f"{rule_id}: {key}: {text!r} is not an amount; "
+                    f"{key} holds {EXPECTED[key]}")
     if len(source.problems) > before or not isinstance(profile, dict | Path) \
             or not isinstance(as_of, date):
         return None
     return Case(str(name).strip(), as_of, profile, params, expect, str(path), line)
+
+
+def _not_amounts(stated: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(key, text) for each amount an expectation states that is not one (a case that
+    could never pass, whatever the rule says)."""
+    texts = [("amount", stated["amount"])] if stated.get("amount", "unstated") != "unstated" \
+        else []
+    for key in ("range", "payers"):
+        values = stated.get(key)
+        items = list(values.values()) if isinstance(values, dict) else values
+        texts += [(key, text) for text in items] if isinstance(items, list) else []
+    for entry in stated.get("schedule") or []:
+        if isinstance(entry, dict) and "amount" in entry:
+            texts.append(("schedule", entry["amount"]))
+    return [(key, text) for key, text in texts if not _is_amount(text)]
+
+
+def _is_amount(text: Any) -> bool:
+    try:
+        parse_amount(str(text).replace(",", ""))
+    except MoneyError:
+        return False
+    return not isinstance(text, bool)

@@ -408,8 +408,10 @@ def _load_params(path: Path, into: dict[str, ParamTable], book: RuleBook,
     validate(source)
     for name, table in (source.data or {}).items():
         line = source.key_line(1, name, within_rule=False)
-        if name in into or name in book.schema or name in RESERVED_NAMES:
-            source.problem(line, f"parameter {name!r} is declared twice or shadows a name")
+        if name in into or name in book.schema or name in RESERVED_NAMES \
+                or not name.isidentifier() or name.startswith("_"):
+            source.problem(line, f"parameter {name!r} is declared twice or shadows a name, "
+                           "or is not a usable name (one that starts with a letter)")
             continue
         series = table.get("series", {}) if isinstance(table, dict) else None
         if not isinstance(series, dict) or not isinstance(table.get("values", []), list):

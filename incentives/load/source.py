@@ -47,6 +47,10 @@ class SourceFile:
         self.read()
 
     def read(self) -> None:
+        away = link_out_of_folder(self.path)
+        if away:
+            self.problem(1, away)
+            return
         try:
             self.text = read_bounded(self.path, MAX_RULE_FILE_BYTES).decode("utf-8")
         except NotReadable as error:
@@ -141,6 +145,27 @@ class _LineIndex:
             parts = path.split(".")
             for part in dict.fromkeys(parts[1:]):
                 self.keys.setdefault(part, []).append(number)
+
+
+def rule_folder_of(path: Path) -> Path:
+    """The rule folder a file of it is in (params/ and tests/ are of the folder above)."""
+    return path.parent.parent if path.parent.name in ("params", "tests") else path.parent
+
+
+def link_out_of_folder(path: Path) -> str | None:
+    """Why a file is not read when it or a folder on its way is a symbolic link out of its
+    rule folder (a stranger's folder may not make the program read the user's own files);
+    None otherwise (a loop, a dangling link or a link to what is not a regular file is
+    left to the read, which refuses it and says why)."""
+    try:
+        target = path.resolve(strict=True)
+        folder = rule_folder_of(path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if target.is_relative_to(folder) or not target.is_file():
+        return None
+    return (f"cannot read the file: a symbolic link to {target}, outside the rule folder "
+            f"{folder}; a rule folder is read only from its own files")
 
 
 def _why(error: NotReadable, path: Path) -> str:

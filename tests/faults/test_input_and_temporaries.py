@@ -29,6 +29,8 @@ from incentives.files import remove_stale
 from ..conftest import ROOT
 from ..test_batch_faults import AS_OF, leftovers, registry_line, write_registry
 
+pytestmark = pytest.mark.fault  # counted in docs/reliability.md
+
 BOOK = load_rulebook()
 ENGINES = pytest.mark.parametrize("columnar", [True, False], ids=["columnar", "row"])
 

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,8 @@ from incentives.batch.run import BatchOptions, run_batch
 
 from ..fuzzing import SCHEMA, TRICKY_TEXT
 from ..test_batch import BAD, GRADE_3A, REHAB
+
+pytestmark = pytest.mark.bad_input  # counted in docs/reliability.md
 
 BOOK = load_rulebook()
 AS_OF = date(2026, 11, 22)

@@ -355,19 +355,25 @@ def test_an_errors_file_past_the_file_size_limit(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+def tmpfs(folder: Path, options: str, what: str) -> Any:
+    """`folder` as a 64 KiB file system of its own while the generator is open (mount
+    options such as `ro`); the test is skipped, naming `what`, where none can be mounted."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"{options}size=64k", "tmpfs",
+                           str(folder)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"no {what} can be had here: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Any:
     """A folder on a 64 KiB file system of its own (skipped where none can be mounted)."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"no small file system can be mounted here: {done.stderr.strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)
+    yield from tmpfs(disk, "", "small file system")
 
 
 @pytest.mark.fault

@@ -27,6 +27,7 @@ from ..test_batch_faults import (
     leftovers,
     limited,
     registry_line,
+    tmpfs,
     write_registry,
 )
 
@@ -147,14 +148,7 @@ def unwritable(tmp_path: Path) -> Iterator[Path]:
         yield folder
         folder.chmod(0o755)
         return
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"no read-only folder can be had here: {done.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
+    yield from tmpfs(folder, "ro,", "read-only folder")
 
 
 @pytest.mark.fault

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -129,6 +130,17 @@ def _when_flagged(cells: list[Any], inner: Any, empty: str) -> Any:
     return pc.if_else(pc.not_equal(cells[0], ""), inner, empty)
 
 
+def _pair_object(key: str, first: str, second: str) -> Callable[[list[Any]], Any]:
+    """How the cells [flag, first, second] are written: `"key": {"first": …, "second":
+    …}` where the flag is set, else `"key": null`."""
+    def render(cells: list[Any]) -> Any:
+        inner = joined([_constant(f'"{key}": {{"{first}": ', cells[0]), cells[1],
+                        _constant(f', "{second}": ', cells[0]), cells[2],
+                        _constant("}", cells[0])], "")
+        return _when_flagged(cells, inner, f'"{key}": null')
+    return render
+
+
 def _range(result: RuleColumns, size: int) -> Texts:
     """`"range": {"least": "…", "most": "…"}` where the open amount is bounded, else null."""
     if result.ranged is None or not result.ranged.any():
@@ -137,13 +149,7 @@ def _range(result: RuleColumns, size: int) -> Texts:
     cells = [_flag(result.ranged), quoted(money_coded(result.least.amount, result.ranged)),
              quoted(money_coded(result.most.amount, result.ranged))]
 
-    def render(cells: list[Any]) -> Any:
-        inner = joined([_constant('"range": {"least": ', cells[0]), cells[1],
-                        _constant(', "most": ', cells[0]), cells[2], _constant("}", cells[0])],
-                       "")
-        return _when_flagged(cells, inner, '"range": null')
-
-    return combined(cells, size, render)
+    return combined(cells, size, _pair_object("range", "least", "most"))
 
 
 def _labels(city: City, payer: str, districts: Texts) -> Texts:
@@ -248,10 +254,4 @@ def _period(result: RuleColumns, size: int) -> Texts:
              json_dates(result.start, result.period & result.start_known),
              json_dates(result.end, result.period & result.end_known)]
 
-    def render(cells: list[Any]) -> Any:
-        inner = joined([_constant('"period": {"start": ', cells[0]), cells[1],
-                        _constant(', "end": ', cells[0]), cells[2], _constant("}", cells[0])],
-                       "")
-        return _when_flagged(cells, inner, '"period": null')
-
-    return combined(cells, size, render)
+    return combined(cells, size, _pair_object("period", "start", "end"))

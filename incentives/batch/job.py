@@ -4,11 +4,12 @@ engines and the worker processes share."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 from incentives.assessment.engine import assess
 from incentives.batch.io import RawRow
@@ -39,6 +40,16 @@ class BatchOptions:
 
     def errors_path(self, output: Path) -> Path:
         return self.errors or default_errors_path(output)
+
+
+@dataclass(frozen=True)
+class SummaryFile:
+    """Where a batch also writes its summary, and what writes it (the caller's: the batch
+    does not render). It is written with the results and the errors file, as one: all
+    three are put in place together, or none."""
+
+    path: Path
+    write: Callable[[Summary, IO[str]], None]
 
 
 def default_errors_path(output: Path) -> Path:

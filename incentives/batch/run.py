@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from incentives.batch.formats import readable, results_sink
 from incentives.batch.io import Registry, atomic_outputs, file_format
-from incentives.batch.job import BatchOptions, Job, chunks, default_errors_path
+from incentives.batch.job import BatchOptions, Job, SummaryFile, chunks, default_errors_path
 from incentives.batch.output import ErrorWriter, Writer, payers_in, unstated_in
 from incentives.batch.parallel import assess_chunks
 from incentives.batch.summary import Summary
@@ -42,31 +42,32 @@ RESERVED = {"row", "name", "city", "district", "rule", "status", "kind", "amount
             "totals", "results", "payers", "schedule", "period", "missing", "eligible",
             "needs_info", "period_start", "period_end"}
 
-__all__ = ["BatchOptions", "RegistryError", "Summary", "default_errors_path", "run_batch"]
-
-
-
-
+__all__ = ["BatchOptions", "RegistryError", "Summary", "SummaryFile", "default_errors_path",
+           "run_batch"]
 
 
 def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
-              progress: Progress | None = None) -> Summary:
-    """Assess every row of `source` into `output` (and the errors file); the summary.
+              progress: Progress | None = None,
+              summary_file: SummaryFile | None = None) -> Summary:
+    """Assess every row of `source` into `output` (and the errors file, and the summary
+    file when one is given: the three put in place together); the summary.
 
     RegistryError (before anything is written) when a file can't be used at all. Rows are
     assessed in chunks, in worker processes when there are several (see `batch_parallel`),
     and written in input order.
     """
     errors_path = options.errors_path(output)
-    _check_paths(source, output, errors_path, options.keep)
+    outputs = [output, errors_path] + ([summary_file.path] if summary_file else [])
+    _check_paths(source, outputs, options.keep)
     out_format = file_format(output, "output")
     summary = Summary(options.as_of, overrides=dict(options.overrides))
     job = Job(book, options, out_format, payers_in(book), unstated_in(book))
     before = identity(source)
     with readable(source, options.encoding) as path, \
             Registry(path, book.schema, options.keep, shown=source) as registry, \
-            atomic_outputs(output, errors_path) as (final, err), \
-            results_sink(output, final) as out:
+            atomic_outputs(*outputs) as handles, \
+            results_sink(output, handles[0]) as out:
+        err = handles[1]
         Writer(out, out_format, options.per_institution, job.payers, options.keep,
                unstated=job.unstated)
         ErrorWriter(err, keep=options.keep)
@@ -88,6 +89,8 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
             raise RegistryError([f"input {source}: changed while it was read (its size, "
                                  "modification time or file changed); nothing was written: "
                                  "run again once the file is complete"])
+        if summary_file is not None:
+            summary_file.write(summary, handles[2])
         if progress is not None:
             progress(registry.size, registry.size, summary.read)
     return summary
@@ -146,22 +149,16 @@ def _columnar_plan(job: Job, registry: Registry) -> Plan | None:
         return None
 
 
-
-
-
-
-
-
-
-
-
-
-def _check_paths(source: Path, output: Path, errors: Path, keep: tuple[str, ...]) -> None:
+def _check_paths(source: Path, outputs: list[Path], keep: tuple[str, ...]) -> None:
+    output, errors, *summary = outputs
     problems = []
     if output.resolve() == source.resolve():
         problems.append(f"output {output}: is the input file; write the results elsewhere")
     if errors.resolve() in (source.resolve(), output.resolve()):
         problems.append(f"errors file {errors}: must differ from the input and the output")
+    problems += [f"summary file {path}: must differ from the input, the output and the "
+                 "errors file" for path in summary
+                 if path.resolve() in {p.resolve() for p in (source, output, errors)}]
     problems += [f"--keep {name!r}: the output has a column of that name" for name in keep
                  if name in RESERVED]
     if problems:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,6 +28,9 @@ from incentives.cli.common import (
     report_lang,
     rules_option,
 )
+
+if TYPE_CHECKING:
+    from incentives.batch.job import SummaryFile
 
 
 @click.command()
@@ -49,7 +53,8 @@ from incentives.cli.common import (
               show_default=True, help="The summary as tables, or as JSON on standard output.")
 @click.option("--summary-output", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the summary to a file: .csv (cash by year and payer, one row "
-                   "each), .xlsx (a sheet per table) or .json.")
+                   "each), .xlsx (a sheet per table) or .json; put in place with the "
+                   "results, or not at all.")
 @click.option("--unit", type=click.Choice(["元", "万元"]), default="元", show_default=True,
               help="The unit of the summary tables' figures (exact in either).")
 @lang_option
@@ -96,7 +101,8 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         with _progress_bar() as progress:
-            result = run_batch(source, output, book, options, progress)
+            result = run_batch(source, output, book, options, progress,
+                               _summary_file(summary_output))
     except OutputError as error:
         raise UsageProblems(error.problems, "the results can't be written") from None
     except WorkerDied as error:
@@ -110,7 +116,8 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
               f"rejected {result.rejected:,}")
     to_stderr = summary and summary_format == "json"
     click.echo(counts, err=to_stderr)
-    click.echo(f"results: {output}; rejected rows: {options.errors_path(output)}",
+    written = f"results: {output}; rejected rows: {options.errors_path(output)}"
+    click.echo(written + (f"; summary: {summary_output}" if summary_output else ""),
                err=to_stderr)
     if summary and summary_format == "json":
         from incentives.model.jsonable import dumps
@@ -121,14 +128,16 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
 
         console = make_console(120)
         console.print(render(result, report_lang(lang), console.width, unit))
-    if summary_output is not None:
-        from incentives.render.summary import write_summary
 
-        try:
-            write_summary(result, summary_output)
-        except OSError as error:
-            raise UsageProblems([f"summary {summary_output}: cannot write it: "
-                                 f"{error.strerror or error}"]) from None
+
+def _summary_file(path: Path | None) -> SummaryFile | None:
+    """--summary-output as the batch writes it: with the results, all put in place as one."""
+    if path is None:
+        return None
+    from incentives.batch.job import SummaryFile
+    from incentives.render.summary import summary_writer
+
+    return SummaryFile(path, summary_writer(path))
 
 
 @contextmanager

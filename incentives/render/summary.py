@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from rich.cells import cell_len
 from rich.console import Group
@@ -149,48 +149,60 @@ def summary_rows(summary: Summary) -> Iterator[list[str]]:
 
 
 def write_summary(summary: Summary, path: Path) -> None:
-    """The summary as a file: `.csv` the cash in long form, `.xlsx` a sheet for the cash,
-    one for the rules and one for the exemptions, `.json` the JSON of --summary-format."""
+    """The summary as a file of its own, written through a temporary file (a batch writes
+    it with its results instead, through `summary_writer`)."""
+    with atomic_write(path) as handle:
+        summary_writer(path)(summary, handle)
+
+
+def summary_writer(path: Path) -> Callable[[Summary, IO[str]], None]:
+    """What writes the summary in the format `path` names: `.csv` the cash in long form,
+    `.xlsx` a sheet for the cash, one for the rules and one for the exemptions, `.json`
+    the JSON of --summary-format."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        from incentives.model.jsonable import dumps
-
-        with atomic_write(path) as handle:
-            handle.write(dumps(summary.to_dict(), indent=2) + "\n")
-        return
+        return _write_json
     if suffix == ".xlsx":
-        _write_workbook(summary, path)
-        return
-    with atomic_write(path) as handle:
-        csv.writer(handle, lineterminator="\n").writerows(summary_rows(summary))
+        return _write_workbook
+    return _write_csv
 
 
-def _write_workbook(summary: Summary, path: Path) -> None:
+def _write_json(summary: Summary, handle: IO[str]) -> None:
+    from incentives.model.jsonable import dumps
+
+    handle.write(dumps(summary.to_dict(), indent=2) + "\n")
+
+
+def _write_csv(summary: Summary, handle: IO[str]) -> None:
+    csv.writer(handle, lineterminator="\n").writerows(summary_rows(summary))
+
+
+def _write_workbook(summary: Summary, handle: IO[str]) -> None:
     import xlsxwriter
 
-    with atomic_write(path) as handle:
-        target = cast(io.TextIOWrapper, handle).buffer
-        book = xlsxwriter.Workbook(target, {"strings_to_numbers": False,
-                                            "strings_to_formulas": False})
-        money = book.add_format({"num_format": "#,##0.00"})
-        sheet = book.add_worksheet("cash")
-        for r, row in enumerate(summary_rows(summary)):
-            for c, cell in enumerate(row):
-                if r and c >= 4 and abs(Decimal(cell)) < EXACT_IN_EXCEL:
-                    sheet.write_number(r, c, float(Decimal(cell)), money)
-                else:
-                    sheet.write_string(r, c, cell)
-        rules = book.add_worksheet("rules")
-        for c, name in enumerate(["rule", "kind", *STATUSES]):
-            rules.write_string(0, c, name)
-        for r, rule_id in enumerate(sorted(summary.rules), start=1):
-            rules.write_row(r, 0, [rule_id, summary.kinds[rule_id],
-                                   *(summary.rules[rule_id][s] for s in STATUSES)])
-        exemptions = book.add_worksheet("exemptions")
-        exemptions.write_row(0, 0, ["rule", "year", "institutions"])
-        r = 1
-        for rule_id in sorted(summary.exemption_years):
-            for year, count in sorted(summary.exemption_years[rule_id].items()):
-                exemptions.write_row(r, 0, [rule_id, year, count])
-                r += 1
-        book.close()
+    handle.flush()
+    target = cast(io.TextIOWrapper, handle).buffer
+    book = xlsxwriter.Workbook(target, {"strings_to_numbers": False,
+                                        "strings_to_formulas": False})
+    money = book.add_format({"num_format": "#,##0.00"})
+    sheet = book.add_worksheet("cash")
+    for r, row in enumerate(summary_rows(summary)):
+        for c, cell in enumerate(row):
+            if r and c >= 4 and abs(Decimal(cell)) < EXACT_IN_EXCEL:
+                sheet.write_number(r, c, float(Decimal(cell)), money)
+            else:
+                sheet.write_string(r, c, cell)
+    rules = book.add_worksheet("rules")
+    for c, name in enumerate(["rule", "kind", *STATUSES]):
+        rules.write_string(0, c, name)
+    for r, rule_id in enumerate(sorted(summary.rules), start=1):
+        rules.write_row(r, 0, [rule_id, summary.kinds[rule_id],
+                               *(summary.rules[rule_id][s] for s in STATUSES)])
+    exemptions = book.add_worksheet("exemptions")
+    exemptions.write_row(0, 0, ["rule", "year", "institutions"])
+    r = 1
+    for rule_id in sorted(summary.exemption_years):
+        for year, count in sorted(summary.exemption_years[rule_id].items()):
+            exemptions.write_row(r, 0, [rule_id, year, count])
+            r += 1
+    book.close()

@@ -1,5 +1,6 @@
 """Faults where a batch's results go: a stop between putting the output and the errors file
-in place, two runs writing one output at once, a folder that can't be written, the
+in place, two runs writing one output (and summary file) at once, a summary file that
+can't be written, a folder that can't be written, the
 output given as the input, and a full disk or file-size limit under the parsed-rules
 cache (which costs the cache, never the answer).
 """
@@ -13,11 +14,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
-from incentives.batch.run import BatchOptions, run_batch
+from incentives.batch.run import BatchOptions, Summary, SummaryFile, run_batch
+from incentives.render.summary import summary_writer
 
 from ..test_batch_faults import (
     AS_OF,
@@ -114,6 +116,92 @@ def test_two_runs_on_one_output_leave_one_runs_pair(tmp_path: Path,
     assert other.ident is not None and not other.is_alive()
     assert pair(output) in pairs, "the output of one run and the errors file of the other"
     assert leftovers(tmp_path) == []
+
+
+def summary_file(path: Path) -> SummaryFile:
+    return SummaryFile(path, summary_writer(path))
+
+
+@pytest.mark.fault
+def test_two_runs_with_a_summary_file_leave_one_runs_three_files(tmp_path: Path,
+                                                                 replaced: list[Any]) -> None:
+    sources = {}
+    for name, count, rejected in (("first", 40, 0), ("second", 20, 5)):
+        sources[name] = tmp_path / f"{name}.csv"
+        sources[name].write_text("\n".join([HEADER, *rows(count, rejected)]) + "\n",
+                                 encoding="utf-8")
+    sets = set()
+    for name, source in sources.items():
+        (tmp_path / name).mkdir()
+        alone = tmp_path / name / "out.csv"
+        run_batch(source, alone, BOOK, BatchOptions(AS_OF), None,
+                  summary_file(tmp_path / name / "summary.json"))
+        sets.add((*pair(alone), (tmp_path / name / "summary.json").read_bytes()))
+    output, summary = tmp_path / "out.csv", tmp_path / "summary.json"
+    other = threading.Thread(target=run_batch, args=(sources["second"], output, BOOK,
+                                                     BatchOptions(AS_OF), None,
+                                                     summary_file(summary)))
+
+    def meanwhile(path: Path) -> None:
+        # the first run has put its results in place, not yet the other two files
+        if path == output and other.ident is None:
+            other.start()
+            other.join(timeout=3)
+
+    replaced.append(meanwhile)
+    run_batch(sources["first"], output, BOOK, BatchOptions(AS_OF), None, summary_file(summary))
+    other.join(timeout=60)
+    assert other.ident is not None and not other.is_alive()
+    assert (*pair(output), summary.read_bytes()) in sets, "files of two runs side by side"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.fault
+def test_a_summary_file_that_cannot_be_written_replaces_nothing(tmp_path: Path) -> None:
+    source = write_registry(tmp_path / "in.csv", 10)
+    output = tmp_path / "out.csv"
+    previous(output)
+    summary = tmp_path / "nowhere" / "summary.csv"
+    done = cli("batch", source, "-o", output, "--summary-output", summary, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[0] == "incentives: the results can't be written:"
+    assert f"output {summary}: cannot write it: No such file or directory" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert pair(output) == tuple(text.encode() for text in OLD)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.fault
+def test_a_summary_writer_that_fails_replaces_nothing(tmp_path: Path) -> None:
+    source = write_registry(tmp_path / "in.csv", 10)
+    output, summary = tmp_path / "out.csv", tmp_path / "summary.csv"
+    previous(output)
+    summary.write_text("old summary\n")
+
+    def broken(_summary: Summary, handle: IO[str]) -> None:
+        handle.write("year,")
+        raise RuntimeError("a renderer's bug")
+
+    with pytest.raises(RuntimeError):
+        run_batch(source, output, BOOK, BatchOptions(AS_OF), None, SummaryFile(summary, broken))
+    assert pair(output) == tuple(text.encode() for text in OLD)
+    assert summary.read_text() == "old summary\n"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("clash", ["in.csv", "out.csv", "out.csv.errors.csv"])
+def test_a_summary_file_that_is_another_file_of_the_run_is_refused(tmp_path: Path,
+                                                                   clash: str) -> None:
+    source = write_registry(tmp_path / "in.csv", 10)
+    before = source.read_bytes()
+    done = cli("batch", source, "-o", tmp_path / "out.csv", "--summary-output",
+               tmp_path / clash, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert (f"summary file {tmp_path / clash}: must differ from the input, the output and "
+            "the errors file") in done.stderr
+    assert source.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["in.csv"]
 
 
 @pytest.mark.fault

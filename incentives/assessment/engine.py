@@ -142,7 +142,8 @@ def plan_for(book: RuleBook, city_id: str, as_of: date,
     """The book's plan for a city on a date: made once, then kept (at most PLANS_KEPT)."""
     overrides = overrides or {}
     # repr keeps 4.35% and 4.350% apart: the value used is shown as it was written
-    key = (city_id, as_of, tuple(sorted((k, repr(v)) for k, v in overrides.items())))
+    key = (city_id, as_of, tuple(sorted((k, repr(v)) for k, v in overrides.items()))
+           if overrides else ())
     plans = book.derived
     plan = plans.get(key)
     if plan is None:
@@ -346,7 +347,7 @@ def _work_out_benefit(
     if rule.date is not None:
         start = _start(rule, rule.date, profile, missing)
         result.period = (rule.date.point(start) if start else None, None)
-    essential = missing.copy()
+    essential = bool(missing)  # a fact the amount or the dates need
     district = profile.facts.get("district")
     as_of = ctx.dates["as_of"]
     assert as_of is not None
@@ -453,9 +454,25 @@ def _period(rule: Rule, offset: Offset, profile: Profile, missing: set[str]
 
 def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> list[Payment]:
     weights, fractions = rule.payer_weights
-    parts = split_by(amount, weights)
+    parts = _split(amount, weights)
     return [Payment(payer, city.payer_label(payer, district), part, fraction)
             for (payer, _), part, fraction in zip(rule.payers, parts, fractions, strict=True)]
+
+
+SPLITS_KEPT = 4096  # (amount, a rule's weights) whose split is kept
+_splits: dict[tuple[Decimal, int], tuple[list[int], list[Decimal]]] = {}
+
+
+def _split(amount: Decimal, weights: list[int]) -> list[Decimal]:
+    """`split_by`, kept for the amounts institutions share (a grade's award, a payer's
+    part of it) and a rule's own weights (a list the rule holds, so its id is not reused
+    while it is kept here)."""
+    found = _splits.get((amount, id(weights)))
+    if found is None or found[0] is not weights:
+        if len(_splits) >= SPLITS_KEPT:
+            _splits.clear()
+        found = _splits[amount, id(weights)] = (weights, split_by(amount, weights))
+    return found[1]
 
 
 def _open_amount(rule: Rule, text: Text, city: City, profile: Profile, district: Any,
@@ -488,7 +505,7 @@ def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[
     if not rule.schedule:
         return []
     weights = rule.instalment_weights
-    columns = [split_by(payment.amount, weights) for payment in payers]
+    columns = [_split(payment.amount, weights) for payment in payers]
     dues = []
     for index, instalment in enumerate(rule.schedule):
         parts = tuple(Payment(p.payer, p.label, column[index], p.share)

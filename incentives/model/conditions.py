@@ -623,7 +623,8 @@ class Expression:
         run = self._trace
         if run is None:
             run = self._trace = self.root.tracer()
-        step, leaves = run(ctx), list[Step]()
+        step = run(ctx)
+        leaves: list[Step] = []  # not `list[Step]()`: a generic alias made each call
         mark_and_collect(step, leaves)
         return step, leaves
 
@@ -690,18 +691,16 @@ def mark_and_collect(step: Step, leaves: list[Step], decisive: bool = True) -> N
         leaves.append(step)
         return
     outcome = step.outcome
+    # every child decides a true `and`, a false `or`, a `not` and a named condition; else
+    # the children whose outcome is the whole's
+    every = outcome is True if op == "and" else outcome is False if op == "or" else True
     for child in step.children:
-        if op == "and":
-            deciding = outcome is True or child.outcome == outcome
-        elif op == "or":
-            deciding = outcome is False or child.outcome == outcome
-        else:  # not, named
-            deciding = True
+        deciding = decisive and (every or child.outcome == outcome)
         if child.op == "leaf":  # most children: marked here, without a call
-            child.decisive = decisive and deciding
+            child.decisive = deciding
             leaves.append(child)
         else:
-            mark_and_collect(child, leaves, decisive and deciding)
+            mark_and_collect(child, leaves, deciding)
 
 
 def mark_decisive(step: Step, decisive: bool = True) -> None:

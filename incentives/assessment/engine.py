@@ -243,7 +243,8 @@ def _assess(prepared: Prepared, profile: Profile, city: City, book: RuleBook,
         result.parameters = []  # nothing was worked out with them
     if prepared.notes:
         result.notes, result.open_notes = _notes(prepared.notes, ctx, result.status)
-    result.past = _past(result, as_of)
+    if result.status == ELIGIBLE:
+        result.past = _past(result, as_of)
     if earlier:
         result.if_counted = _assess(plan.counted(prepared), profile, city, book, plan)
     return result
@@ -281,9 +282,8 @@ def _event_before_the_rule(rule: Rule, profile: Profile, result: Result) -> bool
 
 def _past(result: Result, as_of: date) -> bool:
     """Whether every dated item of an eligible result lies before the as-of date: each
-    instalment paid out, the window ended. Still an entitlement, told as past."""
-    if result.status != ELIGIBLE:
-        return False
+    instalment paid out, the window ended. Still an entitlement, told as past. (Only an
+    eligible result is asked.)"""
     # the schedule of `result.end(most=False)`, without making its Extent
     schedule = result.range.least.schedule if result.range is not None else \
         result.schedule if result.amount is not None else []

@@ -213,38 +213,44 @@ def assess_rule(
 
 def _assess(prepared: Prepared, profile: Profile, city: City, book: RuleBook,
             plan: Plan) -> Result:
-    rule, as_of = prepared.rule, plan.as_of
+    rule = prepared.rule
     ctx = Context(profile.facts, prepared.params, prepared.dates)
     # every field up to `parameters` given in order: keywords cost more, once per rule
     result = Result(rule, ELIGIBLE, [prepared.in_force], None, None, [], [], None, [], [],
                     list(prepared.uses))
     earlier = False  # the rewarded event came before the rule
     if prepared.in_force.outcome:
-        if rule.when is not None:
-            result.trace, leaves = rule.when.trace_leaves(ctx)
+        when = rule.when
+        if when is not None:
+            trace, leaves = when.trace_leaves(ctx)
+            result.trace = trace
             result.checks += [Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
                               for leaf in leaves]
-            if result.trace.outcome is not True:
-                result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
+            if trace.outcome is not True:
+                result.status = NOT_ELIGIBLE if trace.outcome is False else NEEDS_INFO
                 result.missing = _missing_in_trace(leaves, profile)
-        earlier = rule.event is not None and _event_before_the_rule(rule, profile, result)
-        if result.status != NOT_ELIGIBLE:
+        if rule.event is not None:
+            earlier = _event_before_the_rule(rule, profile, result)
+        status = result.status
+        if status != NOT_ELIGIBLE and rule.period is not None:
             _window(rule, profile, result)
-        if result.status == ELIGIBLE:
+        if status == ELIGIBLE:
             try:
                 _work_out_benefit(rule, profile, city, book.schema, ctx, result)
             except MoneyError as error:  # an amount too large, a negative one to split
                 raise InputError([Problem(f"{rule.file}:{rule.line}", f"rule {rule.id!r}: "
                                           f"{error}; check the amounts in the profile and any "
                                           "--param")]) from None
+            status = result.status
     else:
-        result.status, result.ended = NOT_ELIGIBLE, prepared.ended
-    if result.status == NOT_ELIGIBLE:
+        status = result.status = NOT_ELIGIBLE
+        result.ended = prepared.ended
+    if status == NOT_ELIGIBLE:
         result.parameters = []  # nothing was worked out with them
     if prepared.notes:
-        result.notes, result.open_notes = _notes(prepared.notes, ctx, result.status)
-    if result.status == ELIGIBLE:
-        result.past = _past(result, as_of)
+        result.notes, result.open_notes = _notes(prepared.notes, ctx, status)
+    if status == ELIGIBLE:
+        result.past = _past(result, plan.as_of)
     if earlier:
         result.if_counted = _assess(plan.counted(prepared), profile, city, book, plan)
     return result

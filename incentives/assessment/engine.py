@@ -343,7 +343,10 @@ def _work_out_benefit(
         if result.amount is None:
             found = _bounded(rule, ctx, schema, result, missing)
     if rule.components:
-        result.components = [_component(c, ctx, missing) for c in rule.components]
+        # most parts are a procedure with neither condition nor amount: applying, as is
+        result.components = [ComponentResult(c.label, True, None)
+                             if c.when is None and c.amount is None
+                             else _component(c, ctx, missing) for c in rule.components]
         if rule.kind == "deduction" and not rule.amount:
             applying = [c.amount for c in result.components if c.applies is not False]
             known = [amount for amount in applying if amount is not None]

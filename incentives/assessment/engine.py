@@ -173,6 +173,8 @@ def assess(
 
 
 def _hashable(order: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`document_order` with its list of numbers as a tuple: a key of a dict, ordered the
+    same."""
     return tuple(tuple(part) if isinstance(part, list) else part for part in order)
 
 

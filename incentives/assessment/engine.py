@@ -9,7 +9,8 @@ amount or dates need a fact the profile lacks is `needs_info`, naming those fact
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -41,11 +42,13 @@ from incentives.model.result import (
     Result,
 )
 from incentives.model.rule import Component, Instalment, Offset, Rule, Text
+from incentives.model.rule import Note as RuleNote
 
 if TYPE_CHECKING:
     from incentives.model.bounds import AmountRange
 
 DERIVED_FROM = {"division_type": "district"}
+_ZERO = Decimal("0.00")
 PLANS_KEPT = 64  # (city, date, overrides) plans a book keeps; the oldest goes first
 RULES_KEPT = 1024  # rules a plan keeps prepared (what-if and within reach reuse a few)
 
@@ -62,6 +65,9 @@ class Prepared:
     in_force: Check
     ended: DocumentEnd | None
     counted: Rule | None = None  # the rule with its event counted whenever it happened
+    # each note with its condition's compiled closure (None: a note that always holds)
+    notes: list[tuple[RuleNote, Callable[[Context], Any] | None]] = field(
+        default_factory=list)
 
 
 class Plan:
@@ -77,6 +83,7 @@ class Plan:
         self.rules: dict[int, Prepared] = {}
         self._pairs: list[tuple[Prepared, Prepared | None]] | None = None
         self._order: dict[int, tuple[Any, ...]] = {}
+        self._ranks: dict[int, int] | None = None
 
     @property
     def pairs(self) -> list[tuple[Prepared, Prepared | None]]:
@@ -86,6 +93,18 @@ class Plan:
                             else self.prepare(restated))
                            for rule, restated in self.book.rules_for(self.city_id, self.as_of)]
         return self._pairs
+
+    @property
+    def ranks(self) -> dict[int, int]:
+        """Each speaking rule's place in a report (`document_order`) as a number, by id:
+        equal orders get equal numbers, so a stable sort by it is the sort by the order."""
+        if self._ranks is None:
+            rules = {id(p.rule): p.rule for pair in self.pairs for p in pair if p is not None}
+            keys = {key: self.order(rule) for key, rule in rules.items()}
+            places = {order: index for index, order in enumerate(sorted(set(map(
+                _hashable, keys.values()))))}
+            self._ranks = {key: places[_hashable(order)] for key, order in keys.items()}
+        return self._ranks
 
     def prepare(self, rule: Rule) -> Prepared:
         found = self.rules.get(id(rule))
@@ -97,7 +116,9 @@ class Plan:
                          {name: use.value for name, use in uses.items()},
                          rule.dates_on(self.as_of),
                          Check(rule.in_force_text, {"as_of": self.as_of}, in_force, not in_force),
-                         None if in_force else rule.ended_by_document(self.as_of))
+                         None if in_force else rule.ended_by_document(self.as_of),
+                         notes=[(note, None if note.when is None else note.when.evaluator)
+                                for note in rule.notes])
         if len(self.rules) >= RULES_KEPT:
             self.rules.clear()
         self.rules[id(rule)] = found  # it holds the rule, so the id is not reused meanwhile
@@ -121,7 +142,8 @@ def plan_for(book: RuleBook, city_id: str, as_of: date,
     """The book's plan for a city on a date: made once, then kept (at most PLANS_KEPT)."""
     overrides = overrides or {}
     # repr keeps 4.35% and 4.350% apart: the value used is shown as it was written
-    key = (city_id, as_of, tuple(sorted((k, repr(v)) for k, v in overrides.items())))
+    key = (city_id, as_of, tuple(sorted((k, repr(v)) for k, v in overrides.items()))
+           if overrides else ())
     plans = book.derived
     plan = plans.get(key)
     if plan is None:
@@ -145,8 +167,15 @@ def assess(
             other = _assess(restated, profile, city, book, plan)
             result = _shown_once(result, other, as_of)
         results.append(result)
-    results.sort(key=lambda r: plan.order(r.rule))
+    ranks = plan.ranks
+    results.sort(key=lambda r: ranks[id(r.rule)])
     return Assessment(as_of, city, profile, results)
+
+
+def _hashable(order: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`document_order` with its list of numbers as a tuple: a key of a dict, ordered the
+    same."""
+    return tuple(tuple(part) if isinstance(part, list) else part for part in order)
 
 
 _RANK = {ELIGIBLE: 2, NEEDS_INFO: 1, NOT_ELIGIBLE: 0}
@@ -186,35 +215,44 @@ def assess_rule(
 
 def _assess(prepared: Prepared, profile: Profile, city: City, book: RuleBook,
             plan: Plan) -> Result:
-    rule, as_of = prepared.rule, plan.as_of
+    rule = prepared.rule
     ctx = Context(profile.facts, prepared.params, prepared.dates)
-    result = Result(rule, ELIGIBLE, checks=[prepared.in_force],
-                    parameters=list(prepared.uses))
+    # every field up to `parameters` given in order: keywords cost more, once per rule
+    result = Result(rule, ELIGIBLE, [prepared.in_force], None, None, [], [], None, [], [],
+                    list(prepared.uses))
     earlier = False  # the rewarded event came before the rule
     if prepared.in_force.outcome:
-        if rule.when is not None:
-            result.trace, leaves = rule.when.trace_leaves(ctx)
+        when = rule.when
+        if when is not None:
+            trace, leaves = when.trace_leaves(ctx)
+            result.trace = trace
             result.checks += [Check(leaf.text, leaf.values, leaf.outcome, leaf.decisive)
                               for leaf in leaves]
-            if result.trace.outcome is not True:
-                result.status = NOT_ELIGIBLE if result.trace.outcome is False else NEEDS_INFO
+            if trace.outcome is not True:
+                result.status = NOT_ELIGIBLE if trace.outcome is False else NEEDS_INFO
                 result.missing = _missing_in_trace(leaves, profile)
-        earlier = rule.event is not None and _event_before_the_rule(rule, profile, result)
-        if result.status != NOT_ELIGIBLE:
+        if rule.event is not None:
+            earlier = _event_before_the_rule(rule, profile, result)
+        status = result.status
+        if status != NOT_ELIGIBLE and rule.period is not None:
             _window(rule, profile, result)
-        if result.status == ELIGIBLE:
+        if status == ELIGIBLE:
             try:
                 _work_out_benefit(rule, profile, city, book.schema, ctx, result)
             except MoneyError as error:  # an amount too large, a negative one to split
                 raise InputError([Problem(f"{rule.file}:{rule.line}", f"rule {rule.id!r}: "
                                           f"{error}; check the amounts in the profile and any "
                                           "--param")]) from None
+            status = result.status
     else:
-        result.status, result.ended = NOT_ELIGIBLE, prepared.ended
-    if result.status == NOT_ELIGIBLE:
+        status = result.status = NOT_ELIGIBLE
+        result.ended = prepared.ended
+    if status == NOT_ELIGIBLE:
         result.parameters = []  # nothing was worked out with them
-    result.notes, result.open_notes = _notes(rule, ctx, result.status)
-    result.past = _past(result, as_of)
+    if prepared.notes:
+        result.notes, result.open_notes = _notes(prepared.notes, ctx, status)
+    if status == ELIGIBLE:
+        result.past = _past(result, plan.as_of)
     if earlier:
         result.if_counted = _assess(plan.counted(prepared), profile, city, book, plan)
     return result
@@ -252,11 +290,12 @@ def _event_before_the_rule(rule: Rule, profile: Profile, result: Result) -> bool
 
 def _past(result: Result, as_of: date) -> bool:
     """Whether every dated item of an eligible result lies before the as-of date: each
-    instalment paid out, the window ended. Still an entitlement, told as past."""
-    if result.status != ELIGIBLE:
-        return False
-    extent = result.end(most=False)
-    dues = [due.until or due.due for due in extent.schedule] if extent else []
+    instalment paid out, the window ended. Still an entitlement, told as past. (Only an
+    eligible result is asked.)"""
+    # the schedule of `result.end(most=False)`, without making its Extent
+    schedule = result.range.least.schedule if result.range is not None else \
+        result.schedule if result.amount is not None else []
+    dues = [due.until or due.due for due in schedule]
     if result.open is not None:
         dues = [due.until or due.due for due in result.open.schedule]
     if dues:
@@ -265,15 +304,16 @@ def _past(result: Result, as_of: date) -> bool:
     return result.rule.kind != "eligibility_date" and end is not None and end < as_of
 
 
-def _notes(rule: Rule, ctx: Context, status: str) -> tuple[list[Text], list[Note]]:
+def _notes(notes: list[tuple[RuleNote, Callable[[Context], Any] | None]], ctx: Context,
+           status: str) -> tuple[list[Text], list[Note]]:
     """The notes that bear on this result, and apart from them the notes whose condition
     is unknown (told as what may apply, with the facts that decide it, never as a fact).
     For a rule that doesn't apply only notes whose condition is known to hold are kept (an
     open question that may be why it doesn't apply)."""
     shown: list[Text] = []
     open_notes: list[Note] = []
-    for note in rule.notes:
-        holds = True if note.when is None else note.when.evaluate(ctx)
+    for note, when in notes:
+        holds = True if when is None else when(ctx)
         if holds is True and (status != NOT_ELIGIBLE or note.when is not None):
             shown.append(note.text)
         elif holds is None and status != NOT_ELIGIBLE and note.when is not None:
@@ -305,17 +345,20 @@ def _work_out_benefit(
         if result.amount is None:
             found = _bounded(rule, ctx, schema, result, missing)
     if rule.components:
-        result.components = [_component(c, ctx, missing) for c in rule.components]
+        # most parts are a procedure with neither condition nor amount: applying, as is
+        result.components = [ComponentResult(c.label, True, None)
+                             if c.when is None and c.amount is None
+                             else _component(c, ctx, missing) for c in rule.components]
         if rule.kind == "deduction" and not rule.amount:
             applying = [c.amount for c in result.components if c.applies is not False]
             known = [amount for amount in applying if amount is not None]
-            result.amount = sum(known, Decimal("0.00")) if len(known) == len(applying) else None
+            result.amount = sum(known, _ZERO) if len(known) == len(applying) else None
     if rule.period is not None:
         result.period = _period(rule, rule.period, profile, missing)
     if rule.date is not None:
         start = _start(rule, rule.date, profile, missing)
         result.period = (rule.date.point(start) if start else None, None)
-    essential = missing.copy()
+    essential = bool(missing)  # a fact the amount or the dates need
     district = profile.facts.get("district")
     as_of = ctx.dates["as_of"]
     assert as_of is not None
@@ -383,7 +426,7 @@ def _amount(rule: Rule, ctx: Context, missing: set[str]) -> tuple[Decimal | None
                 missing.update(n for n in case.value.facts if ctx.facts.get(n) is None)
                 return None, case.label
             return to_fen(value), case.label
-    return Decimal("0.00"), None
+    return _ZERO, None
 
 
 def _component(component: Component, ctx: Context, missing: set[str]) -> ComponentResult:
@@ -422,9 +465,25 @@ def _period(rule: Rule, offset: Offset, profile: Profile, missing: set[str]
 
 def _split_payers(rule: Rule, city: City, amount: Decimal, district: Any) -> list[Payment]:
     weights, fractions = rule.payer_weights
-    parts = split_by(amount, weights)
+    parts = _split(amount, weights)
     return [Payment(payer, city.payer_label(payer, district), part, fraction)
             for (payer, _), part, fraction in zip(rule.payers, parts, fractions, strict=True)]
+
+
+SPLITS_KEPT = 4096  # (amount, a rule's weights) whose split is kept
+_splits: dict[tuple[Decimal, int], tuple[list[int], list[Decimal]]] = {}
+
+
+def _split(amount: Decimal, weights: list[int]) -> list[Decimal]:
+    """`split_by`, kept for the amounts institutions share (a grade's award, a payer's
+    part of it) and a rule's own weights (a list the rule holds, so its id is not reused
+    while it is kept here)."""
+    found = _splits.get((amount, id(weights)))
+    if found is None or found[0] is not weights:
+        if len(_splits) >= SPLITS_KEPT:
+            _splits.clear()
+        found = _splits[amount, id(weights)] = (weights, split_by(amount, weights))
+    return found[1]
 
 
 def _open_amount(rule: Rule, text: Text, city: City, profile: Profile, district: Any,
@@ -457,12 +516,12 @@ def _schedule(rule: Rule, profile: Profile, payers: list[Payment], missing: set[
     if not rule.schedule:
         return []
     weights = rule.instalment_weights
-    columns = [split_by(payment.amount, weights) for payment in payers]
+    columns = [_split(payment.amount, weights) for payment in payers]
     dues = []
     for index, instalment in enumerate(rule.schedule):
         parts = tuple(Payment(p.payer, p.label, column[index], p.share)
                       for p, column in zip(payers, columns, strict=True))
         due, until = _due_date(rule, instalment, profile, missing, as_of)
-        dues.append(Due(due, instalment.timing, sum((p.amount for p in parts), Decimal("0.00")),
+        dues.append(Due(due, instalment.timing, sum([p.amount for p in parts], _ZERO),
                         instalment.label, parts, until))
     return dues

@@ -16,6 +16,11 @@ from incentives.model.money import CONTEXT, to_fen
 from incentives.model.result import SavingEstimate
 from incentives.model.rule import Rule
 
+_COUNTS = [Decimal(count) for count in range(13)]  # a year's months, 0 to 12
+_TWELVE = Decimal(12)
+_SPANS_KEPT = 4096  # (start, months) whose months by year are kept
+_spans: dict[tuple[date, int], list[tuple[int, Decimal]]] = {}
+
 
 def estimate_savings(rule: Rule, ctx: Context, start: date | None) -> list[SavingEstimate]:
     """The taxes a rule's exemption spares, for a window starting on `start`."""
@@ -24,16 +29,27 @@ def estimate_savings(rule: Rule, ctx: Context, start: date | None) -> list[Savin
     for saving in rule.savings:
         per_year = saving.per_year.evaluate(ctx)
         missing = sorted(n for n in saving.per_year.facts if ctx.facts.get(n) is None)
-        estimate = SavingEstimate(saving.label, to_fen(per_year) if per_year is not None
-                                  else None, missing=missing)
-        if per_year is not None and start is not None and months:
-            estimate.by_year = {
-                year: to_fen(CONTEXT.divide(CONTEXT.multiply(per_year, Decimal(count)),
-                                            Decimal(12)))
-                for year, count in months_by_year(start, months).items()
-            }
-        estimates.append(estimate)
+        if per_year is None:
+            estimates.append(SavingEstimate(saving.label, None, {}, missing))
+            continue
+        by_year = {}
+        if start is not None and months:
+            multiply, divide = CONTEXT.multiply, CONTEXT.divide
+            by_year = {year: to_fen(divide(multiply(per_year, count), _TWELVE))
+                       for year, count in _months(start, months)}
+        estimates.append(SavingEstimate(saving.label, to_fen(per_year), by_year, missing))
     return estimates
+
+
+def _months(start: date, months: int) -> list[tuple[int, Decimal]]:
+    """`months_by_year`, each count a Decimal: institutions share start dates."""
+    found = _spans.get((start, months))
+    if found is None:
+        if len(_spans) >= _SPANS_KEPT:
+            _spans.clear()
+        found = _spans[start, months] = [(year, _COUNTS[count]) for year, count
+                                         in months_by_year(start, months).items()]
+    return found
 
 
 def months_by_year(start: date, months: int) -> dict[int, int]:

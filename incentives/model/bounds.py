@@ -161,12 +161,27 @@ def _cases_span(cases: list[AmountCase], ctx: Context, numbers: list[str],
 def value_span(expression: Expression, ctx: Context, numbers: list[str],
                schema: FactSchema) -> Span:
     """The span of a number expression whose unknown numbers each occur at most once."""
-    counts: dict[str, int] = {}
-    for name in fact_refs(expression.root):
-        counts[name] = counts.get(name, 0) + 1
+    counts = _reads(expression)
     if any(counts.get(name, 0) > 1 for name in numbers if ctx.facts.get(name) is None):
         raise NotBounded
     return _span(expression.root, ctx, schema)
+
+
+_READS_KEPT = 1024
+_reads_of: dict[int, tuple[Expression, dict[str, int]]] = {}
+
+
+def _reads(expression: Expression) -> dict[str, int]:
+    """How many times the expression reads each fact (`fact_refs`), counted once."""
+    found = _reads_of.get(id(expression))
+    if found is None or found[0] is not expression:
+        counts: dict[str, int] = {}
+        for name in fact_refs(expression.root):
+            counts[name] = counts.get(name, 0) + 1
+        if len(_reads_of) >= _READS_KEPT:
+            _reads_of.clear()
+        found = _reads_of[id(expression)] = (expression, counts)  # kept: its id not reused
+    return found[1]
 
 
 def fact_refs(node: Node) -> Iterator[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -119,13 +120,13 @@ _CMP_TEXT = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {  # `operator`'s: no Python frame a call
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
     "in": lambda a, b: a in b,
     "not in": lambda a, b: a not in b,
 }
@@ -208,6 +209,7 @@ class Step:
 
 Eval = Callable[[Context], Any]
 Trace = Callable[[Context], Step]
+LEAF = "leaf"  # the tracers make Steps with every field given in order: keywords cost more
 
 
 class Node:
@@ -238,12 +240,12 @@ class Node:
             [(name, read)] = readers
 
             def one(ctx: Context) -> Step:
-                return Step(text, value(ctx), values={name: read(ctx)}, node=self)
+                return Step(text, value(ctx), LEAF, [], {name: read(ctx)}, False, self)
             return one
 
         def leaf(ctx: Context) -> Step:
-            return Step(text, value(ctx), values={name: read(ctx) for name, read in readers},
-                        node=self)
+            return Step(text, value(ctx), LEAF, [], {name: read(ctx) for name, read in readers},
+                        False, self)
         return leaf
 
 
@@ -420,6 +422,13 @@ class Compare(Node):
         fn, a, b, rank = self.fn, self.a.evaluator(), self.b.evaluator(), self.rank
         if isinstance(self.b, Const) and rank is None:  # the usual `fact >= 5000万`
             constant = self.b.value
+            if type(self.a) is FactRef:
+                name = self.a.name
+
+                def fact_against(ctx: Context) -> Any:
+                    left = ctx.facts.get(name)
+                    return None if left is None or constant is None else fn(left, constant)
+                return fact_against
 
             def against(ctx: Context) -> Any:
                 left = a(ctx)
@@ -445,7 +454,7 @@ class Compare(Node):
             left = ctx.facts.get(name)
             seen = left if left is not None else _lookup(ctx, name)
             outcome = None if left is None or constant is None else fn(left, constant)
-            return Step(text, outcome, values={name: seen}, node=self)
+            return Step(text, outcome, LEAF, [], {name: seen}, False, self)
         return fact_against
 
 
@@ -469,7 +478,7 @@ class BoolLeaf(Node):
         def fact(ctx: Context) -> Step:
             value = ctx.facts.get(name)
             seen = value if value is not None else _lookup(ctx, name)
-            return Step(text, value, values={name: seen}, node=self)
+            return Step(text, value, LEAF, [], {name: seen}, False, self)
         return fact
 
 
@@ -498,8 +507,8 @@ class Not(Node):
             child = child_step(ctx)
             outcome = logic.kleene_not(child.outcome)
             if child.op == "leaf":
-                return Step(text, outcome, values=child.values, node=self)
-            return Step(text, outcome, "not", [child])
+                return Step(text, outcome, LEAF, [], child.values, False, self)
+            return Step(text, outcome, "not", [child], {})
         return negated
 
 
@@ -527,7 +536,7 @@ class ConditionRef(Node):
 
         def named(ctx: Context) -> Step:
             child = child_step(ctx)
-            return Step(text, child.outcome, "named", [child], label=label)
+            return Step(text, child.outcome, "named", [child], {}, False, None, label)
         return named
 
 
@@ -562,7 +571,7 @@ class BoolOp(Node):
 
         def boolop(ctx: Context) -> Step:
             children = [step(ctx) for step in steps]
-            return Step(text, join([child.outcome for child in children]), op, children)
+            return Step(text, join([child.outcome for child in children]), op, children, {})
         return boolop
 
 
@@ -592,6 +601,14 @@ class Expression:
             run = self._evaluate = self.root.evaluator()
         return run(ctx)
 
+    @property
+    def evaluator(self) -> Callable[[Context], Any]:
+        """The closure `evaluate` calls: for a caller that evaluates it many times."""
+        run = self._evaluate
+        if run is None:
+            run = self._evaluate = self.root.evaluator()
+        return run
+
     def trace(self, ctx: Context) -> Step:
         """Evaluate a condition, keeping every step, with the decisive leaves marked."""
         run = self._trace
@@ -606,7 +623,8 @@ class Expression:
         run = self._trace
         if run is None:
             run = self._trace = self.root.tracer()
-        step, leaves = run(ctx), list[Step]()
+        step = run(ctx)
+        leaves: list[Step] = []  # not `list[Step]()`: a generic alias made each call
         mark_and_collect(step, leaves)
         return step, leaves
 
@@ -673,18 +691,16 @@ def mark_and_collect(step: Step, leaves: list[Step], decisive: bool = True) -> N
         leaves.append(step)
         return
     outcome = step.outcome
+    # every child decides a true `and`, a false `or`, a `not` and a named condition; else
+    # the children whose outcome is the whole's
+    every = outcome is True if op == "and" else outcome is False if op == "or" else True
     for child in step.children:
-        if op == "and":
-            deciding = outcome is True or child.outcome == outcome
-        elif op == "or":
-            deciding = outcome is False or child.outcome == outcome
-        else:  # not, named
-            deciding = True
+        deciding = decisive and (every or child.outcome == outcome)
         if child.op == "leaf":  # most children: marked here, without a call
-            child.decisive = decisive and deciding
+            child.decisive = deciding
             leaves.append(child)
         else:
-            mark_and_collect(child, leaves, decisive and deciding)
+            mark_and_collect(child, leaves, deciding)
 
 
 def mark_decisive(step: Step, decisive: bool = True) -> None:

@@ -17,6 +17,7 @@ FEN = Decimal("0.01")
 # Enough digits for any realistic budget times any rate, and a trap instead of silent loss.
 CONTEXT = Context(prec=40, traps=[InvalidOperation])
 
+_TOO_MANY = CONTEXT.prec - 3  # an amount adjusted to this or more can't be exact to the fen
 UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "%": Decimal("0.01")}
 MAX_DIGITS = 24
 NOT_A_NUMBER = "not a number; write e.g. 8000万, 1.2亿, 1.2% or 50000000"
@@ -62,9 +63,9 @@ def parse_amount(text: str | int | Decimal, percent: bool = True) -> Decimal:
 def to_fen(amount: Decimal) -> Decimal:
     """Round to the fen, half-up: the one rounding an amount gets. MoneyError for an
     amount with more digits than CONTEXT holds, which can't be exact to the fen."""
-    if amount.is_finite() and amount.adjusted() >= CONTEXT.prec - 3:  # rounding adds one
+    if amount.adjusted() >= _TOO_MANY and amount.is_finite():  # rounding adds one
         raise MoneyError(f"{amount:.3E} yuan has too many digits to work out to the fen")
-    fen = amount.quantize(FEN, rounding=ROUND_HALF_UP, context=CONTEXT)
+    fen = amount.quantize(FEN, ROUND_HALF_UP, CONTEXT)
     return fen.copy_abs() if fen.is_zero() else fen  # -0.004 is 0.00, never "-0.00"
 
 
@@ -100,7 +101,7 @@ def split_by(whole: Decimal, weights: Sequence[int]) -> list[Decimal]:
         raise MoneyError(f"{whole} can't be split: a split takes a whole and shares that are "
                          "not negative")
     total = sum(weights)
-    fen = int(to_fen(whole).scaleb(2, context=CONTEXT))
+    fen = int(to_fen(whole).scaleb(2, CONTEXT))
     parts = [fen * weight // total for weight in weights]
     left = fen - sum(parts)
     if left:
@@ -108,7 +109,7 @@ def split_by(whole: Decimal, weights: Sequence[int]) -> list[Decimal]:
         by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
         for index in by_remainder[:left]:
             parts[index] += 1
-    return [Decimal(part).scaleb(-2, context=CONTEXT) for part in parts]
+    return [Decimal(part).scaleb(-2, CONTEXT) for part in parts]
 
 
 def format_yuan(amount: Decimal) -> str:

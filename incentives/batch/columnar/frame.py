@@ -203,15 +203,20 @@ def _categorical(array: Any, fact: Fact, cities: dict[str, City], memo: dict[str
     if kind == "text":
         import pyarrow.compute as pc
 
-        data = np.array(array.to_pylist(), dtype=object)
+        data = array.to_numpy(zero_copy_only=False)
         known = pc.not_equal(array, "").to_numpy(zero_copy_only=False)
-        padded = pc.match_substring_regex(array, _PADDED).to_numpy(zero_copy_only=False)
-        for index in np.flatnonzero(padded).tolist():
-            data[index] = data[index].strip()
+        bad = np.zeros(len(data), dtype=bool)
+        # one pass finds neither padding nor a control character in the usual block
+        if pc.any(pc.match_substring_regex(array, f"{_PADDED}|{CONTROL_CHARACTER.pattern}"
+                                           )).as_py():
+            padded = pc.match_substring_regex(array, _PADDED).to_numpy(zero_copy_only=False)
+            for index in np.flatnonzero(padded).tolist():
+                data[index] = data[index].strip()
+            # a text with a control character is refused by the row engine, which words why
+            bad = pc.match_substring_regex(array, CONTROL_CHARACTER.pattern).to_numpy(
+                zero_copy_only=False)
         data[~known] = None
-        # a text with a control character is refused by the row engine, which words why
-        bad = pc.match_substring_regex(array, CONTROL_CHARACTER.pattern)
-        return Column(kind, data, known, 0, fact), bad.to_numpy(zero_copy_only=False)
+        return Column(kind, data, known, 0, fact), bad
     if kind == "bool":
         values, known, bad = _by_distinct(
             array, lambda s: bool(convert(fact, s, cities)), memo.setdefault(

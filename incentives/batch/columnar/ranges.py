@@ -41,6 +41,7 @@ from incentives.model.facts import FactSchema
 from incentives.model.rule import AmountCase
 
 FINITE = ("bool", "enum")
+_STACKED = 1 << 16  # rows × combinations worked out in one frame
 
 
 @dataclass
@@ -122,7 +123,41 @@ def amount_ranges(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> F
     gives it; `bits` are the facts' bits for the deciders. Rows are taken together by
     which of the listed and yes/no facts they don't know, so that each group tries the
     combinations of its own unknown facts alone (for a row, a fact it knows takes its
-    value in every combination: trying the others changes nothing)."""
+    value in every combination: trying the others changes nothing). Rows that agree on
+    every fact the cases read are worked out once (a range reads nothing else)."""
+    first, where = _distinct_rows(frame, plan.finite + plan.others)
+    if len(first) * 2 > frame.size:
+        return _grouped(plan, frame, bits)
+    found = _grouped(plan, _rows_of(frame, first), bits)
+    return Found(found.bounded[where], _taken(found.least, where), _taken(found.most, where),
+                 found.deciders[where], found.refer[where])
+
+
+def _distinct_rows(frame: Frame, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A row for each distinct combination of the facts' values (known or not) and of
+    `frame.inexact`, and the combination of each row: rows[where] stands for the frame.
+    Every row stands for itself where a fact's values are Python objects."""
+    columns = [frame.columns[name] for name in names]
+    if any(column.data.dtype == object for column in columns):
+        every = np.arange(frame.size)
+        return every, every
+    keys = [(c.known, np.where(c.known, c.data, 0)) for c in columns]
+    if frame.inexact is not None:
+        keys.append((frame.inexact, frame.inexact))
+    code = np.zeros(frame.size, dtype=np.int64)
+    for known, data in keys:
+        part = np.unique(data, return_inverse=True)[1].reshape(-1) * 2 + known
+        code = np.unique(code * (int(part.max(initial=0)) + 1) + part,
+                         return_inverse=True)[1].reshape(-1)
+    return np.unique(code, return_index=True)[1], code
+
+
+def _taken(fen: Any, where: np.ndarray) -> Any:
+    return fen if np.ndim(fen) == 0 else np.asarray(fen)[where]
+
+
+def _grouped(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Found:
+    """`amount_ranges` by groups of rows with the same unknown listed and yes/no facts."""
     size = frame.size
     pattern = np.zeros(size, dtype=np.int64)
     for index, name in enumerate(plan.finite[:62]):
@@ -181,17 +216,10 @@ def _ranges_of(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Foun
         return Found(nothing, 0, 0, np.zeros(size, dtype=np.int64), rows)
     spans: dict[tuple[Any, ...], tuple[End, End]] = {}
     bad = ~rows
-    for answers in product(*(plan.choices[name] for name in varied)):
-        filled = dict(columns)
-        for name, value in zip(varied, answers, strict=True):
-            column = columns[name]
-            filled[name] = Column(column.kind, np.where(column.known, column.data, value),
-                                  np.ones(size, dtype=bool), column.exp, column.fact)
-        low, high, unbounded = _cases(plan, Frame(size, filled, frame.params, frame.inexact,
-                                                  frame.dates),
-                                      unknown)
-        spans[answers] = (low, high)
-        bad |= unbounded
+    combinations = list(product(*(plan.choices[name] for name in varied)))
+    step = max(1, _STACKED // max(size, 1))
+    for start in range(0, len(combinations), step):
+        bad |= _stacked(plan, frame, unknown, varied, combinations[start:start + step], spans)
     ends = list(spans.values())
     low, high = ends[0]
     for other_low, other_high in ends[1:]:
@@ -200,6 +228,37 @@ def _ranges_of(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Foun
     deciders = _deciders(plan, varied, spans, unknown, bits, size)
     refer = frame.inexact if frame.inexact is not None else nothing
     return Found(bounded & ~refer, _fen(low), _fen(high), deciders, refer.copy())
+
+
+def _stacked(plan: RangePlan, frame: Frame, unknown: dict[str, np.ndarray], varied: list[str],
+             combinations: list[tuple[Any, ...]], spans: dict[tuple[Any, ...], tuple[End, End]]
+             ) -> np.ndarray:
+    """The cases worked out for several combinations at once, in one frame of the rows
+    repeated, a copy for each combination: each combination's span goes into `spans`;
+    the rows not bounded exactly in any of them, and `frame.inexact` marked."""
+    size, copies = frame.size, len(combinations)
+    columns = {name: Column(c.kind, np.tile(c.data, copies), np.tile(c.known, copies), c.exp,
+                            c.fact) for name, c in frame.columns.items()}
+    for index, name in enumerate(varied):
+        column = columns[name]
+        values = np.repeat(np.array([answers[index] for answers in combinations]), size)
+        columns[name] = Column(column.kind, np.where(column.known, column.data, values),
+                               np.ones(size * copies, dtype=bool), column.exp, column.fact)
+    inexact = None if frame.inexact is None else np.tile(frame.inexact, copies)
+    low, high, unbounded = _cases(plan, Frame(size * copies, columns, frame.params, inexact,
+                                              frame.dates),
+                                  {name: np.tile(mask, copies) for name, mask in unknown.items()})
+    if frame.inexact is not None and inexact is not None:
+        frame.inexact |= inexact.reshape(copies, size).any(axis=0)
+    for index, answers in enumerate(combinations):
+        part = slice(index * size, (index + 1) * size)
+        spans[answers] = (_part(low, part), _part(high, part))
+    return np.any(unbounded.reshape(copies, size), axis=0)  # type: ignore[no-any-return]
+
+
+def _part(end: End, part: slice) -> End:
+    ints = end.ints[part] if np.ndim(end.ints) else end.ints
+    return End(ints, end.exp, end.inf[part])
 
 
 def _fen(end: End) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from incentives.batch.columnar.dates import year_of
 from incentives.batch.columnar.engine import (
     ELIGIBLE,
     STATUS_NAMES,
@@ -21,7 +22,7 @@ from incentives.batch.columnar.plan import Assessed
 from incentives.batch.summary import UNDATED, PayerKey, Summary
 from incentives.model.place import City
 
-_YEAR = DayTable(lambda day: day.year)
+_YEAR = DayTable(lambda day: day.year, many=year_of)
 
 
 def summarise(summary: Summary, assessed: Assessed, facts: Facts) -> None:

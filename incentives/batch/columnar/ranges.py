@@ -86,6 +86,7 @@ class RangePlan:
         kinds = {name: schema[name].value_type for name in read if name in schema}
         self.finite = [name for name in read if kinds.get(name) in FINITE]
         self.others = [name for name in read if name not in self.finite]
+        self.read = self.finite + self.others  # every fact the cases read, and no other
         self.choices = {name: (True, False) if kinds[name] == "bool"
                         else tuple(range(len(schema[name].values))) for name in self.finite}
         self.signed = {name: schema[name].signed for name in read if name in schema}
@@ -125,7 +126,9 @@ def amount_ranges(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> F
     combinations of its own unknown facts alone (for a row, a fact it knows takes its
     value in every combination: trying the others changes nothing). Rows that agree on
     every fact the cases read are worked out once (a range reads nothing else)."""
-    first, where = _distinct_rows(frame, plan.finite + plan.others)
+    frame = Frame(frame.size, {name: frame.columns[name] for name in plan.read}, frame.params,
+                  frame.inexact, frame.dates)
+    first, where = _distinct_rows(frame, plan.read)
     if len(first) * 2 > frame.size:
         return _grouped(plan, frame, bits)
     found = _grouped(plan, _rows_of(frame, first), bits)
@@ -201,7 +204,7 @@ def _ranges_of(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Foun
     """`amount_ranges` for rows taken together."""
     size = frame.size
     columns = frame.columns
-    unknown = {name: ~columns[name].known for name in plan.finite + plan.others}
+    unknown = {name: ~columns[name].known for name in plan.read}
     count = np.ones(size, dtype=np.int64)
     for name in plan.finite:
         count = np.where(unknown[name], np.minimum(count * len(plan.choices[name]),

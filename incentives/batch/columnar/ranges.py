@@ -222,23 +222,33 @@ def _ranges_of(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Foun
     combinations = list(product(*(plan.choices[name] for name in varied)))
     step = max(1, _STACKED // max(size, 1))
     for start in range(0, len(combinations), step):
-        bad |= _stacked(plan, frame, unknown, varied, combinations[start:start + step], spans)
-    ends = list(spans.values())
-    low, high = ends[0]
-    for other_low, other_high in ends[1:]:
-        low, high = _min(low, other_low), _max(high, other_high)
+        part = combinations[start:start + step]
+        low, high, unbounded = _stacked(plan, frame, unknown, varied, part)
+        bad |= unbounded
+        if step >= len(combinations) and _plain(low) and _plain(high):
+            break  # every combination in one frame, in int64: taken together below
+        for index, answers in enumerate(part):
+            rows_of = slice(index * size, (index + 1) * size)
+            spans[answers] = (_part(low, rows_of), _part(high, rows_of))
+    if spans:
+        ends = list(spans.values())
+        low, high = ends[0]
+        for other_low, other_high in ends[1:]:
+            low, high = _min(low, other_low), _max(high, other_high)
+        deciders = _deciders(plan, varied, spans, unknown, bits, size)
+    else:
+        shape = (*(len(plan.choices[name]) for name in varied), size)
+        low, high, deciders = _together(plan, varied, low, high, shape, unknown, bits)
     bounded = ~bad & (low.inf == 0) & (high.inf == 0)
-    deciders = _deciders(plan, varied, spans, unknown, bits, size)
     refer = frame.inexact if frame.inexact is not None else nothing
     return Found(bounded & ~refer, _fen(low), _fen(high), deciders, refer.copy())
 
 
 def _stacked(plan: RangePlan, frame: Frame, unknown: dict[str, np.ndarray], varied: list[str],
-             combinations: list[tuple[Any, ...]], spans: dict[tuple[Any, ...], tuple[End, End]]
-             ) -> np.ndarray:
+             combinations: list[tuple[Any, ...]]) -> tuple[End, End, np.ndarray]:
     """The cases worked out for several combinations at once, in one frame of the rows
-    repeated, a copy for each combination: each combination's span goes into `spans`;
-    the rows not bounded exactly in any of them, and `frame.inexact` marked."""
+    repeated, a copy for each combination (in order): the span of each copy; the rows
+    not bounded exactly in any of them; and `frame.inexact` marked."""
     size, copies = frame.size, len(combinations)
     columns = {name: Column(c.kind, np.tile(c.data, copies), np.tile(c.known, copies), c.exp,
                             c.fact) for name, c in frame.columns.items()}
@@ -253,10 +263,45 @@ def _stacked(plan: RangePlan, frame: Frame, unknown: dict[str, np.ndarray], vari
                                   {name: np.tile(mask, copies) for name, mask in unknown.items()})
     if frame.inexact is not None and inexact is not None:
         frame.inexact |= inexact.reshape(copies, size).any(axis=0)
-    for index, answers in enumerate(combinations):
-        part = slice(index * size, (index + 1) * size)
-        spans[answers] = (_part(low, part), _part(high, part))
-    return np.any(unbounded.reshape(copies, size), axis=0)  # type: ignore[no-any-return]
+    return low, high, np.any(unbounded.reshape(copies, size), axis=0)
+
+
+def _plain(end: End) -> bool:
+    return np.ndim(end.ints) == 1 and end.ints.dtype == np.int64
+
+
+def _together(plan: RangePlan, varied: list[str], low: End, high: End, shape: tuple[int, ...],
+              unknown: dict[str, np.ndarray], bits: dict[str, np.int64]
+              ) -> tuple[End, End, np.ndarray]:
+    """The least of the lows and the most of the highs over every combination, and the
+    deciders (`_deciders`), from the spans of all combinations in one frame (int64 ends,
+    a combination's rows after another's, in the order of `product`): as arrays of
+    `shape`, an axis for each varied fact and the rows last. An infinite end holds 0."""
+    size = shape[-1]
+    lows, low_inf = low.ints.reshape(shape), low.inf.reshape(shape)
+    highs, high_inf = high.ints.reshape(shape), high.inf.reshape(shape)
+    axes = tuple(range(len(shape) - 1))
+    least_inf = low_inf.min(axis=axes)
+    least = np.where(low_inf == 0, lows, np.iinfo(np.int64).max).min(axis=axes)
+    most_inf = high_inf.max(axis=axes)
+    most = np.where(high_inf == 0, highs, np.iinfo(np.int64).min).max(axis=axes)
+    joined_low = End(np.where(least_inf == 0, least, 0), low.exp, least_inf.astype(np.int8))
+    joined_high = End(np.where(most_inf == 0, most, 0), high.exp, most_inf.astype(np.int8))
+
+    def same(a: Any, a_inf: Any, b: Any, b_inf: Any) -> Any:
+        return (a_inf == b_inf) & ((a_inf != 0) | (a == b))
+
+    found = np.zeros(size, dtype=np.int64)
+    moving = np.any(~same(lows, low_inf, highs, high_inf), axis=axes)
+    for name in plan.others:
+        found |= np.where(moving & unknown[name], bits[name], np.int64(0))
+    for index, name in enumerate(varied):
+        first = tuple(slice(0, 1) if axis == index else slice(None) for axis in range(len(shape)))
+        kept = same(lows, low_inf, lows[first], low_inf[first]) & same(
+            highs, high_inf, highs[first], high_inf[first])
+        changes = np.any(~kept, axis=axes)
+        found |= np.where(changes & unknown[name], bits[name], np.int64(0))
+    return joined_low, joined_high, found
 
 
 def _part(end: End, part: slice) -> End:

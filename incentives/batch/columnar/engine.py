@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from incentives.assessment.engine import DERIVED_FROM
-from incentives.batch.columnar import dates
 from incentives.batch.columnar.ranges import RangePlan, amount_ranges
 from incentives.batch.columnar.vector import (
     Column,
@@ -130,8 +129,8 @@ class DayTable:
     FIRST = date(1700, 1, 1).toordinal()
     SPAN = date(2400, 12, 31).toordinal() - FIRST + 1
 
-    def __init__(self, fn: Any, dtype: Any = np.int64, many: Any = None) -> None:
-        self.fn, self.many = fn, many  # many: fn of an array of ordinals at once, if given
+    def __init__(self, fn: Any, dtype: Any = np.int64) -> None:
+        self.fn = fn
         self.table = np.zeros(self.SPAN, dtype=dtype)
         self.done = np.zeros(self.SPAN, dtype=bool)
 
@@ -141,13 +140,9 @@ class DayTable:
         if known.any() and (index[known].min() < 0 or index[known].max() >= self.SPAN):
             raise Unsupported("a date outside the years 1700 to 2400")
         todo = known & ~self.done[index]
-        positions = np.unique(index[todo])
-        if self.many is not None:
-            self.table[positions] = self.many(positions + self.FIRST)
-        else:
-            for position in positions.tolist():
-                self.table[position] = self.fn(date.fromordinal(position + self.FIRST))
-        self.done[positions] = True
+        for position in np.unique(index[todo]).tolist():
+            self.table[position] = self.fn(date.fromordinal(position + self.FIRST))
+            self.done[position] = True
         found = self.table[index]
         found[~known] = self.table.dtype.type()
         return found
@@ -159,9 +154,7 @@ class DateMap(DayTable):
 
     def __init__(self, offset: Offset, last: bool) -> None:
         move = offset.last_day if last else offset.point
-        many = ((lambda ordinals: dates.moved(offset, ordinals, last))
-                if dates.vectorised(offset) else None)
-        super().__init__(lambda day: move(day).toordinal(), many=many)
+        super().__init__(lambda day: move(day).toordinal())
 
 
 _DATE_MAPS: dict[tuple[int, int, int, bool], DateMap] = {}

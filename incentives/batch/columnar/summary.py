@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from incentives.batch.columnar.dates import year_of
 from incentives.batch.columnar.engine import (
     ELIGIBLE,
     STATUS_NAMES,
@@ -22,7 +21,7 @@ from incentives.batch.columnar.plan import Assessed
 from incentives.batch.summary import UNDATED, PayerKey, Summary
 from incentives.model.place import City
 
-_YEAR = DayTable(lambda day: day.year, many=year_of)
+_YEAR = DayTable(lambda day: day.year)
 
 
 def summarise(summary: Summary, assessed: Assessed, facts: Facts) -> None:

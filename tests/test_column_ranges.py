@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives import parse_profile
+from incentives.batch.columnar import ranges
 from incentives.batch.columnar.engine import FactBits
 from incentives.batch.columnar.frame import facts_of
 from incentives.batch.columnar.ranges import RangePlan, amount_ranges
@@ -69,7 +71,21 @@ BITS = FactBits(list(BOOK.schema.facts))
 @given(raws=profiles)
 def test_each_row_gets_the_row_engines_range(amount: list[tuple[str | None, str]],
                                              raws: list[dict[str, Any]]) -> None:
-    cases = cases_of(amount)
+    assert_row_engines_ranges(cases_of(amount), raws)
+
+
+@pytest.mark.parametrize("amount", AMOUNTS, ids=[" | ".join(v for _, v in a) for a in AMOUNTS])
+@settings(max_examples=30, deadline=None)
+@given(raws=profiles, stacked=st.integers(1, 40))
+def test_repeated_rows_and_combinations_in_several_frames_get_the_same_ranges(
+        amount: list[tuple[str | None, str]], raws: list[dict[str, Any]], stacked: int) -> None:
+    """Rows that agree on every fact are worked out once and taken back to each; the
+    combinations are worked out a few at a time (`_STACKED` rows × combinations a frame)."""
+    with mock.patch.object(ranges, "_STACKED", stacked):
+        assert_row_engines_ranges(cases_of(amount), raws * 3 + raws[:1])
+
+
+def assert_row_engines_ranges(cases: list[AmountCase], raws: list[dict[str, Any]]) -> None:
     items = [parse_profile(raw, BOOK.schema, BOOK.cities) for raw in raws]
     facts = facts_of(items, BOOK.schema, BOOK.cities)
     frame = Frame(facts.size, facts.columns, PARAMS, np.zeros(facts.size, dtype=bool))

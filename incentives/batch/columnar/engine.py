@@ -288,7 +288,7 @@ class Prepared:
         rows = np.flatnonzero(open_rows)
         size = len(rows)
         columns = {name: Column(c.kind, c.data[rows], c.known[rows], c.exp, c.fact)
-                   for name, c in frame.columns.items()}
+                   for name, c in ((n, frame.columns[n]) for n in self.ranges.read)}
         found = amount_ranges(self.ranges, Frame(size, columns, frame.params,
                                                  np.zeros(size, dtype=bool), frame.dates),
                               bits.bit)

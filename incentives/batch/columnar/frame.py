@@ -150,19 +150,18 @@ class Memo:
         self.known = np.empty(0, dtype=bool)
         self.bad = np.empty(0, dtype=bool)
 
-    def lookup(self, distinct: Any, value_of: Any) -> np.ndarray:
-        """The memo's index of each distinct text, converting the new ones."""
+    def lookup(self, texts: Any, value_of: Any) -> np.ndarray:
+        """The memo's index of each text, converting the distinct new ones."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if len(self.texts) > self.LIMIT:
             self.__init__(self.dtype, self.empty)  # type: ignore[misc]
-        index = pc.index_in(distinct, value_set=self.array) if self.array is not None \
-            else pa.nulls(len(distinct), pa.int32())
-        new = index.is_null().to_numpy(zero_copy_only=False)
-        if new.any():
-            self._convert(distinct.filter(pa.array(new)).to_pylist(), value_of)
-            index = pc.index_in(distinct, value_set=self.array)
+        index = pc.index_in(texts, value_set=self.array) if self.array is not None \
+            else pa.nulls(len(texts), pa.int32())
+        if index.null_count:
+            self._convert(pc.unique(texts.filter(index.is_null())).to_pylist(), value_of)
+            index = pc.index_in(texts, value_set=self.array)
         return index.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
 
     def _convert(self, texts: list[str], value_of: Any) -> None:
@@ -189,11 +188,7 @@ def _by_distinct(array: Any, value_of: Any, memo: Memo
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each distinct cell converted once: (values, known, bad) per row. A blank cell is
     unknown; a cell whose conversion raises ValueError is bad."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(array)
-    where = memo.lookup(encoded.dictionary, value_of)[
-        encoded.indices.to_numpy(zero_copy_only=False)]
+    where = memo.lookup(array, value_of)
     return memo.values[where], memo.known[where], memo.bad[where]
 
 
@@ -203,15 +198,20 @@ def _categorical(array: Any, fact: Fact, cities: dict[str, City], memo: dict[str
     if kind == "text":
         import pyarrow.compute as pc
 
-        data = np.array(array.to_pylist(), dtype=object)
+        data = array.to_numpy(zero_copy_only=False)
         known = pc.not_equal(array, "").to_numpy(zero_copy_only=False)
-        padded = pc.match_substring_regex(array, _PADDED).to_numpy(zero_copy_only=False)
-        for index in np.flatnonzero(padded).tolist():
-            data[index] = data[index].strip()
+        bad = np.zeros(len(data), dtype=bool)
+        # one pass finds neither padding nor a control character in the usual block
+        if pc.any(pc.match_substring_regex(array, f"{_PADDED}|{CONTROL_CHARACTER.pattern}"
+                                           )).as_py():
+            padded = pc.match_substring_regex(array, _PADDED).to_numpy(zero_copy_only=False)
+            for index in np.flatnonzero(padded).tolist():
+                data[index] = data[index].strip()
+            # a text with a control character is refused by the row engine, which words why
+            bad = pc.match_substring_regex(array, CONTROL_CHARACTER.pattern).to_numpy(
+                zero_copy_only=False)
         data[~known] = None
-        # a text with a control character is refused by the row engine, which words why
-        bad = pc.match_substring_regex(array, CONTROL_CHARACTER.pattern)
-        return Column(kind, data, known, 0, fact), bad.to_numpy(zero_copy_only=False)
+        return Column(kind, data, known, 0, fact), bad
     if kind == "bool":
         values, known, bad = _by_distinct(
             array, lambda s: bool(convert(fact, s, cities)), memo.setdefault(

@@ -41,6 +41,7 @@ from incentives.model.facts import FactSchema
 from incentives.model.rule import AmountCase
 
 FINITE = ("bool", "enum")
+_STACKED = 1 << 16  # rows × combinations worked out in one frame
 
 
 @dataclass
@@ -85,6 +86,7 @@ class RangePlan:
         kinds = {name: schema[name].value_type for name in read if name in schema}
         self.finite = [name for name in read if kinds.get(name) in FINITE]
         self.others = [name for name in read if name not in self.finite]
+        self.read = self.finite + self.others  # every fact the cases read, and no other
         self.choices = {name: (True, False) if kinds[name] == "bool"
                         else tuple(range(len(schema[name].values))) for name in self.finite}
         self.signed = {name: schema[name].signed for name in read if name in schema}
@@ -122,7 +124,43 @@ def amount_ranges(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> F
     gives it; `bits` are the facts' bits for the deciders. Rows are taken together by
     which of the listed and yes/no facts they don't know, so that each group tries the
     combinations of its own unknown facts alone (for a row, a fact it knows takes its
-    value in every combination: trying the others changes nothing)."""
+    value in every combination: trying the others changes nothing). Rows that agree on
+    every fact the cases read are worked out once (a range reads nothing else)."""
+    frame = Frame(frame.size, {name: frame.columns[name] for name in plan.read}, frame.params,
+                  frame.inexact, frame.dates)
+    first, where = _distinct_rows(frame, plan.read)
+    if len(first) * 2 > frame.size:
+        return _grouped(plan, frame, bits)
+    found = _grouped(plan, _rows_of(frame, first), bits)
+    return Found(found.bounded[where], _taken(found.least, where), _taken(found.most, where),
+                 found.deciders[where], found.refer[where])
+
+
+def _distinct_rows(frame: Frame, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A row for each distinct combination of the facts' values (known or not) and of
+    `frame.inexact`, and the combination of each row: rows[where] stands for the frame.
+    Every row stands for itself where a fact's values are Python objects."""
+    columns = [frame.columns[name] for name in names]
+    if any(column.data.dtype == object for column in columns):
+        every = np.arange(frame.size)
+        return every, every
+    keys = [(c.known, np.where(c.known, c.data, 0)) for c in columns]
+    if frame.inexact is not None:
+        keys.append((frame.inexact, frame.inexact))
+    code = np.zeros(frame.size, dtype=np.int64)
+    for known, data in keys:
+        part = np.unique(data, return_inverse=True)[1].reshape(-1) * 2 + known
+        code = np.unique(code * (int(part.max(initial=0)) + 1) + part,
+                         return_inverse=True)[1].reshape(-1)
+    return np.unique(code, return_index=True)[1], code
+
+
+def _taken(fen: Any, where: np.ndarray) -> Any:
+    return fen if np.ndim(fen) == 0 else np.asarray(fen)[where]
+
+
+def _grouped(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Found:
+    """`amount_ranges` by groups of rows with the same unknown listed and yes/no facts."""
     size = frame.size
     pattern = np.zeros(size, dtype=np.int64)
     for index, name in enumerate(plan.finite[:62]):
@@ -166,7 +204,7 @@ def _ranges_of(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Foun
     """`amount_ranges` for rows taken together."""
     size = frame.size
     columns = frame.columns
-    unknown = {name: ~columns[name].known for name in plan.finite + plan.others}
+    unknown = {name: ~columns[name].known for name in plan.read}
     count = np.ones(size, dtype=np.int64)
     for name in plan.finite:
         count = np.where(unknown[name], np.minimum(count * len(plan.choices[name]),
@@ -181,25 +219,94 @@ def _ranges_of(plan: RangePlan, frame: Frame, bits: dict[str, np.int64]) -> Foun
         return Found(nothing, 0, 0, np.zeros(size, dtype=np.int64), rows)
     spans: dict[tuple[Any, ...], tuple[End, End]] = {}
     bad = ~rows
-    for answers in product(*(plan.choices[name] for name in varied)):
-        filled = dict(columns)
-        for name, value in zip(varied, answers, strict=True):
-            column = columns[name]
-            filled[name] = Column(column.kind, np.where(column.known, column.data, value),
-                                  np.ones(size, dtype=bool), column.exp, column.fact)
-        low, high, unbounded = _cases(plan, Frame(size, filled, frame.params, frame.inexact,
-                                                  frame.dates),
-                                      unknown)
-        spans[answers] = (low, high)
+    combinations = list(product(*(plan.choices[name] for name in varied)))
+    step = max(1, _STACKED // max(size, 1))
+    for start in range(0, len(combinations), step):
+        part = combinations[start:start + step]
+        low, high, unbounded = _stacked(plan, frame, unknown, varied, part)
         bad |= unbounded
-    ends = list(spans.values())
-    low, high = ends[0]
-    for other_low, other_high in ends[1:]:
-        low, high = _min(low, other_low), _max(high, other_high)
+        if step >= len(combinations) and _plain(low) and _plain(high):
+            break  # every combination in one frame, in int64: taken together below
+        for index, answers in enumerate(part):
+            rows_of = slice(index * size, (index + 1) * size)
+            spans[answers] = (_part(low, rows_of), _part(high, rows_of))
+    if spans:
+        ends = list(spans.values())
+        low, high = ends[0]
+        for other_low, other_high in ends[1:]:
+            low, high = _min(low, other_low), _max(high, other_high)
+        deciders = _deciders(plan, varied, spans, unknown, bits, size)
+    else:
+        shape = (*(len(plan.choices[name]) for name in varied), size)
+        low, high, deciders = _together(plan, varied, low, high, shape, unknown, bits)
     bounded = ~bad & (low.inf == 0) & (high.inf == 0)
-    deciders = _deciders(plan, varied, spans, unknown, bits, size)
     refer = frame.inexact if frame.inexact is not None else nothing
     return Found(bounded & ~refer, _fen(low), _fen(high), deciders, refer.copy())
+
+
+def _stacked(plan: RangePlan, frame: Frame, unknown: dict[str, np.ndarray], varied: list[str],
+             combinations: list[tuple[Any, ...]]) -> tuple[End, End, np.ndarray]:
+    """The cases worked out for several combinations at once, in one frame of the rows
+    repeated, a copy for each combination (in order): the span of each copy; the rows
+    not bounded exactly in any of them; and `frame.inexact` marked."""
+    size, copies = frame.size, len(combinations)
+    columns = {name: Column(c.kind, np.tile(c.data, copies), np.tile(c.known, copies), c.exp,
+                            c.fact) for name, c in frame.columns.items()}
+    for index, name in enumerate(varied):
+        column = columns[name]
+        values = np.repeat(np.array([answers[index] for answers in combinations]), size)
+        columns[name] = Column(column.kind, np.where(column.known, column.data, values),
+                               np.ones(size * copies, dtype=bool), column.exp, column.fact)
+    inexact = None if frame.inexact is None else np.tile(frame.inexact, copies)
+    low, high, unbounded = _cases(plan, Frame(size * copies, columns, frame.params, inexact,
+                                              frame.dates),
+                                  {name: np.tile(mask, copies) for name, mask in unknown.items()})
+    if frame.inexact is not None and inexact is not None:
+        frame.inexact |= inexact.reshape(copies, size).any(axis=0)
+    return low, high, np.any(unbounded.reshape(copies, size), axis=0)
+
+
+def _plain(end: End) -> bool:
+    return np.ndim(end.ints) == 1 and end.ints.dtype == np.int64
+
+
+def _together(plan: RangePlan, varied: list[str], low: End, high: End, shape: tuple[int, ...],
+              unknown: dict[str, np.ndarray], bits: dict[str, np.int64]
+              ) -> tuple[End, End, np.ndarray]:
+    """The least of the lows and the most of the highs over every combination, and the
+    deciders (`_deciders`), from the spans of all combinations in one frame (int64 ends,
+    a combination's rows after another's, in the order of `product`): as arrays of
+    `shape`, an axis for each varied fact and the rows last. An infinite end holds 0."""
+    size = shape[-1]
+    lows, low_inf = low.ints.reshape(shape), low.inf.reshape(shape)
+    highs, high_inf = high.ints.reshape(shape), high.inf.reshape(shape)
+    axes = tuple(range(len(shape) - 1))
+    least_inf = low_inf.min(axis=axes)
+    least = np.where(low_inf == 0, lows, np.iinfo(np.int64).max).min(axis=axes)
+    most_inf = high_inf.max(axis=axes)
+    most = np.where(high_inf == 0, highs, np.iinfo(np.int64).min).max(axis=axes)
+    joined_low = End(np.where(least_inf == 0, least, 0), low.exp, least_inf.astype(np.int8))
+    joined_high = End(np.where(most_inf == 0, most, 0), high.exp, most_inf.astype(np.int8))
+
+    def same(a: Any, a_inf: Any, b: Any, b_inf: Any) -> Any:
+        return (a_inf == b_inf) & ((a_inf != 0) | (a == b))
+
+    found = np.zeros(size, dtype=np.int64)
+    moving = np.any(~same(lows, low_inf, highs, high_inf), axis=axes)
+    for name in plan.others:
+        found |= np.where(moving & unknown[name], bits[name], np.int64(0))
+    for index, name in enumerate(varied):
+        first = tuple(slice(0, 1) if axis == index else slice(None) for axis in range(len(shape)))
+        kept = same(lows, low_inf, lows[first], low_inf[first]) & same(
+            highs, high_inf, highs[first], high_inf[first])
+        changes = np.any(~kept, axis=axes)
+        found |= np.where(changes & unknown[name], bits[name], np.int64(0))
+    return joined_low, joined_high, found
+
+
+def _part(end: End, part: slice) -> End:
+    ints = end.ints[part] if np.ndim(end.ints) else end.ints
+    return End(ints, end.exp, end.inf[part])
 
 
 def _fen(end: End) -> Any:

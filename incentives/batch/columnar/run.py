@@ -100,7 +100,7 @@ class BlockWriter:
                 assessed = assess_city(self.plan, city, facts, rows)
             groups.append((block.rows[rows], self._lines(assessed, facts, block, kept)))
             summarise(summary, assessed, facts)
-        others = block.others + [self._raw_row(block, int(i)) for i in np.flatnonzero(refer)]
+        others = block.others + self._raw_rows(block, np.flatnonzero(refer))
         done = assess_rows(self.job, sorted(others, key=lambda r: r.number), summary)
         write_in_row_order(groups, [(number, text) for number, text, _ in done], write)
         return "".join(errors for _, _, errors in done)
@@ -111,17 +111,26 @@ class BlockWriter:
         return [block.columns[i].to_pylist() for i, key in enumerate(self.registry.columns)
                 if key is None]
 
-    def _raw_row(self, block: Block, index: int) -> RawRow:
+    def _raw_rows(self, block: Block, indices: np.ndarray) -> list[RawRow]:
+        """The plain rows at those indices as `RawRow`s, for the reference path."""
+        import pyarrow as pa
+
         if block.source is not None:
-            return block.source(index)
-        cells = [column[index].as_py() for column in block.columns]
-        columns = self.registry.columns
-        row = RawRow(int(block.rows[index]), int(block.lines[index]),
-                     {key: cells[i] for i, key in enumerate(columns) if key is not None})
-        if self.keep:
-            row.kept = {self.registry.names[i]: cells[i] for i, key in enumerate(columns)
-                        if key is None}
-        return row
+            return [block.source(index) for index in indices.tolist()]
+        if not len(indices):
+            return []
+        taken = pa.array(indices)
+        cells = [column.take(taken).to_pylist() for column in block.columns]
+        columns, names = self.registry.columns, self.registry.names
+        rows = []
+        for at, index in enumerate(indices.tolist()):
+            row = RawRow(int(block.rows[index]), int(block.lines[index]),
+                         {key: cells[i][at] for i, key in enumerate(columns) if key is not None})
+            if self.keep:
+                row.kept = {names[i]: cells[i][at] for i, key in enumerate(columns)
+                            if key is None}
+            rows.append(row)
+        return rows
 
     def _who(self, assessed: Assessed, facts: Facts, block: Block,
              kept: list[list[Any]] | None) -> list[Any]:

@@ -435,14 +435,33 @@ def _status_ids(statuses: list[tuple[tuple[Any, ...], str, np.ndarray, np.ndarra
     for _, _, rows, status in ordered:
         code = code * 4 + np.where(rows, status.astype(np.int64) + 1, 0)
     distinct, where = np.unique(code, return_inverse=True)
+    rules = tuple(item[1] for item in ordered)
+    if len(_STATUS_CELLS) > _STATUS_CELLS_KEPT:
+        _STATUS_CELLS.clear()
     eligible, needs = [], []
     for value in distinct.tolist():
-        digits = []
-        for _ in ordered:
-            digits.append(value % 4)
-            value //= 4
-        digits.reverse()
-        ids = list(zip(ordered, digits, strict=True))
-        eligible.append(csv_cell(";".join(item[1] for item, d in ids if d == ELIGIBLE + 1)))
-        needs.append(csv_cell(";".join(item[1] for item, d in ids if d == 2)))
+        cells = _STATUS_CELLS.get((rules, value))
+        if cells is None:
+            cells = _STATUS_CELLS[(rules, value)] = _status_cells(rules, value)
+        eligible.append(cells[0])
+        needs.append(cells[1])
     return [Texts(eligible, where), Texts(needs, where)]
+
+
+# each combination of statuses met, for each order of rules, as its two cells: blocks
+# repeat them (at most _STATUS_CELLS_KEPT are kept)
+_STATUS_CELLS: dict[tuple[tuple[str, ...], int], tuple[str, str]] = {}
+_STATUS_CELLS_KEPT = 100_000
+
+
+def _status_cells(rules: tuple[str, ...], value: int) -> tuple[str, str]:
+    """The eligible and needs_info cells of a combination: two bits a rule, the last
+    rule's lowest (0: no result, 1 + the status)."""
+    digits = []
+    for _ in rules:
+        digits.append(value % 4)
+        value //= 4
+    digits.reverse()
+    ids = list(zip(rules, digits, strict=True))
+    return (csv_cell(";".join(rule for rule, d in ids if d == ELIGIBLE + 1)),
+            csv_cell(";".join(rule for rule, d in ids if d == 2)))

@@ -292,12 +292,8 @@ def _past(result: Result, as_of: date) -> bool:
     """Whether every dated item of an eligible result lies before the as-of date: each
     instalment paid out, the window ended. Still an entitlement, told as past. (Only an
     eligible result is asked.)"""
-    # the schedule of `result.end(most=False)`, without making its Extent
-    schedule = result.range.least.schedule if result.range is not None else \
-        result.schedule if result.amount is not None else []
+    schedule = result.open.schedule if result.open is not None else result.end_schedule(False)
     dues = [due.until or due.due for due in schedule]
-    if result.open is not None:
-        dues = [due.until or due.due for due in result.open.schedule]
     if dues:
         return all(due is not None and due < as_of for due in dues)
     end = result.period[1] if result.period else None

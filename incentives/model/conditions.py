@@ -596,10 +596,7 @@ class Expression:
         default=None, init=False, repr=False, compare=False)
 
     def evaluate(self, ctx: Context) -> Any:
-        run = self._evaluate
-        if run is None:
-            run = self._evaluate = self.root.evaluator()
-        return run(ctx)
+        return self.evaluator(ctx)
 
     @property
     def evaluator(self) -> Callable[[Context], Any]:

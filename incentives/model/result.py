@@ -155,6 +155,12 @@ class Result:
             return None
         return Extent(self.amount, self.payers, self.schedule)
 
+    def end_schedule(self, most: bool) -> list[Due]:
+        """The schedule of `end(most)` (none if neither), without making its Extent."""
+        if self.range is not None:
+            return (self.range.most if most else self.range.least).schedule
+        return self.schedule if self.amount is not None else []
+
 
 @dataclass
 class Assessment:

@@ -4,6 +4,7 @@ Each carries every problem found, so that a user is told them all at once."""
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +17,28 @@ class Problem:
     where: str
     message: str
     zh: str = ""  # the message in Chinese, where it has been written
+    where_zh: str = ""  # `where` in Chinese, if not a name or one of _ZH_ROLES' roles
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
 
     def text(self, lang: str) -> str:
         """The problem in `lang` (English where no Chinese is written)."""
-        return f"{self.where}: {self.zh}" if lang == "zh" and self.zh else str(self)
+        if lang == "zh" and self.zh:
+            return f"{self.where_zh or _zh_where(self.where)}: {self.zh}"
+        return str(self)
+
+
+# the files a batch names in its problems ("input r.csv: …"), in Chinese
+_ZH_ROLES = {"input ": "输入文件 ", "output ": "输出文件 ", "errors file ": "错误文件 ",
+             "summary file ": "汇总文件 "}
+
+
+def _zh_where(where: str) -> str:
+    for role, zh in _ZH_ROLES.items():
+        if where.startswith(role):
+            return zh + where[len(role):]
+    return where
 
 
 class FactError(ValueError):
@@ -89,11 +105,15 @@ class RuleFileError(Exception):
 
 
 class RegistryError(Exception):
-    """An input or output file that can't be used at all; carries every problem."""
+    """An input or output file that can't be used at all; carries every problem, each
+    with its Chinese."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+    def __reduce__(self) -> tuple[Any, ...]:  # so that it crosses to and from worker processes
+        return (type(self), (self.problems,))
 
 
 class OutputError(RegistryError):
@@ -114,9 +134,9 @@ class WorkerDied(Exception):
 class UnknownRule(LookupError):
     """A rule id that was not assessed for this profile; `close` lists likely meant ids."""
 
-    def __init__(self, rule_id: str, message: str, close: list[str]) -> None:
+    def __init__(self, rule_id: str, message: str, close: list[str], zh: str = "") -> None:
         super().__init__(message)
-        self.rule_id, self.message, self.close = rule_id, message, close
+        self.rule_id, self.message, self.close, self.zh = rule_id, message, close, zh
 
     @property
     def hint(self) -> str:
@@ -148,6 +168,24 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 1, cutoff: float
     import difflib  # here: only a mistake needs it, and start-up never imports it
 
     return suggestion(difflib.get_close_matches(name, list(candidates), n=n, cutoff=cutoff))
+
+
+_ZH_OS = {errno.ENOENT: "没有这个文件或文件夹", errno.EACCES: "没有权限",
+          errno.EPERM: "不允许的操作",
+          errno.EISDIR: "这是一个文件夹", errno.ENOTDIR: "路径中有一段不是文件夹",
+          errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已用完", errno.EROFS: "只读文件系统",
+          errno.EFBIG: "文件将超过文件大小上限（见 `ulimit -f`）"}
+
+
+def zh_os_error(error: OSError) -> str:
+    """Why the system refused a file, in Chinese (the system's own words where unknown)."""
+    return _ZH_OS.get(error.errno or 0, error.strerror or str(error))
+
+
+def zh_hint(hint: str) -> str:
+    """"; did you mean 'x'?" (from `suggestion`) in Chinese."""
+    return hint.replace("; did you mean ", "；是否应为 ").replace(" or ", " 或 ").replace(
+        "?", "？") if hint else ""
 
 
 def suggestion(names: list[str]) -> str:

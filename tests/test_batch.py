@@ -308,7 +308,7 @@ def test_the_output_gets_ordinary_permissions(tmp_path: Path) -> None:
 def test_library_raises_registry_error_for_unusable_files(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as caught:
         run_batch(tmp_path / "none.csv", tmp_path / "o.csv", BOOK, BatchOptions(AS_OF))
-    assert "cannot read it" in caught.value.problems[0]
+    assert "cannot read it" in str(caught.value.problems[0])
 
 
 def test_progress_is_reported(tmp_path: Path) -> None:

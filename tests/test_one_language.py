@@ -46,7 +46,7 @@ def wide(monkeypatch: pytest.MonkeyPatch) -> None:
     """No wrapping: a long line stays whole, so each data string is found as written."""
     for module in ("check", "explore", "rules"):
         monkeypatch.setattr(f"incentives.cli.{module}.make_console",
-                            lambda _width: Console(width=2000))
+                            lambda _width, to_file=False: Console(width=2000))
 
 
 def run(*args: object) -> str:

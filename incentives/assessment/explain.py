@@ -119,9 +119,20 @@ def find_result(assessment: Assessment, rule_id: str, book: RuleBook) -> Result:
     if elsewhere is not None:
         message = (f"rule {rule_id!r} belongs to {elsewhere.city!r}, not to this profile's city "
                    f"{assessment.city.id!r}")
+        zh = (f"规则 {rule_id!r} 属于 {elsewhere.city!r}，不属于本档案所在城市 "
+              f"{assessment.city.id!r}")
     else:
-        message = f"no rule {rule_id!r}"
-    raise UnknownRule(rule_id, message, close or sorted(assessed))
+        message, zh = f"no rule {rule_id!r}", f"没有规则 {rule_id!r}"
+    # none close: the provision codes the report prints (ZZ-1 …), fewer than the ids
+    codes = sorted({c.rule.provision for r in assessment.results for c in (r, *r.also)
+                    if c.rule.provision}, key=_code_order)
+    raise UnknownRule(rule_id, message, close or codes or sorted(assessed), zh)
+
+
+def _code_order(code: str) -> tuple[str, int]:
+    """ZZ-2 before ZZ-10."""
+    prefix, _, number = code.rpartition("-")
+    return (prefix, int(number)) if number.isdigit() else (code, 0)
 
 
 def explain(assessment: Assessment, book: RuleBook, rule_id: str,

@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, cast
 
-from incentives.errors import RegistryError
+from incentives.errors import Problem, RegistryError
 
 GB = "gb18030"  # contains GBK and GB2312: what Excel on Chinese Windows writes
 SAMPLE = 1 << 20  # bytes looked at to tell the encoding
@@ -50,16 +50,22 @@ def encoding_of(path: Path, given: str | None) -> str:
         try:
             return codecs.lookup(given).name
         except LookupError:
-            raise RegistryError([f"--encoding {given!r}: not an encoding Python knows; "
-                                 "e.g. utf-8, gb18030, gbk"]) from None
+            raise RegistryError([Problem(f"--encoding {given!r}", "not an encoding Python "
+                                         "knows; e.g. utf-8, gb18030, gbk",
+                                         "不是可识别的编码；例如 utf-8、gb18030、gbk")]) from None
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE)
     if _decodes(sample, "utf-8") or _some_line_utf8(sample):
         return "utf-8"  # a line that is not is a rejected row, as in any UTF-8 registry
     if _decodes(sample, GB):
         return GB
-    raise RegistryError([f"input {path}: not UTF-8 text, nor GB18030/GBK"
-                         f"{_looks_like(sample)}; give its encoding with --encoding"])
+    looks = _looks_like(sample)
+    raise RegistryError([Problem(
+        f"input {path}",
+        f"not UTF-8 text, nor GB18030/GBK{looks and f' (it looks like {looks})'}; give its "
+        "encoding with --encoding",
+        f"既不是 UTF-8 文本，也不是 GB18030/GBK{looks and f'（看起来像 {looks}）'}；"
+        "请用 --encoding 指明其编码")])
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:
@@ -82,7 +88,7 @@ def _looks_like(sample: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
-    return f" (it looks like {best.encoding})" if best is not None else ""
+    return best.encoding if best is not None else ""
 
 
 @contextmanager
@@ -135,9 +141,13 @@ def _transcode(source: Path, encoding: str, target: Path) -> None:
     if bad:
         shown = ", ".join(str(n) for n in bad[:MAX_BAD_LINES])
         more = f" and {len(bad) - MAX_BAD_LINES:,} more" if len(bad) > MAX_BAD_LINES else ""
-        raise RegistryError([f"input {source}: read as {encoding}: line {shown}{more}: bytes "
-                             f"that are not {encoding} text; nothing was read (give the file's "
-                             "encoding with --encoding)"])
+        zh_more = f" 等，另有 {len(bad) - MAX_BAD_LINES:,} 行" if more else ""
+        raise RegistryError([Problem(
+            f"input {source}",
+            f"read as {encoding}: line {shown}{more}: bytes that are not {encoding} text; "
+            "nothing was read (give the file's encoding with --encoding)",
+            f"按 {encoding} 读取：第 {shown} 行{zh_more}含有不是 {encoding} 文本的字节；"
+            "没有读取任何行（请用 --encoding 指明文件的编码）")])
 
 
 def _xlsx_to_csv(source: Path, target: Path) -> None:
@@ -147,8 +157,10 @@ def _xlsx_to_csv(source: Path, target: Path) -> None:
         sheet = load_workbook(str(source)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except (CalamineError, OSError, ValueError) as error:
-        raise RegistryError([f"input {source}: not a workbook that can be read: "
-                             f"{str(error)[:200]}"]) from None
+        why = str(error)[:200]
+        raise RegistryError([Problem(f"input {source}", f"not a workbook that can be read: {why}",
+                                     "不是可以读取的工作簿（请确认它是 Excel 的 .xlsx 文件）")]
+                            ) from None
     with target.open("w", encoding="utf-8", newline="") as copy:
         writer = csv.writer(copy, lineterminator="\n")
         for row in _trimmed(rows):

@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from incentives import files
-from incentives.errors import OutputError, RegistryError, did_you_mean
+from incentives.errors import (
+    OutputError,
+    Problem,
+    RegistryError,
+    did_you_mean,
+    zh_hint,
+    zh_os_error,
+)
 from incentives.load import strict_json
 from incentives.model.facts import FactSchema
 
@@ -58,8 +65,9 @@ def file_format(path: Path, role: str) -> str:
     """`csv` or `jsonl`, from the file name; RegistryError if it is neither."""
     found = FORMATS.get(path.suffix.lower())
     if found is None:
-        raise RegistryError([f"{role} {path}: name it .csv, .xlsx or .jsonl (JSON Lines), "
-                             "so its format is clear"])
+        raise RegistryError([Problem(
+            f"{role} {path}", "name it .csv, .xlsx or .jsonl (JSON Lines), so its format is "
+            "clear", "请以 .csv、.xlsx 或 .jsonl（JSON Lines）为扩展名命名，以便确定其格式")])
     return found
 
 
@@ -120,7 +128,8 @@ class Registry:
             self.handle: IO[bytes] = path.open("rb")
             info = os.fstat(self.handle.fileno())
         except OSError as error:
-            raise RegistryError([f"input {self.name}: cannot read it: {error.strerror}"]) from None
+            raise RegistryError([Problem(f"input {self.name}", f"cannot read it: {error.strerror}",
+                                         f"无法读取：{zh_os_error(error)}")]) from None
         self.size = info.st_size
         # a pipe or a device can be read only once, front to back, as it comes
         self.regular = stat.S_ISREG(info.st_mode)
@@ -170,15 +179,18 @@ class Registry:
         try:
             first, last, header, problem = next(self.records)
         except StopIteration:
-            raise RegistryError([f"input {self.name}: empty file; the first line names "
-                                 "the columns (profile keys)"]) from None
+            raise RegistryError([Problem(
+                f"input {self.name}", "empty file; the first line names the columns (profile "
+                "keys)", "文件为空；第一行应为列名（档案中的项名）")]) from None
         if problem:
-            raise RegistryError([f"input {self.name}: header: {problem}"])
+            raise RegistryError([Problem(f"input {self.name}", f"header: {problem}",
+                                         f"表头：{_ZH_RECORD.get(problem, problem)}")])
         self.header_lines = last - first + 1
         self.columns, problems = header_columns(header, self.schema, self.keep)
         self.names = [name.strip() for name in header]
         if problems:
-            raise RegistryError([f"input {self.name}: {p}" for p in problems])
+            raise RegistryError([Problem(f"input {self.name}", p.message, p.zh)
+                                 for p in problems])
 
     def __iter__(self) -> Iterator[RawRow]:
         return self._csv_rows() if self.format == "csv" else self._jsonl_rows()
@@ -290,6 +302,15 @@ _RUNS_ON = (f"not readable as CSV: a quoted cell that opens on this line runs on
             f"{MAX_LINE >> 20} MiB; is a closing quote missing?")
 
 
+_ZH_RECORD = {  # a header's problem in Chinese
+    TOO_LONG: f"超过 {MAX_LINE >> 20} MiB，未读取",
+    NOT_UTF8: "不是 UTF-8 文本",
+    _UNCLOSED: "无法按 CSV 读取：本行开始的带引号单元格没有闭合",
+    _RUNS_ON: f"无法按 CSV 读取：本行开始的带引号单元格超过 {MAX_LINE >> 20} MiB 仍未结束；"
+              "是否缺少右引号？",
+}
+
+
 def _runs_into(cells: int, width: int) -> str:
     return (f"not readable as CSV: a quoted cell that opens on this line runs on to a "
             f"later line, making a row of {cells} cells (the header has {width}); is a "
@@ -326,10 +347,11 @@ def lone_surrogate(value: Any, where: str = "") -> tuple[str, str] | None:
 
 
 def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
-                   ) -> tuple[list[str | None], list[str]]:
-    """The profile key of each column (None for a --keep column), and what is wrong."""
+                   ) -> tuple[list[str | None], list[Problem]]:
+    """The profile key of each column (None for a --keep column), and what is wrong (each
+    problem's `where` is empty: the caller names the file)."""
     columns: list[str | None] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     for position, cell in enumerate(header, 1):
         name = cell.strip()
@@ -339,20 +361,29 @@ def header_columns(header: list[str], schema: FactSchema, keep: tuple[str, ...]
         elif schema.key_for(name):
             key = schema.key_for(name)
         elif not name:
-            problems.append(f"column {position} has no name")
+            problems.append(Problem("", f"column {position} has no name",
+                                    f"第 {position} 列没有列名"))
         else:
-            problems.append(f"unknown column {name!r}{schema.suggest(name)}"
-                            + f" (to carry it to the output unassessed: --keep {name!r})")
+            hint = schema.suggest(name)
+            problems.append(Problem(
+                "", f"unknown column {name!r}{hint} (to carry it to the output unassessed: "
+                f"--keep {name!r})",
+                f"未知的列 {name!r}{zh_hint(hint)}（如需原样带到输出而不评估：--keep {name!r}）"))
         ident = key or name
         if ident and ident in seen:
-            problems.append(f"column {name!r} appears twice")
+            problems.append(Problem("", f"column {name!r} appears twice",
+                                    f"列 {name!r} 出现了两次"))
         seen.add(ident)
         columns.append(key)
     named = {cell.strip() for cell in header}
-    problems += [f"--keep {name!r}: no column of that name{did_you_mean(name, named)}"
-                 for name in keep if name not in named]
+    for name in keep:
+        if name not in named:
+            hint = did_you_mean(name, named)
+            problems.append(Problem("", f"--keep {name!r}: no column of that name{hint}",
+                                    f"--keep {name!r}：没有这个名字的列{zh_hint(hint)}"))
     if "city" not in columns and not problems:
-        problems.append("no 'city' column; every institution needs its city")
+        problems.append(Problem("", "no 'city' column; every institution needs its city",
+                                "没有 'city'（所在城市）列；每家机构都须注明所在城市"))
     return columns, problems
 
 
@@ -374,5 +405,8 @@ def atomic_outputs(*paths: Path) -> Iterator[list[IO[str]]]:
         if error.errno in _WHY:
             why = f"{why}: {_WHY[error.errno]}"
         shown = " and ".join(str(path) for path in paths)
-        raise OutputError([f"output {error.filename}: cannot write it: {why}; nothing was "
-                           f"replaced ({shown} are as they were)"]) from None
+        raise OutputError([Problem(
+            f"output {error.filename}",
+            f"cannot write it: {why}; nothing was replaced ({shown} are as they were)",
+            f"无法写入：{zh_os_error(error)}；"
+            f"没有替换任何文件（{'、'.join(str(path) for path in paths)} 保持原样）")]) from None

@@ -30,7 +30,7 @@ from incentives.batch.job import BatchOptions, Job, SummaryFile, chunks, default
 from incentives.batch.output import ErrorWriter, Writer, payers_in, unstated_in
 from incentives.batch.parallel import assess_chunks
 from incentives.batch.summary import Summary
-from incentives.errors import InputError, Miscount, RegistryError
+from incentives.errors import InputError, Miscount, Problem, RegistryError
 from incentives.load.rulebook import RuleBook
 from incentives.model.profile import Profile, parse_profile
 
@@ -86,9 +86,11 @@ def run_batch(source: Path, output: Path, book: RuleBook, options: BatchOptions,
                     progress(registry.bytes_read, registry.size, summary.read)
         check_counts(summary, registry)
         if identity(source) != before:
-            raise RegistryError([f"input {source}: changed while it was read (its size, "
-                                 "modification time or file changed); nothing was written: "
-                                 "run again once the file is complete"])
+            raise RegistryError([Problem(
+                f"input {source}", "changed while it was read (its size, modification time "
+                "or file changed); nothing was written: run again once the file is complete",
+                "读取期间文件被改动（大小、修改时间或文件本身变了）；没有写入任何结果："
+                "请待文件写完后再运行")])
         if summary_file is not None:
             summary_file.write(summary, handles[2])
         if progress is not None:
@@ -153,14 +155,17 @@ def _check_paths(source: Path, outputs: list[Path], keep: tuple[str, ...]) -> No
     output, errors, *summary = outputs
     problems = []
     if output.resolve() == source.resolve():
-        problems.append(f"output {output}: is the input file; write the results elsewhere")
+        problems.append(Problem(f"output {output}", "is the input file; write the results "
+                                "elsewhere", "与输入是同一个文件；请把结果写到别处"))
     if errors.resolve() in (source.resolve(), output.resolve()):
-        problems.append(f"errors file {errors}: must differ from the input and the output")
-    problems += [f"summary file {path}: must differ from the input, the output and the "
-                 "errors file" for path in summary
+        problems.append(Problem(f"errors file {errors}", "must differ from the input and the "
+                                "output", "须与输入文件和输出文件不同"))
+    problems += [Problem(f"summary file {path}", "must differ from the input, the output and "
+                         "the errors file", "须与输入文件、输出文件和错误文件都不同")
+                 for path in summary
                  if path.resolve() in {p.resolve() for p in (source, output, errors)}]
-    problems += [f"--keep {name!r}: the output has a column of that name" for name in keep
-                 if name in RESERVED]
+    problems += [Problem(f"--keep {name!r}", "the output has a column of that name",
+                         "输出中已有同名的列") for name in keep if name in RESERVED]
     if problems:
         raise RegistryError(problems)
 

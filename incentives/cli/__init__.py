@@ -86,7 +86,7 @@ def _lang_asked(argv: list[str] | None = None) -> str | None:
 def main() -> None:
     """Run the command line; a bug exits 1 with a short message (a traceback with --debug)."""
     try:
-        status = cli.main(standalone_mode=False)
+        status = cli.main(prog_name="incentives", standalone_mode=False)
         if isinstance(status, int) and status:  # a command's ctx.exit(N) or Exit(N)
             sys.exit(status)
     except Failed as error:
@@ -96,6 +96,9 @@ def main() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(error.exit_code)
+    except click.UsageError as error:  # a bad flag or flag value, told in the user's language
+        _show_usage_error(error)
+        sys.exit(error.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
@@ -118,6 +121,17 @@ def main() -> None:
         click.echo(f"incentives: internal error: {what}\n"
                    + ISSUES_HINT.format(version=version, where=where), err=True)
         sys.exit(1)
+
+
+def _show_usage_error(error: click.UsageError) -> None:
+    from incentives.render.words import default_lang
+
+    if (_lang_asked() or default_lang()) == "zh":
+        from incentives.cli.usage_zh import show_in_chinese
+
+        show_in_chinese(error)
+    else:
+        error.show()
 
 
 def _about_this_program() -> tuple[str, str]:

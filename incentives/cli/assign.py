@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from incentives.errors import Problem
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -45,16 +47,18 @@ ASSIGNMENT = AssignmentType()
 
 
 def read_assignments(option: str, items: tuple[Assignment, ...], shape: str,
-                     names: set[str] | None = None) -> tuple[dict[str, str], list[str]]:
+                     names: set[str] | None = None, shape_zh: str = "",
+                     ) -> tuple[dict[str, str], list[Problem]]:
     """The items as {name: value}, and a problem for each malformed item or unknown name.
 
-    `shape` says how to write one ("FACT=VALUE, e.g. grade=三级甲等"); with `names`, a name
-    not among them is a problem too."""
+    `shape` says how to write one ("FACT=VALUE, e.g. grade=三级甲等"), `shape_zh` in
+    Chinese; with `names`, a name not among them is a problem too."""
     values: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for item in items:
         if not item.name or (names is not None and item.name not in names):
-            problems.append(f"{option} {item.text!r}: write {shape}")
+            problems.append(Problem(f"{option} {item.text!r}", f"write {shape}",
+                                    f"请写成 {shape_zh or shape}"))
             continue
         values[item.name] = item.value
     return values, problems

@@ -112,13 +112,18 @@ def batch(source: Path, output: Path, as_of: date, params: tuple[Assignment, ...
         raise UsageProblems(error.problems) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
-    counts = (f"read {result.read:,} = assessed {result.assessed:,} + "
+    zh = report_lang(lang) == "zh"
+    counts = (f"读取 {result.read:,} 行 = 已评估 {result.assessed:,} + 拒收 {result.rejected:,}"
+              if zh else f"read {result.read:,} = assessed {result.assessed:,} + "
               f"rejected {result.rejected:,}")
     to_stderr = summary and summary_format == "json"
     click.echo(counts, err=to_stderr)
-    written = f"results: {output}; rejected rows: {options.errors_path(output)}"
-    click.echo(written + (f"; summary: {summary_output}" if summary_output else ""),
-               err=to_stderr)
+    errors_path = options.errors_path(output)
+    written = (f"结果：{output}；拒收的行：{errors_path}" if zh
+               else f"results: {output}; rejected rows: {errors_path}")
+    if summary_output:
+        written += f"；汇总：{summary_output}" if zh else f"; summary: {summary_output}"
+    click.echo(written, err=to_stderr)
     if summary and summary_format == "json":
         from incentives.model.jsonable import dumps
 

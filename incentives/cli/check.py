@@ -15,6 +15,7 @@ from incentives.cli.assign import Assignment
 from incentives.cli.common import (
     as_of_option,
     emit,
+    emit_console,
     load_rules,
     make_console,
     output_options,
@@ -71,9 +72,10 @@ def check(profile: Path, as_of: date, fmt: str, params: tuple[Assignment, ...],
 
     from incentives.render.table import print_report
 
-    console = make_console(110)
+    console = make_console(110, to_file=output is not None)
     print_report(assessment, book.schema, console, report_lang(lang))
     _print_reach(book, assessment, overrides, console, report_lang(lang))
+    emit_console(console, output)
 
 
 def _check_json(book, assessment, overrides) -> str:  # type: ignore[no-untyped-def]

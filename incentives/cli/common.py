@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from incentives.cli.assign import ASSIGNMENT, Assignment, read_assignments
-from incentives.errors import Problem
+from incentives.errors import Problem, zh_os_error
 from incentives.files import write_text
 
 
@@ -62,6 +62,13 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     try:
         return date.fromisoformat(value)
     except ValueError:
+        pass
+    from incentives.errors import FactError
+    from incentives.model.profile import read_date
+
+    try:  # as a profile may write it: 2025/4/28, 2025年4月28日
+        return read_date(value)
+    except FactError:
         raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
@@ -83,46 +90,59 @@ def param_overrides(book, assignments: tuple[Assignment, ...]) -> dict[str, Deci
     from incentives.model.money import parse_amount
 
     known = set(book.param_names())
-    texts, problems = read_assignments(
-        "--param", assignments, f"NAME=VALUE with NAME one of {', '.join(sorted(known))}", known)
+    names = ", ".join(sorted(known))
+    texts, problems = read_assignments("--param", assignments, f"NAME=VALUE with NAME one of "
+                                       f"{names}", known, f"参数名=值，参数名为 {names} 之一")
     overrides = {}
     for name, text in texts.items():
         try:
             overrides[name] = parse_amount(text)
         except MoneyError as error:
-            problems.append(f"--param {name}: {text!r}: {error}")
+            problems.append(Problem(f"--param {name}", f"{text!r}: {error}",
+                                    f"{text!r}：不是数字、金额或比率；"
+                                    "可写 4.35%、8000万 或 50000000"))
             continue
-        problems.extend(f"--param {name}={text}: {why}"
-                        for why in param_problems(book, name, text, overrides[name]))
+        problems.extend(Problem(f"--param {name}={text}", why, zh)
+                        for why, zh in param_problems(book, name, text, overrides[name]))
     if problems:
         raise UsageProblems(problems)
     return overrides
 
 
-def param_problems(book, name: str, text: str, value: Decimal) -> list[str]:  # type: ignore[no-untyped-def]
-    """Why a `--param` value can't be used: a rate without its %, or a value outside the
-    range the law allows (for each city's table of that name, said once)."""
+def param_problems(book, name: str, text: str, value: Decimal  # type: ignore[no-untyped-def]
+                   ) -> list[tuple[str, str]]:
+    """Why a `--param` value can't be used, in English and Chinese: a rate without its %,
+    or a value outside the range the law allows (for each city's table of that name, said
+    once)."""
     from incentives.model.params import RATE
 
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for table in book.tables_named(name):
         if table.unit == RATE and not text.strip().endswith("%"):
             why = _bare_rate(text.strip(), value, table)
+        elif table.outside(value):
+            why = (table.outside(value), f"{table.shown(value)} 超出法律允许的范围："
+                   f"{table.describe_range()}")
         else:
-            why = table.outside(value) or ""
-        if why and why not in found:
+            continue
+        if why not in found:
             found.append(why)
     return found
 
 
-def _bare_rate(text: str, value: Decimal, table) -> str:  # type: ignore[no-untyped-def]
+def _bare_rate(text: str, value: Decimal, table) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """A rate given without %: 4.35 could be 4.35% or 435%, 0.0435 a share or 0.0435%."""
     from incentives.model.money import format_rate
 
-    write = (f"{format_rate(value, places=0)} for a share of {text}, or {text}% for {text} "
-             "percent" if value < 1 else f"{text}%")
+    share = format_rate(value, places=0)
+    write = (f"{share} for a share of {text}, or {text}% for {text} percent" if value < 1
+             else f"{text}%")
+    write_zh = (f"{share}（即 {text} 的比例），或 {text}%（即百分之 {text}）" if value < 1
+                else f"{text}%")
     allowed = f"; the law allows {table.describe_range()}" if table.allowed else ""
-    return f"a rate is written with % (a bare number is ambiguous): write {write}{allowed}"
+    allowed_zh = f"；法律允许的范围：{table.describe_range()}" if table.allowed else ""
+    return (f"a rate is written with % (a bare number is ambiguous): write {write}{allowed}",
+            f"比率须带 %（不带 % 的数字有歧义）：请写成 {write_zh}{allowed_zh}")
 
 
 def read_profile_data(path: Path) -> dict[str, object]:
@@ -149,6 +169,7 @@ def parse_profile_at(book, path: Path, raw: dict[str, object] | None = None):  #
 
 def choose_cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
     """The `--city` names as the rule book's cities; every unknown one is a problem."""
+    from incentives.errors import FactError
     from incentives.model.profile import convert
 
     chosen, problems = [], []
@@ -156,7 +177,8 @@ def choose_cities(book, names: tuple[str, ...]) -> list[str]:  # type: ignore[no
         try:
             chosen.append(str(convert(book.schema["city"], name, book.cities)))
         except ValueError as error:
-            problems.append(f"--city {name!r}: {error}")
+            problems.append(Problem(f"--city {name!r}", str(error),
+                                    error.text("zh") if isinstance(error, FactError) else ""))
     if problems:
         raise UsageProblems(problems)
     return chosen
@@ -180,11 +202,22 @@ param_option = click.option("--param", "params", multiple=True, type=ASSIGNMENT,
                                  "(repeatable).")
 
 
-def make_console(width: int):  # type: ignore[no-untyped-def]
-    """A rich console: the terminal's width, or `width` when output goes to a file."""
+def make_console(width: int, to_file: bool = False):  # type: ignore[no-untyped-def]
+    """A rich console: the terminal's width, or `width` when output goes to a file; with
+    `to_file`, one that keeps plain text (no colours) for `emit_console`."""
+    from io import StringIO
+
     from rich.console import Console
 
+    if to_file:
+        return Console(width=width, file=StringIO(), color_system=None, legacy_windows=False)
     return Console(width=None if sys.stdout.isatty() else width)
+
+
+def emit_console(console, output: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Write what a `make_console(…, to_file=True)` holds to -o FILE."""
+    if output is not None:
+        emit(console.file.getvalue(), output)
 
 
 def _no_bundled(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -241,8 +274,11 @@ def emit(text: str, output: Path | None) -> None:
     try:
         write_text(output, text)
     except OSError as error:
-        raise UsageProblems([f"-o {output}: cannot write: {error.strerror}"]) from None
-    click.echo(f"wrote {output}", err=True)
+        raise UsageProblems([Problem(f"-o {output}", f"cannot write: {error.strerror}",
+                                     f"无法写入：{zh_os_error(error)}")]) from None
+    context = click.get_current_context(silent=True)
+    lang = report_lang(context.params.get("lang") if context else None)
+    click.echo(f"已写入 {output}" if lang == "zh" else f"wrote {output}", err=True)
 
 
 def write_profile(book, profile, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -254,4 +290,5 @@ def write_profile(book, profile, path: Path) -> None:  # type: ignore[no-untyped
     try:
         write_text(path, text)
     except OSError as error:
-        raise UsageProblems([f"{path}: cannot write the file: {error.strerror}"]) from None
+        raise UsageProblems([Problem(str(path), f"cannot write the file: {error.strerror}",
+                                     f"无法写入该文件：{zh_os_error(error)}")]) from None

@@ -18,6 +18,7 @@ from incentives.cli.common import (
     choose_cities,
     completes,
     emit,
+    emit_console,
     lang_option,
     load_rules,
     make_console,
@@ -61,7 +62,10 @@ def explain(profile: Path, rule_id: str, as_of: date, fmt: str, params: tuple[As
     try:
         explanation = explain_rule(assessment, book, rule_id, overrides)
     except UnknownRule as error:
-        raise UsageProblems([f"RULE_ID: {error.message}{error.hint}"]) from None
+        from incentives.errors import Problem, zh_hint
+
+        raise UsageProblems([Problem("RULE_ID", f"{error.message}{error.hint}",
+                                     f"{error.zh}{zh_hint(error.hint)}")]) from None
     if fmt == "json":
         from incentives.model.jsonable import dumps
         from incentives.render.explain_json import explanation_to_dict
@@ -100,7 +104,8 @@ def whatif(profile: Path, assignments: tuple[Assignment, ...], as_of: date, fmt:
 
     book = load_rules(rules)
     overrides = param_overrides(book, params)
-    changes, problems = read_assignments("--set", assignments, "FACT=VALUE, e.g. grade=三级甲等")
+    changes, problems = read_assignments("--set", assignments, "FACT=VALUE, e.g. grade=三级甲等",
+                                           shape_zh="项名=值，如 grade=三级甲等")
     changes = {name: value.strip() for name, value in changes.items()}
     if problems:
         raise UsageProblems(problems)
@@ -157,4 +162,6 @@ def compare(profile: Path, cities: tuple[str, ...], as_of: date, fmt: str,
 
     from incentives.render.compare import render_comparison
 
-    make_console(140).print(render_comparison(comparison, book.schema, report_lang(lang)))
+    console = make_console(140, to_file=output is not None)
+    console.print(render_comparison(comparison, book.schema, report_lang(lang)))
+    emit_console(console, output)

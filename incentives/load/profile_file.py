@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from incentives.errors import DuplicateKey, InputError, Problem
+from incentives.errors import DuplicateKey, InputError, Problem, zh_os_error
 from incentives.files import NotReadable, read_bounded
 from incentives.load import strict_json
 from incentives.load.cache import parse_toml
@@ -23,7 +23,8 @@ def read_profile_file(path: Path) -> dict[str, Any]:
         why = str(error).removeprefix(f"{path}: ")
         raise InputError([Problem(where, f"cannot read the file: {why}")]) from None
     except OSError as error:
-        raise InputError([Problem(where, f"cannot read the file: {error.strerror}")]) from None
+        raise InputError([Problem(where, f"cannot read the file: {error.strerror}",
+                                  f"无法读取该文件：{zh_os_error(error)}")]) from None
     kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
     try:
         text = data.decode("utf-8-sig")

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from incentives.errors import FactError, InputError, MoneyError, Problem, Suggestions
+from incentives.errors import FactError, InputError, MoneyError, Problem, Suggestions, zh_hint
 from incentives.model.facts import EARLIEST_DATE, LATEST_DATE, Fact, FactSchema
 from incentives.model.money import NOT_A_NUMBER, parse_amount
 from incentives.model.place import City
@@ -76,7 +76,7 @@ def parse_profile(
         if fact is None or fact.derived:
             hint = schema.suggest(key, suggestions)
             problems.append(Problem(f"{where}: {key}", f"unknown key {key!r}{hint}",
-                                    f"未知的项 {key!r}{_zh_hint(hint)}"))
+                                    f"未知的项 {key!r}{zh_hint(hint)}"))
             continue
         if key != given and key in raw:
             problems.append(Problem(f"{where}: {key}", f"given twice, also as {given!r}",
@@ -104,11 +104,6 @@ def parse_profile(
     if problems:
         raise InputError(problems)
     return Profile(city=str(city_id), facts=facts, implied=implied)
-
-
-def _zh_hint(hint: str) -> str:
-    """"; did you mean 'x'?" in Chinese."""
-    return hint.replace("; did you mean ", "；是否应为 ").replace("?", "？") if hint else ""
 
 
 def scope_problems(facts: Mapping[str, Value], schema: FactSchema, city: str, where: str
@@ -231,14 +226,15 @@ def _to_amount(fact: Fact, value: Any, _: Mapping[str, City]) -> Decimal:
 
 
 def _to_date(fact: Fact, value: Any, _: Mapping[str, City]) -> date:
-    found = _read_date(value)
+    found = read_date(value)
     if not EARLIEST_DATE <= found <= LATEST_DATE:
         raise FactError(f"not a plausible date; one from {EARLIEST_DATE} to {LATEST_DATE}",
                         f"日期不合理；应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间")
     return found
 
 
-def _read_date(value: Any) -> date:
+def read_date(value: Any) -> date:
+    """A date as a profile may give it (2025-04-28, 2025/4/28, 2025年4月28日); FactError if not."""
     if isinstance(value, datetime):
         raise FactError("a date and time; give the date alone, e.g. 2024-03-15",
                         "这是日期加时间；只写日期即可，如 2024-03-15")
